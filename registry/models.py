@@ -1,0 +1,392 @@
+"""The database model: reference tables, sites with dated axes, submissions and history.
+
+Geometries are stored in EPSG:25833 (EUREF89 UTM 33). Coded columns are checked against
+`schemas.taxonomy`, the one place where the code lists live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from schemas.taxonomy import (
+    AVAILABILITY,
+    EVIDENCE,
+    LAND_CONTROL,
+    LOGISTICS_KIND,
+    MATURITY,
+    POWER,
+    SITE_STATUS,
+    SOSI_USE,
+)
+
+SRID = 25833
+
+ISSUE_SEVERITIES = ("error", "warning", "info")
+SUBMISSION_STATUSES = ("checked", "loaded", "rejected")
+HISTORY_ACTIONS = ("insert", "update", "archive", "delete")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> Any:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class Fylke(Base):
+    __tablename__ = "fylke"
+
+    nr: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    geom_25833: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False
+    )
+
+    __table_args__ = (CheckConstraint("ST_IsValid(geom_25833)", name="geom_valid"),)
+
+
+class Kommune(Base):
+    __tablename__ = "kommune"
+
+    nr: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    fylke_nr: Mapped[str] = mapped_column(ForeignKey("fylke.nr"), nullable=False)
+    geom_25833: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False
+    )
+    regionraad: Mapped[str | None] = mapped_column(Text)
+    is_member: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    membership_note: Mapped[str | None] = mapped_column(Text)
+
+    profile: Mapped[KommuneProfile | None] = relationship(back_populates="kommune", uselist=False)
+
+    __table_args__ = (
+        CheckConstraint("nr ~ '^[0-9]{4}$'", name="nr_format"),
+        CheckConstraint("ST_IsValid(geom_25833)", name="geom_valid"),
+    )
+
+
+class KommuneProfile(Base):
+    """The kommune's "one door in" (én dør inn) profile."""
+
+    __tablename__ = "kommune_profile"
+
+    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), primary_key=True)
+    contact_role: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    response_hours: Mapped[int | None] = mapped_column(Integer)
+    pitch_no: Mapped[str | None] = mapped_column(Text)
+    pitch_en: Mapped[str | None] = mapped_column(Text)
+    competence_no: Mapped[str | None] = mapped_column(Text)
+    competence_en: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[dt.date | None] = mapped_column(Date)
+    is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    updated_at: Mapped[dt.datetime] = _now()
+
+    kommune: Mapped[Kommune] = relationship(back_populates="profile")
+
+    __table_args__ = (CheckConstraint("response_hours IS NULL OR response_hours > 0", name="response_positive"),)
+
+
+class KommuneNumberHistory(Base):
+    """How a 2020–2023 kommune number maps to the 2024 number(s), derived from names and overlap."""
+
+    __tablename__ = "kommune_number_history"
+
+    old_nr: Mapped[str] = mapped_column(String(4), primary_key=True)
+    new_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), primary_key=True)
+    old_name: Mapped[str] = mapped_column(Text, nullable=False)
+    overlap_share: Mapped[float] = mapped_column(Float, nullable=False)
+    is_primary: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("old_nr ~ '^[0-9]{4}$'", name="old_nr_format"),
+        CheckConstraint("overlap_share > 0 AND overlap_share <= 1.0001", name="share_range"),
+    )
+
+
+class Substation(Base):
+    """A grid substation (or Statnett supply area) with the grid company's published capacity."""
+
+    __tablename__ = "substation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    grid_company: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    available_cons_mw: Mapped[float | None] = mapped_column(Float)
+    reserved_cons_mw: Mapped[float | None] = mapped_column(Float)
+    available_prod_mw: Mapped[float | None] = mapped_column(Float)
+    capacity_date: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    caveat: Mapped[str | None] = mapped_column(Text)
+    kommune_nr: Mapped[str | None] = mapped_column(String(4))
+    source_file: Mapped[str] = mapped_column(Text, nullable=False)
+    geom_25833: Mapped[Any] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
+
+
+class LogisticsNode(Base):
+    """An airport, port, rail freight terminal or motorway point, with the precision of its coordinate."""
+
+    __tablename__ = "logistics_node"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    code: Mapped[str | None] = mapped_column(Text)
+    road: Mapped[str | None] = mapped_column(Text)
+    operator: Mapped[str | None] = mapped_column(Text)
+    coord_source: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    precision_km: Mapped[float] = mapped_column(Float, nullable=False)
+    geom_25833: Mapped[Any] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(LOGISTICS_KIND.sql_check("kind"), name="kind_valid"),
+        CheckConstraint("precision_km >= 0", name="precision_nonneg"),
+        UniqueConstraint("kind", "name", name="uq_logistics_node_kind_name"),
+    )
+
+
+class Cluster(Base):
+    """A business cluster of the region (NCE, Arena …), located by its host kommune."""
+
+    __tablename__ = "cluster"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    sector: Mapped[str | None] = mapped_column(Text)
+    programme_level: Mapped[str | None] = mapped_column(Text)
+    host_city: Mapped[str | None] = mapped_column(Text)
+    kommune_nr: Mapped[str | None] = mapped_column(ForeignKey("kommune.nr"))
+    website: Mapped[str | None] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    source_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Submission(Base):
+    """One file submitted by a kommune, checked or loaded."""
+
+    __tablename__ = "submission"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), nullable=False)
+    filename: Mapped[str] = mapped_column(Text, nullable=False)
+    file_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    submitted_at: Mapped[dt.datetime] = _now()
+    submitted_by: Mapped[str | None] = mapped_column(Text)
+    rows_read: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    rows_loaded: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    rows_archived: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    n_errors: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    n_warnings: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    options: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+
+    issues: Mapped[list[SubmissionIssue]] = relationship(back_populates="submission")
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in SUBMISSION_STATUSES) + ")", name="status_valid"
+        ),
+        Index("ix_submission_kommune_hash", "kommune_nr", "file_hash"),
+    )
+
+
+class SubmissionIssue(Base):
+    """One problem found in a submitted file: row, field, type, severity and a bilingual message."""
+
+    __tablename__ = "submission_issue"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), nullable=False)
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(Text)
+    issue_type: Mapped[str] = mapped_column(Text, nullable=False)
+    severity: Mapped[str] = mapped_column(Text, nullable=False)
+    value: Mapped[str | None] = mapped_column(Text)
+    message_no: Mapped[str] = mapped_column(Text, nullable=False)
+    message_en: Mapped[str] = mapped_column(Text, nullable=False)
+    fix_no: Mapped[str | None] = mapped_column(Text)
+    fix_en: Mapped[str | None] = mapped_column(Text)
+
+    submission: Mapped[Submission] = relationship(back_populates="issues")
+
+    __table_args__ = (
+        CheckConstraint(
+            "severity IN (" + ", ".join(f"'{s}'" for s in ISSUE_SEVERITIES) + ")", name="severity_valid"
+        ),
+        Index("ix_submission_issue_submission", "submission_id"),
+    )
+
+
+class Site(Base):
+    """A business site (næringsareal): polygon(s) in EPSG:25833 and dated facts on every axis."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    reference: Mapped[str | None] = mapped_column(Text)
+    geom_25833: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False
+    )
+    area_m2: Mapped[float] = mapped_column(Float, Computed("ST_Area(geom_25833)", persisted=True))
+    area_m2_submitted: Mapped[float | None] = mapped_column(Float)
+    uses: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'"))
+    use_text: Mapped[str | None] = mapped_column(Text)
+    ownership_text: Mapped[str | None] = mapped_column(Text)
+    price_nok_per_m2: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    price_terms: Mapped[str | None] = mapped_column(Text)
+    plan_id: Mapped[str | None] = mapped_column(Text)
+    plan_status: Mapped[str | None] = mapped_column(Text)
+    description_no: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    links: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'"))
+
+    maturity: Mapped[str] = mapped_column(Text, nullable=False)
+    maturity_verified_at: Mapped[dt.date | None] = mapped_column(Date)
+    maturity_verified_by: Mapped[str | None] = mapped_column(Text)
+
+    power_status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'E0'"))
+    power_mw_now: Mapped[float | None] = mapped_column(Float)
+    power_mw_future: Mapped[float | None] = mapped_column(Float)
+    power_future_year: Mapped[int | None] = mapped_column(Integer)
+    power_reserved_until: Mapped[dt.date | None] = mapped_column(Date)
+    grid_company: Mapped[str | None] = mapped_column(Text)
+    power_le_5mw: Mapped[bool | None] = mapped_column(
+        Boolean, Computed("power_mw_now <= 5", persisted=True)
+    )
+    power_verified_at: Mapped[dt.date | None] = mapped_column(Date)
+    power_verified_by: Mapped[str | None] = mapped_column(Text)
+    nearest_substation_id: Mapped[int | None] = mapped_column(ForeignKey("substation.id"))
+    substation_distance_km: Mapped[float | None] = mapped_column(Float)
+
+    availability: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'not_on_market'"))
+    availability_verified_at: Mapped[dt.date | None] = mapped_column(Date)
+    availability_verified_by: Mapped[str | None] = mapped_column(Text)
+
+    land_control: Mapped[str | None] = mapped_column(Text)
+    land_control_verified_at: Mapped[dt.date | None] = mapped_column(Date)
+    land_control_verified_by: Mapped[str | None] = mapped_column(Text)
+
+    evidence: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'self_reported'"))
+    evidence_url: Mapped[str | None] = mapped_column(Text)
+    evidence_verified_at: Mapped[dt.date | None] = mapped_column(Date)
+    evidence_verified_by: Mapped[str | None] = mapped_column(Text)
+
+    status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'draft'"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    source_row: Mapped[int | None] = mapped_column(Integer)
+    file_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+
+    kommune: Mapped[Kommune] = relationship()
+    nearest_substation: Mapped[Substation | None] = relationship()
+    logistics: Mapped[list[SiteLogistics]] = relationship(
+        back_populates="site", cascade="all, delete-orphan", order_by="SiteLogistics.kind"
+    )
+
+    __table_args__ = (
+        CheckConstraint(MATURITY.sql_check("maturity"), name="maturity_valid"),
+        CheckConstraint(POWER.sql_check("power_status"), name="power_status_valid"),
+        CheckConstraint(AVAILABILITY.sql_check("availability"), name="availability_valid"),
+        CheckConstraint("land_control IS NULL OR " + LAND_CONTROL.sql_check("land_control"), name="land_control_valid"),
+        CheckConstraint(EVIDENCE.sql_check("evidence"), name="evidence_valid"),
+        CheckConstraint(SITE_STATUS.sql_check("status"), name="status_valid"),
+        CheckConstraint(
+            "uses <@ ARRAY[" + ", ".join(f"'{c}'" for c in SOSI_USE.codes) + "]::text[]", name="uses_valid"
+        ),
+        CheckConstraint("ST_IsValid(geom_25833) AND NOT ST_IsEmpty(geom_25833)", name="geom_valid"),
+        CheckConstraint("area_m2 > 0", name="area_positive"),
+        CheckConstraint("area_m2_submitted IS NULL OR area_m2_submitted > 0", name="area_submitted_positive"),
+        CheckConstraint("power_mw_now IS NULL OR power_mw_now >= 0", name="power_now_nonneg"),
+        CheckConstraint("power_mw_future IS NULL OR power_mw_future >= 0", name="power_future_nonneg"),
+        CheckConstraint(
+            "power_future_year IS NULL OR power_future_year BETWEEN 2000 AND 2100", name="power_year_range"
+        ),
+        CheckConstraint("price_nok_per_m2 IS NULL OR price_nok_per_m2 >= 0", name="price_nonneg"),
+        Index(
+            "uq_site_kommune_reference_live",
+            "kommune_nr",
+            "reference",
+            unique=True,
+            postgresql_where=text("status <> 'archived' AND reference IS NOT NULL"),
+        ),
+        Index("ix_site_kommune_status", "kommune_nr", "status"),
+    )
+
+
+class SiteLogistics(Base):
+    """Distance from a site to the nearest logistics node of one kind, with method and precision."""
+
+    __tablename__ = "site_logistics"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("logistics_node.id"), nullable=False)
+    distance_km: Mapped[float] = mapped_column(Float, nullable=False)
+    precision_km: Mapped[float] = mapped_column(Float, nullable=False)
+    method: Mapped[str] = mapped_column(Text, nullable=False)
+    computed_at: Mapped[dt.datetime] = _now()
+
+    site: Mapped[Site] = relationship(back_populates="logistics")
+    node: Mapped[LogisticsNode] = relationship()
+
+    __table_args__ = (CheckConstraint(LOGISTICS_KIND.sql_check("kind"), name="kind_valid"),)
+
+
+class SiteHistory(Base):
+    """Every insert, update and archive of a site, written by a database trigger (before and after)."""
+
+    __tablename__ = "site_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    action: Mapped[str] = mapped_column(Text, nullable=False)
+    changed_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp(), nullable=False
+    )
+    changed_by: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+    __table_args__ = (
+        CheckConstraint(
+            "action IN (" + ", ".join(f"'{a}'" for a in HISTORY_ACTIONS) + ")", name="action_valid"
+        ),
+    )
+
+
+# Stored by the history trigger: who acts, set per transaction with `SET LOCAL naering.actor = ...`.
+ACTOR_SETTING = "naering.actor"

@@ -1,0 +1,77 @@
+"""Shared test fixtures: a real PostgreSQL + PostGIS database per test session.
+
+The database is the one `make test` starts (registry.localdb), or the server in NAERING_DATABASE_URL;
+each test session gets its own freshly migrated database and drops it afterwards. Database tests skip
+where no PostGIS can be had (a laptop without it), but with CI=true any skip fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, make_url, text
+
+from registry import db, localdb
+from registry.settings import DatabaseSettings
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI") and _skipped:
+        print(f"\nCI: {len(_skipped)} test(s) skipped; CI fails on any skip: {', '.join(_skipped[:10])}")
+        session.exitstatus = 1
+
+
+def _server_admin_url(settings: DatabaseSettings) -> tuple[str, str]:
+    """Return (URL template with the database name replaced by {db}, admin database URL)."""
+    if settings.database_url:
+        url = make_url(settings.database_url)
+        return url.set(database="{db}").render_as_string(hide_password=False), url.set(
+            database="postgres"
+        ).render_as_string(hide_password=False)
+    localdb.ensure(port=settings.pg_port, database=settings.pg_database)
+    return localdb.url(port=settings.pg_port, database="{db}"), localdb.url(
+        port=settings.pg_port, database="postgres"
+    )
+
+
+@pytest.fixture(scope="session")
+def db_url() -> Iterator[str]:
+    """Create a fresh, migrated test database; drop it at the end of the session."""
+    settings = DatabaseSettings()
+    try:
+        template, admin = _server_admin_url(settings)
+    except localdb.LocalDbError as exc:
+        pytest.skip(f"no PostGIS available: {exc}")
+    name = f"naering_test_{uuid.uuid4().hex[:8]}"
+    admin_engine = db.get_engine(admin).execution_options(isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = template.replace("{db}", name)
+    with db.get_engine(url).connect() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        conn.commit()
+    yield url
+    db.get_engine(url).dispose()
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def migrated_url(db_url: str) -> str:
+    db.upgrade(db_url)
+    return db_url
+
+
+@pytest.fixture(scope="session")
+def engine(migrated_url: str) -> Engine:
+    return db.get_engine(migrated_url)
