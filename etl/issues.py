@@ -1,0 +1,204 @@
+"""Issues found in submitted data: typed, with a severity, a row, a field and a bilingual message.
+
+Bad data becomes issue rows the kommune can read, not exceptions. Every issue type is declared once in
+`ISSUE_TYPES` with its severity and message templates; `make_issue` fills them in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ERROR = "error"  # the row (or the file, when row is None) is not loaded
+WARNING = "warning"  # loaded, but someone should look
+INFO = "info"  # loaded; the value was understood after a conversion
+
+
+@dataclass(frozen=True)
+class IssueType:
+    slug: str
+    severity: str
+    message_no: str
+    message_en: str
+    fix_no: str = ""
+    fix_en: str = ""
+
+
+@dataclass
+class Issue:
+    """One problem in one place of a submitted file."""
+
+    issue_type: str
+    severity: str
+    message_no: str
+    message_en: str
+    row: int | None = None  # 1-based data row / feature number; None for the whole file
+    field: str | None = None
+    value: str | None = None
+    fix_no: str = ""
+    fix_en: str = ""
+    file: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def one_line(self, lang: str = "en") -> str:
+        """A single line naming file, row and field, for terminals and logs."""
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}" if lang == "en" else f"rad {self.row}")
+        if self.field:
+            where.append(f"field '{self.field}'" if lang == "en" else f"felt '{self.field}'")
+        msg = self.message_en if lang == "en" else self.message_no
+        fix = self.fix_en if lang == "en" else self.fix_no
+        head = ", ".join(where)
+        return f"{self.severity.upper()} [{self.issue_type}] {head}: {msg}" + (f" — {fix}" if fix else "")
+
+
+ISSUE_TYPES: dict[str, IssueType] = {}
+
+
+def _t(slug: str, severity: str, no: str, en: str, fix_no: str = "", fix_en: str = "") -> None:
+    ISSUE_TYPES[slug] = IssueType(slug, severity, no, en, fix_no, fix_en)
+
+
+# --- whole-file problems (row is None) ---
+_t("file-unreadable", ERROR, "Filen kan ikke leses som geodata eller tabell: {detail}",
+   "The file cannot be read as geodata or a table: {detail}",
+   "Lagre filen som GeoPackage, GeoJSON, Shapefile (zip), KML, FlatGeobuf, Excel eller CSV.",
+   "Save the file as GeoPackage, GeoJSON, zipped Shapefile, KML, FlatGeobuf, Excel or CSV.")
+_t("file-empty", ERROR, "Filen er tom.", "The file is empty.",
+   "Kontroller at du lastet opp riktig fil.", "Check that you uploaded the right file.")
+_t("file-too-large", ERROR, "Filen er for stor ({detail}).", "The file is too large ({detail}).",
+   "Del filen opp, eller kontakt sekretariatet.", "Split the file, or contact the secretariat.")
+_t("too-many-features", ERROR, "Filen har for mange rader ({detail}).", "The file has too many rows ({detail}).",
+   "Del filen opp.", "Split the file.")
+_t("unsupported-format", ERROR, "Filformatet støttes ikke: {detail}", "Unsupported file format: {detail}",
+   "Bruk GeoPackage, GeoJSON, Shapefile (zip), KML, FlatGeobuf, Excel eller CSV.",
+   "Use GeoPackage, GeoJSON, zipped Shapefile, KML, FlatGeobuf, Excel or CSV.")
+_t("zip-unsafe", ERROR, "Zip-filen er ikke trygg å pakke ut: {detail}", "The zip file is not safe to extract: {detail}",
+   "Pakk filene på nytt uten mapper utenfor arkivet.", "Re-create the zip without paths outside the archive.")
+_t("zip-bomb", ERROR, "Zip-filen pakker ut til mye mer enn den er stor ({detail}).",
+   "The zip file expands far beyond its size ({detail}).", "Send filene uten zip eller i en vanlig zip.",
+   "Send the files unzipped or in an ordinary zip.")
+_t("xml-entities", ERROR, "XML-filen bruker entiteter (DOCTYPE/ENTITY), som ikke tillates.",
+   "The XML file uses entity declarations (DOCTYPE/ENTITY), which are not allowed.",
+   "Eksporter filen på nytt fra kartverktøyet.", "Export the file again from your GIS tool.")
+_t("layer-choice", ERROR, "Filen har flere lag ({detail}); velg ett.", "The file has several layers ({detail}); choose one.",
+   "Oppgi laget med --layer.", "Name the layer with --layer.")
+_t("layer-unknown", ERROR, "Laget finnes ikke. Lag i filen: {detail}", "No such layer. Layers in the file: {detail}",
+   "Oppgi et av lagene som finnes.", "Name one of the layers that exist.")
+_t("no-geometry", ERROR, "Fant ingen geometri eller koordinatkolonner ({detail}).",
+   "No geometry or coordinate columns found ({detail}).",
+   "Legg til kolonner for WKT, lat/lon eller øst/nord (UTM).", "Add WKT, lat/lon or east/north (UTM) columns.")
+_t("crs-missing", ERROR, "Filen oppgir ikke koordinatsystem, og det kunne ikke utledes.",
+   "The file declares no coordinate reference system, and none could be inferred.",
+   "Lagre filen med koordinatsystem (f.eks. EPSG:25833) eller legg ved .prj.",
+   "Save the file with its CRS (e.g. EPSG:25833) or include the .prj.")
+_t("crs-assumed", WARNING, "Koordinatsystem manglet; antok {detail} ut fra koordinatene.",
+   "No CRS declared; assumed {detail} from the coordinate values.",
+   "Lagre filen med koordinatsystem.", "Save the file with its CRS.")
+_t("crs-unsupported", ERROR, "Koordinatsystemet {detail} støttes ikke.", "The CRS {detail} is not supported.",
+   "Bruk EPSG:25832, 25833, 25835, 4258, 4326, 3857, 5972 eller 5973.",
+   "Use EPSG:25832, 25833, 25835, 4258, 4326, 3857, 5972 or 5973.")
+_t("kommune-unknown", ERROR, "Ukjent kommunenummer «{value}».", "Unknown kommune number '{value}'.",
+   "Bruk 2024-kommunenummer med fire sifre, f.eks. 3203 for Asker.",
+   "Use the four-digit 2024 kommune number, e.g. 3203 for Asker.")
+_t("kommune-old-number", WARNING, "Kommunenummer {value} er fra før 2024; brukt {detail}.",
+   "Kommune number {value} predates 2024; used {detail}.",
+   "Bruk 2024-kommunenummeret neste gang.", "Use the 2024 number next time.")
+_t("kommune-mismatch", ERROR, "Raden oppgir kommune {value}, men innsendingen gjelder {detail}.",
+   "The row names kommune {value}, but the submission is for {detail}.",
+   "Send inn hver kommunes områder for seg.", "Submit each kommune's sites separately.")
+_t("resubmission-noop", INFO, "Samme fil er allerede lastet inn (innsending {detail}); ingenting endret.",
+   "The same file was already loaded (submission {detail}); nothing changed.")
+
+# --- row problems ---
+_t("missing-value", ERROR, "Mangler verdi i påkrevd felt.", "A required value is missing.",
+   "Fyll inn feltet.", "Fill in the field.")
+_t("unknown-code", ERROR, "Ukjent verdi «{value}».", "Unknown value '{value}'.",
+   "Bruk en av de tillatte verdiene{detail}.", "Use one of the allowed values{detail}.")
+_t("code-normalised", INFO, "Tolket «{value}» som {detail}.", "Read '{value}' as {detail}.")
+_t("number-invalid", ERROR, "«{value}» er ikke et tall.", "'{value}' is not a number.",
+   "Skriv et tall, f.eks. 12,5.", "Write a number, e.g. 12.5.")
+_t("number-converted", INFO, "Tolket «{value}» som {detail}.", "Read '{value}' as {detail}.")
+_t("negative-value", ERROR, "Verdien «{value}» kan ikke være negativ.", "The value '{value}' cannot be negative.",
+   "Rett verdien.", "Correct the value.")
+_t("date-invalid", ERROR, "«{value}» er ikke en gyldig dato.", "'{value}' is not a valid date.",
+   "Skriv datoen som 2026-09-01 eller 01.09.2026.", "Write the date as 2026-09-01 or 01.09.2026.")
+_t("date-future", WARNING, "Verifiseringsdatoen {value} ligger fram i tid.", "The verification date {value} is in the future.",
+   "Bruk datoen faktaet faktisk ble sjekket.", "Use the date the fact was actually checked.")
+_t("geometry-missing", ERROR, "Raden har ingen geometri.", "The row has no geometry.",
+   "Tegn området eller oppgi koordinater.", "Draw the site or give its coordinates.")
+_t("geometry-invalid", WARNING, "Ugyldig geometri ({detail}) ble reparert.", "Invalid geometry ({detail}) was repaired.",
+   "Kontroller omrisset i kartverktøyet.", "Check the outline in your GIS tool.")
+_t("geometry-unrepairable", ERROR, "Geometrien er ugyldig og kan ikke repareres ({detail}).",
+   "The geometry is invalid and cannot be repaired ({detail}).", "Tegn området på nytt.", "Redraw the site.")
+_t("geometry-wrong-type", ERROR, "Geometritypen {value} kan ikke brukes for et område.",
+   "Geometry type {value} cannot be used for a site.", "Bruk polygon.", "Use a polygon.")
+_t("point-site", WARNING, "Punkt i stedet for polygon; lagret som sirkel med oppgitt areal.",
+   "A point instead of a polygon; stored as a circle of the given area.",
+   "Send inn områdets omriss når det finnes.", "Submit the site's outline when you have it.")
+_t("point-without-area", ERROR, "Punkt uten areal kan ikke brukes.", "A point without an area cannot be used.",
+   "Oppgi areal, eller send inn polygon.", "Give the area, or submit a polygon.")
+_t("axes-swapped", WARNING, "Koordinatene var byttet om ({detail}); rettet.", "The coordinates were swapped ({detail}); fixed.",
+   "Kontroller kolonnerekkefølgen i filen.", "Check the column order in your file.")
+_t("outside-norway", ERROR, "Koordinatene ligger utenfor Norge.", "The coordinates lie outside Norway.",
+   "Kontroller koordinatsystemet og koordinatene.", "Check the coordinate system and the coordinates.")
+_t("outside-kommune", WARNING, "{detail} av området ligger utenfor kommune {value}.",
+   "{detail} of the site lies outside kommune {value}.",
+   "Kontroller omrisset eller kommunenummeret.", "Check the outline or the kommune number.")
+_t("outside-kommune-entirely", ERROR, "Området ligger helt utenfor kommune {value}.",
+   "The site lies entirely outside kommune {value}.", "Kontroller kommunenummeret.", "Check the kommune number.")
+_t("duplicate-reference", ERROR, "Referansen «{value}» finnes flere ganger i filen (også rad {detail}).",
+   "The reference '{value}' occurs more than once in the file (also row {detail}).",
+   "Gi hvert område en unik referanse.", "Give each site a unique reference.")
+_t("duplicate-site", WARNING, "Området overlapper {detail} med et eksisterende område.",
+   "The site overlaps {detail} with an existing site.",
+   "Kontroller om det er samme område; bruk samme referanse for å oppdatere.",
+   "Check whether it is the same site; use the same reference to update it.")
+_t("duplicate-geometry", WARNING, "Området overlapper {detail} med en annen rad i filen.",
+   "The site overlaps {detail} with another row of the file.", "Fjern dubletten.", "Remove the duplicate.")
+_t("area-mismatch", WARNING, "Oppgitt areal {value} avviker {detail} fra arealet beregnet fra geometrien.",
+   "The submitted area {value} differs by {detail} from the area computed from the geometry.",
+   "Kontroller arealet eller omrisset.", "Check the area or the outline.")
+_t("facts-contradict", WARNING, "Opplysningene motsier hverandre: {detail}.", "The facts contradict each other: {detail}.",
+   "Rett den opplysningen som er feil.", "Correct whichever fact is wrong.")
+
+
+def make_issue(
+    slug: str,
+    *,
+    row: int | None = None,
+    field: str | None = None,
+    value: object = None,
+    detail: str = "",
+    file: str | None = None,
+    severity: str | None = None,
+) -> Issue:
+    """Build an issue of a declared type, filling {value} and {detail} into its bilingual templates."""
+    t = ISSUE_TYPES[slug]
+    sval = "" if value is None else str(value)
+    fmt = {"value": sval, "detail": detail}
+    return Issue(
+        issue_type=slug,
+        severity=severity or t.severity,
+        message_no=t.message_no.format(**fmt),
+        message_en=t.message_en.format(**fmt),
+        row=row,
+        field=field,
+        value=None if value is None else sval[:500],
+        fix_no=t.fix_no.format(**fmt),
+        fix_en=t.fix_en.format(**fmt),
+        file=file,
+    )
+
+
+class SubmissionRejected(Exception):
+    """The whole file is rejected; carries the issues that say why."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__(issues[0].one_line() if issues else "rejected")
+        self.issues = issues
