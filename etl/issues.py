@@ -202,3 +202,28 @@ class SubmissionRejected(Exception):
     def __init__(self, issues: list[Issue]) -> None:
         super().__init__(issues[0].one_line() if issues else "rejected")
         self.issues = issues
+_t("column-unknown", INFO, "Kolonner som ikke ble gjenkjent (tatt vare på, ikke brukt): {detail}",
+   "Columns not recognised (kept, not used): {detail}",
+   "Bruk malens kolonnenavn eller en mapping-fil (--mapping).",
+   "Use the template's column names or a mapping file (--mapping).")
+
+# --- reading phase (etl/readers.py) ---
+_t("layer-chosen", INFO, "Filen har flere lag eller ark ({detail}); leste «{value}».",
+   "The file has several layers or sheets ({detail}); read '{value}'.",
+   "Oppgi laget med --layer hvis et annet lag er ment.",
+   "Name the layer with --layer if another one is meant.")
+_t("encoding-fallback", INFO, "Teksten er ikke UTF-8; leste den som {detail}.",
+   "The text is not UTF-8; read it as {detail}.",
+   "Lagre filen som UTF-8 neste gang.", "Save the file as UTF-8 next time.")
+_t("header-rows-skipped", INFO,
+   "Hoppet over {detail} rad(er) over kolonnenavnene; overskriftsraden er rad {value}.",
+   "Skipped {detail} row(s) above the column names; the header row is row {value}.")
+_t("decimal-comma", INFO, "Tall skrevet med desimalkomma i kolonnene {detail}; tolkes som desimaltall.",
+   "Numbers written with a decimal comma in the columns {detail}; read as decimals.")
+_t("coordinate-columns", INFO, "Leste geometri fra kolonnene {detail}.",
+   "Read the geometry from the columns {detail}.")
+_t("crs-column", INFO, "Koordinatsystem oppgitt i kolonnen «{value}»: {detail}.",
+   "Coordinate reference system given in the column '{value}': {detail}.")
+_t("missing-kommune", ERROR, "Raden mangler kommunenummer, og innsendingen oppgir ingen kommune.",
+   "The row has no kommune number, and the submission names no kommune.",
+   "Oppgi kommunen med --kommune.", "Name the kommune with --kommune.")

@@ -115,6 +115,16 @@ class KommuneProfile(Base):
     __table_args__ = (CheckConstraint("response_hours IS NULL OR response_hours > 0", name="response_positive"),)
 
 
+class KommuneMapping(Base):
+    """The column mapping a kommune last used, so its next submission needs none."""
+
+    __tablename__ = "kommune_mapping"
+
+    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), primary_key=True)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False)
+    updated_at: Mapped[dt.datetime] = _now()
+
+
 class KommuneNumberHistory(Base):
     """How a 2020–2023 kommune number maps to the 2024 number(s), derived from names and overlap."""
 

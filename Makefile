@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test install db lint bench stop clean-db
+
+$(STAMP): pyproject.toml
+	scripts/system-deps.sh postgis
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start PostGIS (private cluster unless NAERING_DATABASE_URL is set), migrate, load reference data.
+db: install
+	$(BIN)/naering db upgrade
+	$(BIN)/naering reference load
+
+## Start the product with demo data on http://127.0.0.1:$${NAERING_PORT:-8000} (Ctrl-C stops it).
+demo: db
+	$(BIN)/naering demo load
+	$(BIN)/naering serve
+
+## Run the whole test suite against a real PostGIS and headless Chromium.
+test: install
+	scripts/system-deps.sh browser gdal
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: db
+	scripts/system-deps.sh gdal
+	$(BIN)/python bench/run.py
+
+## Stop the private PostgreSQL cluster (the data stays in .pgdata/).
+stop:
+	$(BIN)/naering db stop
+
+clean-db: stop
+	rm -rf .pgdata

@@ -1,0 +1,29 @@
+"""Kommuner and their one-door-in contact."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import SessionDep
+from api.errors import NotFoundError
+from registry.attribution import attribution_lines
+from registry.services.kommuner import get_kommune, list_kommuner
+from schemas.api import Kommune, KommuneList
+
+router = APIRouter(prefix="/api/v1/kommuner", tags=["kommuner"])
+
+
+@router.get("", response_model=KommuneList, summary="Kommuner with membership and contact")
+def kommuner(session: SessionDep, members_only: Annotated[bool, Query()] = False) -> KommuneList:
+    return KommuneList(kommuner=[Kommune(**k) for k in list_kommuner(session, members_only=members_only)],
+                       attribution=attribution_lines("en"))
+
+
+@router.get("/{nr}", response_model=Kommune, summary="One kommune and its one-door-in profile")
+def kommune(session: SessionDep, nr: Annotated[str, Path(pattern=r"^\d{4}$")]) -> Kommune:
+    found = get_kommune(session, nr)
+    if found is None:
+        raise NotFoundError(f"No kommune {nr} / Fant ikke kommune {nr}")
+    return Kommune(**found)

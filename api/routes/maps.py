@@ -1,0 +1,22 @@
+"""Maps: the region map of published sites (Folium, offline assets)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+
+from api.deps import SessionDep
+from maps.region import render
+from registry.attribution import attribution_html
+from registry.services.kommuner import kommune_outlines
+from registry.services.maps import map_sites
+
+router = APIRouter(prefix="/maps", tags=["maps"])
+
+
+@router.get("/region", response_class=HTMLResponse, summary="Region map of published sites")
+def region_map(session: SessionDep, lang: Annotated[str, Query(pattern="^(no|en)$")] = "no") -> HTMLResponse:
+    html = render(map_sites(session), kommune_outlines(session), attribution_html=attribution_html(lang), lang=lang)
+    return HTMLResponse(html)

@@ -1,0 +1,97 @@
+"""Submissions over HTTP: upload a file to check or load, read the report; the upload page.
+
+Off by default (NAERING_ENABLE_HTTP_SUBMISSIONS) until authentication and kommune roles exist.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import SessionDep, SettingsDep
+from api.errors import DisabledError, NotFoundError, PayloadTooLargeError
+from etl.pipeline import SubmitOptions, run_submission
+from etl.readers import ReadLimits
+from etl.report import as_dict, render_html
+from registry.services.submissions import stored_result
+from registry.settings import ServerSettings
+
+router = APIRouter(tags=["submissions"])
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
+
+
+def _enabled(settings: ServerSettings) -> None:
+    if not settings.enable_http_submissions:
+        raise DisabledError("HTTP submissions are off until sign-in exists; use `naering submit`. / "
+                            "Innsending over HTTP er slått av inntil innlogging finnes; bruk `naering submit`.")
+
+
+def _save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
+    name = Path(upload.filename or "upload").name or "upload"
+    target = folder / name
+    written = 0
+    with target.open("wb") as out:
+        while chunk := upload.file.read(1 << 20):
+            written += len(chunk)
+            if written > max_bytes:
+                raise PayloadTooLargeError(f"{name}: over {max_bytes // (1024 * 1024)} MB / over grensen")
+            out.write(chunk)
+    return target
+
+
+@router.post("/api/v1/submissions", summary="Upload a kommune file: check (dry_run) or load")
+def create_submission(
+    request: Request,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="GeoPackage, zipped Shapefile, GeoJSON, KML, FGB, Excel, CSV")],
+    kommune_nr: Annotated[str, Form(pattern=r"^\d{3,4}$")],
+    dry_run: Annotated[bool, Form()] = True,
+    replace: Annotated[bool, Form()] = False,
+    strict: Annotated[bool, Form()] = False,
+) -> JSONResponse:
+    _enabled(settings)
+    limits = ReadLimits(max_bytes=settings.max_upload_mb * 1024 * 1024, max_features=settings.max_features)
+    folder = Path(tempfile.mkdtemp(prefix="naering-upload-"))
+    try:
+        path = _save_upload(file, folder, limits.max_bytes)
+        options = SubmitOptions(kommune_nr=kommune_nr.zfill(4), dry_run=dry_run, replace=replace, strict=strict,
+                                actor="http", limits=limits, filename=path.name)
+        result = run_submission(request.app.state.engine, path, options)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    body: dict[str, Any] = as_dict(result)
+    body["report_html"] = render_html(result)
+    status = 422 if result.rejected else (200 if dry_run or result.noop else 201)
+    return JSONResponse(body, status_code=status)
+
+
+@router.get("/api/v1/submissions/{submission_id}", summary="A stored submission's report (JSON)")
+def submission_json(submission_id: int, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    _enabled(settings)
+    result = stored_result(session, submission_id)
+    if result is None:
+        raise NotFoundError(f"No submission {submission_id} / Fant ikke innsending {submission_id}")
+    return as_dict(result)
+
+
+@router.get("/api/v1/submissions/{submission_id}/report.html", response_class=HTMLResponse,
+            summary="A stored submission's report (HTML)")
+def submission_html(submission_id: int, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    _enabled(settings)
+    result = stored_result(session, submission_id)
+    if result is None:
+        raise NotFoundError(f"No submission {submission_id} / Fant ikke innsending {submission_id}")
+    return HTMLResponse(render_html(result))
+
+
+@router.get("/submit", response_class=HTMLResponse, include_in_schema=False)
+async def submit_page(settings: SettingsDep) -> HTMLResponse:
+    _enabled(settings)
+    html = await run_in_threadpool((TEMPLATE_DIR / "submit.html").read_text, encoding="utf-8")
+    return HTMLResponse(html)

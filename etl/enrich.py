@@ -1,0 +1,66 @@
+"""Phase 6: enrich — nearest substation and straight-line distances to logistics nodes, per site.
+
+Reference points are few (hundreds), so they are fetched once and matched with a shapely STRtree,
+vectorised over all sites. Distances are straight lines in EPSG:25833 from the site's outline (0 when
+the point lies inside it); each logistics distance carries the precision of the node's coordinate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from sqlalchemy import Connection, text
+
+from schemas.taxonomy import LOGISTICS_KIND
+
+METHOD = "straight_line_utm33"
+
+
+@dataclass
+class Enrichment:
+    substation_id: np.ndarray  # int, -1 where none
+    substation_km: np.ndarray
+    # kind → (node id array, distance km array, precision km array)
+    logistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def _points(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = conn.execute(text(sql)).all()
+    if not rows:
+        return np.empty(0, dtype=int), np.empty(0, dtype=object), np.empty(0)
+    ids = np.array([r[0] for r in rows])
+    geoms = shapely.from_wkb([bytes(r[1]) for r in rows])
+    extra = np.array([r[2] for r in rows], dtype=float)
+    return ids, geoms, extra
+
+
+def _nearest(geoms: np.ndarray, ids: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    out_id = np.full(len(geoms), -1, dtype=np.int64)
+    out_km = np.full(len(geoms), np.nan)
+    live = np.flatnonzero(np.array([g is not None for g in geoms]))
+    if not len(live) or not len(points):
+        return out_id, out_km
+    tree = shapely.STRtree(points)
+    (src, dst), dist = tree.query_nearest(geoms[live], return_distance=True, all_matches=False)
+    out_id[live[src]] = ids[dst]
+    out_km[live[src]] = dist / 1000.0
+    return out_id, out_km
+
+
+def enrich(conn: Connection, geoms: np.ndarray) -> Enrichment:
+    """Compute nearest substation and logistics distances for every (non-None) site geometry."""
+    sub_ids, sub_geoms, _ = _points(conn, "SELECT id, ST_AsBinary(geom_25833), 0 FROM substation")
+    sid, skm = _nearest(geoms, sub_ids, sub_geoms)
+    logistics = {}
+    for kind in LOGISTICS_KIND.codes:
+        ids, pts, precision = _points(
+            conn,
+            f"SELECT id, ST_AsBinary(geom_25833), precision_km FROM logistics_node WHERE kind = '{kind}'",
+        )
+        nid, nkm = _nearest(geoms, ids, pts)
+        prec_by_id = dict(zip(ids.tolist(), precision.tolist(), strict=True))
+        prec = np.array([prec_by_id.get(int(i), np.nan) for i in nid])
+        logistics[kind] = (nid, nkm, prec)
+    return Enrichment(substation_id=sid, substation_km=skm, logistics=logistics)

@@ -1,0 +1,211 @@
+"""Phase 4: geometry — detect the CRS and swapped axes, reproject to EPSG:25833, repair, points.
+
+All work is vectorised with shapely 2 / pyproj over the whole column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
+
+from etl.issues import Issue, SubmissionRejected, make_issue
+
+TARGET_EPSG = 25833
+ACCEPTED_EPSG = {25832, 25833, 25835, 4258, 4326, 3857, 5972, 5973, 5975}
+
+# Mainland Norway with Svalbard excluded, generous margins: lon/lat and EPSG:25833 boxes.
+NORWAY_LONLAT = (4.0, 57.7, 31.5, 71.5)
+NORWAY_25833 = (-120_000.0, 6_420_000.0, 1_130_000.0, 7_960_000.0)
+
+
+@dataclass
+class GeometryResult:
+    geoms: np.ndarray  # shapely MultiPolygons in EPSG:25833, None where the row failed
+    source_epsg: int
+    is_point_site: np.ndarray  # bool per row
+    issues: list[Issue]
+
+
+def _horizontal_epsg(crs: CRS) -> int | None:
+    """EPSG code of the horizontal part of `crs` (5972 → 25832), or None."""
+    if crs.is_compound:
+        for sub in crs.sub_crs_list:
+            if not sub.is_vertical:
+                return sub.to_epsg()
+        return None
+    code = crs.to_epsg()
+    if code is None and crs.to_string().upper() in {"OGC:CRS84", "CRS84"}:
+        return 4326
+    if code is None:
+        try:
+            if crs.equals(CRS.from_user_input("OGC:CRS84")):
+                return 4326
+        except Exception:  # pragma: no cover - pyproj edge cases
+            return None
+    return code
+
+
+def _in_box(x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    return (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
+
+
+def _guess_crs(x: np.ndarray, y: np.ndarray) -> tuple[int | None, bool]:
+    """Guess (epsg, swapped) from representative coordinates when no CRS is declared."""
+    if len(x) == 0:
+        return None, False
+    if np.all(_in_box(x, y, NORWAY_LONLAT)):
+        return 4326, False
+    if np.all(_in_box(y, x, NORWAY_LONLAT)):
+        return 4326, True
+    if np.all(_in_box(x, y, NORWAY_25833)):
+        return 25833, False
+    if np.all(_in_box(y, x, NORWAY_25833)):
+        return 25833, True
+    if np.all((np.abs(x) <= 180) & (np.abs(y) <= 90)):
+        return 4326, False
+    return None, False
+
+
+def _swap(geoms: np.ndarray) -> np.ndarray:
+    return shapely.transform(geoms, lambda c: c[:, ::-1])
+
+
+def _to_multipolygon(g: BaseGeometry | None) -> BaseGeometry | None:
+    """Keep the polygonal parts of `g` as one MultiPolygon; None when nothing polygonal is left."""
+    if g is None or g.is_empty:
+        return None
+    if g.geom_type == "MultiPolygon":
+        return g
+    if g.geom_type == "Polygon":
+        return shapely.MultiPolygon([g])
+    if g.geom_type == "GeometryCollection":
+        polys: list[BaseGeometry] = []
+        for part in g.geoms:
+            mp = _to_multipolygon(part)
+            if mp is not None:
+                polys.extend(mp.geoms)
+        return shapely.MultiPolygon(polys) if polys else None
+    return None
+
+
+def process_geometries(
+    geoms: pd.Series,
+    *,
+    declared: CRS | None,
+    rows: np.ndarray,
+    area_m2: pd.Series | None,
+    file: str | None = None,
+) -> GeometryResult:
+    """Reproject to EPSG:25833 and repair; one issue per problem row, naming the row and field."""
+    issues: list[Issue] = []
+    arr = np.array(geoms.to_numpy(), dtype=object)
+    present = np.array([g is not None and not (isinstance(g, float)) and not g.is_empty for g in arr])
+    arr = np.where(present, arr, None)
+    for i in np.flatnonzero(~present):
+        issues.append(make_issue("geometry-missing", row=int(rows[i]), field="geometry", file=file))
+    arr[present] = shapely.force_2d(arr[present])
+
+    # Representative coordinates for CRS and axis detection: one point per geometry.
+    reps = shapely.get_coordinates(shapely.point_on_surface(shapely.envelope(arr[present]))) if present.any() else (
+        np.empty((0, 2)))
+    x, y = (reps[:, 0], reps[:, 1]) if len(reps) else (np.empty(0), np.empty(0))
+
+    epsg: int | None
+    if declared is None:
+        epsg, swapped = _guess_crs(x, y)
+        if epsg is None:
+            raise SubmissionRejected([make_issue("crs-missing", file=file)])
+        issues.append(make_issue("crs-assumed", detail=f"EPSG:{epsg}", file=file))
+    else:
+        epsg = _horizontal_epsg(declared)
+        if epsg is None or epsg not in ACCEPTED_EPSG:
+            raise SubmissionRejected([make_issue("crs-unsupported", detail=declared.to_string()[:80], file=file)])
+        swapped = False
+
+    # Axis swap, per row: coordinates that fit Norway only when swapped.
+    if len(x):
+        box = NORWAY_LONLAT if CRS.from_epsg(epsg).is_geographic else None
+        if box is None:
+            src = CRS.from_epsg(epsg)
+            to_ll = Transformer.from_crs(src, 4326, always_xy=True)
+            lon, lat = to_ll.transform(x, y)
+            lon_s, lat_s = to_ll.transform(y, x)
+            fits = _in_box(np.asarray(lon), np.asarray(lat), NORWAY_LONLAT)
+            fits_swapped = _in_box(np.asarray(lon_s), np.asarray(lat_s), NORWAY_LONLAT)
+        else:
+            fits = _in_box(x, y, box)
+            fits_swapped = _in_box(y, x, box)
+        row_swapped = np.zeros(len(arr), dtype=bool)
+        row_swapped[np.flatnonzero(present)] = (~fits & fits_swapped) | (swapped & fits_swapped & ~fits)
+        if row_swapped.any():
+            arr[row_swapped] = _swap(arr[row_swapped])
+            axis_names = "lat/lon" if CRS.from_epsg(epsg).is_geographic else "nord/øst — north/east"
+            for i in np.flatnonzero(row_swapped):
+                issues.append(make_issue("axes-swapped", row=int(rows[i]), field="geometry", detail=axis_names,
+                                         file=file))
+
+    # Reproject everything present.
+    if epsg != TARGET_EPSG and present.any():
+        tr = Transformer.from_crs(CRS.from_epsg(epsg), CRS.from_epsg(TARGET_EPSG), always_xy=True)
+        arr[present] = shapely.transform(
+            arr[present], lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1]))
+        )
+
+    # Outside Norway: the geometry's envelope must lie in the Norway box.
+    if present.any():
+        bounds = shapely.bounds(arr[present])
+        inside = (
+            (bounds[:, 0] >= NORWAY_25833[0]) & (bounds[:, 2] <= NORWAY_25833[2])
+            & (bounds[:, 1] >= NORWAY_25833[1]) & (bounds[:, 3] <= NORWAY_25833[3])
+        )
+        idx = np.flatnonzero(present)[~inside]
+        for i in idx:
+            issues.append(make_issue("outside-norway", row=int(rows[i]), field="geometry", file=file))
+            arr[i] = None
+            present[i] = False
+
+    # Types: polygons kept, points become circle sites when an area is given, anything else is refused.
+    is_point = np.zeros(len(arr), dtype=bool)
+    types = np.array([g.geom_type if g is not None else "" for g in arr])
+    for i in np.flatnonzero(present & np.isin(types, ["Point", "MultiPoint"])):
+        area = None if area_m2 is None else area_m2.iat[i]
+        if area is None or not area or area <= 0:
+            issues.append(make_issue("point-without-area", row=int(rows[i]), field="geometry", file=file))
+            arr[i] = None
+            continue
+        radius = float(np.sqrt(area / np.pi))
+        arr[i] = shapely.MultiPolygon([shapely.centroid(arr[i]).buffer(radius, 32)])
+        is_point[i] = True
+        issues.append(make_issue("point-site", row=int(rows[i]), field="geometry", file=file))
+    bad_type = present & ~np.isin(types, ["Polygon", "MultiPolygon", "GeometryCollection", "Point", "MultiPoint"])
+    for i in np.flatnonzero(bad_type):
+        issues.append(make_issue("geometry-wrong-type", row=int(rows[i]), field="geometry", value=types[i], file=file))
+        arr[i] = None
+
+    # Repair invalid polygons.
+    live = np.array([g is not None for g in arr])
+    if live.any():
+        valid = shapely.is_valid(arr[live])
+        for j, i in enumerate(np.flatnonzero(live)):
+            if valid[j]:
+                arr[i] = _to_multipolygon(arr[i])
+                if arr[i] is None:
+                    issues.append(make_issue("geometry-wrong-type", row=int(rows[i]), field="geometry",
+                                             value=types[i], file=file))
+                continue
+            reason = shapely.is_valid_reason(arr[i])
+            fixed = _to_multipolygon(shapely.make_valid(arr[i]))
+            if fixed is None or fixed.area <= 0:
+                issues.append(make_issue("geometry-unrepairable", row=int(rows[i]), field="geometry",
+                                         detail=reason, file=file))
+                arr[i] = None
+            else:
+                issues.append(make_issue("geometry-invalid", row=int(rows[i]), field="geometry", detail=reason,
+                                         file=file))
+                arr[i] = fixed
+    return GeometryResult(geoms=arr, source_epsg=epsg, is_point_site=is_point, issues=issues)

@@ -1,0 +1,186 @@
+"""Phase 5: validation rules — the one copy, used by the submission pipeline and by the API's writes.
+
+Rules work on a frame of parsed canonical values (one row per site) so a 100k-row file is checked with
+vectorised masks; `validate_record` runs the same rules on a single site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from etl.issues import Issue, make_issue
+from etl.lookup import KommuneIndex
+from schemas.fields import FIELDS
+
+AREA_TOLERANCE = 0.10  # submitted vs computed area
+OUTSIDE_TOLERANCE = 0.01  # share of a site that may stick out of its kommune before we say so
+VERIFIED_FIELDS = tuple(f.name for f in FIELDS if f.name.endswith("_verified_at"))
+REQUIRED_FIELDS = tuple(f.name for f in FIELDS if f.required)
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame:
+        return frame[name]
+    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+
+def _present(series: pd.Series) -> np.ndarray:
+    return series.map(lambda v: v is not None and not (isinstance(v, float) and np.isnan(v))).to_numpy(bool)
+
+
+def check_required(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
+    issues = []
+    for name in REQUIRED_FIELDS:
+        missing = ~_present(_col(frame, name))
+        issues += [make_issue("missing-value", row=int(rows[i]), field=name) for i in np.flatnonzero(missing)]
+    return issues
+
+
+def check_dates(frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date) -> list[Issue]:
+    issues = []
+    for name in VERIFIED_FIELDS:
+        col = _col(frame, name)
+        future = col.map(lambda v: isinstance(v, dt.date) and v > today).to_numpy(bool)
+        issues += [
+            make_issue("date-future", row=int(rows[i]), field=name, value=col.iat[i].isoformat())
+            for i in np.flatnonzero(future)
+        ]
+    return issues
+
+
+def _contradictions(rec: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Return (field, bilingual detail) for each pair of facts that cannot both be true."""
+    out: list[tuple[str, str]] = []
+    maturity, power, avail = rec.get("maturity"), rec.get("power_status"), rec.get("availability")
+    if maturity == "M5" and power not in {"E3", "E4"}:
+        out.append(("maturity", "M5 byggeklar krever strøm E3/E4 / M5 ready to build requires power E3 or E4"))
+    if avail == "sold" and maturity in {"M0", "M1"}:
+        out.append(("availability", f"solgt, men bare {maturity} / sold, but only {maturity}"))
+    if power == "E4" and rec.get("power_reserved_until") is None:
+        out.append(("power_reserved_until", "E4 reservert uten dato / E4 reserved without an end date"))
+    if power == "E1" and rec.get("power_future_year") is None:
+        out.append(("power_future_year", "E1 kø uten årstall / E1 queue without a year"))
+    if avail == "for_sale_or_lease" and rec.get("land_control") == "private_no_agreement":
+        out.append(("land_control", "til salgs, men privat uten avtale / for sale, but private without agreement"))
+    if power == "E0" and rec.get("power_mw_now") not in (None, 0, 0.0):
+        out.append(("power_status", "E0 ukjent, men MW oppgitt / E0 unknown, but MW given"))
+    return out
+
+
+def check_contradictions(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
+    cols = [c for c in ("maturity", "power_status", "availability", "power_reserved_until", "power_future_year",
+                        "land_control", "power_mw_now") if c in frame]
+    issues = []
+    for i, rec in enumerate(frame[cols].to_dict("records")):
+        for field, detail in _contradictions(rec):
+            issues.append(make_issue("facts-contradict", row=int(rows[i]), field=field, detail=detail))
+    return issues
+
+
+def check_duplicate_references(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
+    ref = _col(frame, "reference")
+    seen: dict[str, int] = {}
+    issues = []
+    for i, value in enumerate(ref):
+        if value is None:
+            continue
+        if value in seen:
+            issues.append(make_issue("duplicate-reference", row=int(rows[i]), field="reference", value=value,
+                                     detail=str(seen[value])))
+        else:
+            seen[value] = int(rows[i])
+    return issues
+
+
+def check_kommune(
+    frame: pd.DataFrame, rows: np.ndarray, *, kommune_nr: str | None, index: KommuneIndex
+) -> tuple[pd.Series, list[Issue]]:
+    """Resolve each row's kommune number to 2024 numbering; return the resolved column and the issues."""
+    col = _col(frame, "kommune_nr")
+    resolved: list[str | None] = []
+    issues: list[Issue] = []
+    cache: dict[Any, tuple[str | None, bool]] = {}
+    for i, value in enumerate(col):
+        if value is None:
+            if kommune_nr is None:
+                issues.append(make_issue("missing-kommune", row=int(rows[i]), field="kommune_nr"))
+            resolved.append(kommune_nr)
+            continue
+        if value not in cache:
+            cache[value] = index.resolve(value)
+        new, was_old = cache[value]
+        if new is None:
+            issues.append(make_issue("kommune-unknown", row=int(rows[i]), field="kommune_nr", value=value))
+        elif was_old:
+            issues.append(make_issue("kommune-old-number", row=int(rows[i]), field="kommune_nr", value=value,
+                                     detail=index.describe(new)))
+        if new is not None and kommune_nr is not None and new != kommune_nr:
+            issues.append(make_issue("kommune-mismatch", row=int(rows[i]), field="kommune_nr", value=value,
+                                     detail=index.describe(kommune_nr)))
+            new = None
+        resolved.append(new)
+    return pd.Series(resolved, index=frame.index, dtype=object), issues
+
+
+def check_area(frame: pd.DataFrame, rows: np.ndarray, geoms: np.ndarray, is_point: np.ndarray) -> list[Issue]:
+    submitted = _col(frame, "area_m2")
+    issues = []
+    for i, (sub, g) in enumerate(zip(submitted, geoms, strict=True)):
+        if sub is None or g is None or is_point[i] or not sub:
+            continue
+        area = g.area
+        diff = abs(area - sub) / max(area, 1e-9)
+        if diff > AREA_TOLERANCE:
+            issues.append(make_issue("area-mismatch", row=int(rows[i]), field="area_m2", value=f"{sub:,.0f} m²",
+                                     detail=f"{diff:.0%} ({area:,.0f} m²)"))
+    return issues
+
+
+def check_within_kommune(
+    geoms: np.ndarray, rows: np.ndarray, kommune_nrs: pd.Series, outlines: Mapping[str, BaseGeometry]
+) -> tuple[np.ndarray, list[Issue]]:
+    """Flag sites sticking out of their kommune (warning) or entirely outside it (error)."""
+    errors = np.zeros(len(geoms), dtype=bool)
+    issues = []
+    for nr, outline in outlines.items():
+        idx = np.flatnonzero((kommune_nrs.to_numpy() == nr) & np.array([g is not None for g in geoms]))
+        if not len(idx):
+            continue
+        shapely.prepare(outline)
+        inside = shapely.contains_properly(outline, geoms[idx])
+        for i in idx[~inside]:
+            g = geoms[i]
+            share_out = 1.0 - shapely.intersection(g, outline).area / g.area
+            if share_out >= 0.999:
+                issues.append(make_issue("outside-kommune-entirely", row=int(rows[i]), field="geometry", value=nr))
+                errors[i] = True
+            elif share_out > OUTSIDE_TOLERANCE:
+                issues.append(make_issue("outside-kommune", row=int(rows[i]), field="geometry", value=nr,
+                                         detail=f"{share_out:.0%}"))
+    return errors, issues
+
+
+def validate_frame(
+    frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date | None = None
+) -> list[Issue]:
+    """The attribute rules that need no geometry and no database."""
+    today = today or dt.date.today()
+    return (
+        check_required(frame, rows)
+        + check_dates(frame, rows, today=today)
+        + check_contradictions(frame, rows)
+        + check_duplicate_references(frame, rows)
+    )
+
+
+def validate_record(record: Mapping[str, Any], *, today: dt.date | None = None) -> list[Issue]:
+    """Run the attribute rules on one site (API writes use this)."""
+    frame = pd.DataFrame([dict(record)], dtype=object)
+    return validate_frame(frame, np.array([1]), today=today)

@@ -1,0 +1,300 @@
+"""Phase 3: parse cell values into typed canonical values, reporting what was converted or wrong.
+
+Parsing works column by column on the distinct values only (a 100k-row file has few distinct codes and
+dates), then maps the results back to the rows, so the cost follows the variety, not the row count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from etl.issues import Issue, make_issue
+from schemas.fields import FIELDS, FieldSpec, normalise_header
+from schemas.taxonomy import Taxonomy
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The outcome of parsing one distinct value."""
+
+    value: Any
+    issue: str | None = None  # issue slug
+    detail: str = ""
+
+
+_MISSING = Parsed(None)
+
+# Units understood in numeric cells, as factors to the field's own unit.
+_AREA_UNITS = {"m2": 1.0, "m²": 1.0, "kvm": 1.0, "kvadratmeter": 1.0, "daa": 1000.0, "dekar": 1000.0,
+               "mål": 1000.0, "maal": 1000.0, "ha": 10_000.0, "hektar": 10_000.0, "km2": 1e6, "km²": 1e6}
+_POWER_UNITS = {"mw": 1.0, "kw": 0.001, "gw": 1000.0}
+_PRICE_UNITS = {"kr/m2": 1.0, "kr/m²": 1.0, "nok/m2": 1.0, "nok/m²": 1.0, "kr": 1.0, "nok": 1.0, ",-": 1.0}
+_NUM_RE = re.compile(r"^\s*([-+]?[\d\s\u00a0.,']*\d)\s*([^\d\s].*)?$")
+
+
+def is_blank(raw: Any) -> bool:
+    if raw is None:
+        return True
+    if isinstance(raw, float) and math.isnan(raw):
+        return True
+    if raw is pd.NaT:
+        return True
+    return isinstance(raw, str) and raw.strip() in {"", "-", "–", "nan", "NaN", "null", "NULL", "None"}
+
+
+def _number_text(text: str) -> float | None:
+    """Parse '1 200,5', '1.200,5', '1,200.5', '12,5', '12.5' (Norwegian and English conventions)."""
+    t = text.replace("\u00a0", "").replace(" ", "").replace("'", "")
+    if "," in t and "." in t:
+        # The last separator is the decimal one.
+        t = t.replace(".", "").replace(",", ".") if t.rfind(",") > t.rfind(".") else t.replace(",", "")
+    elif "," in t:
+        t = t.replace(",", ".") if t.count(",") == 1 else t.replace(",", "")
+    elif t.count(".") > 1:
+        t = t.replace(".", "")
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def parse_number(raw: Any, spec: FieldSpec) -> Parsed:
+    """Parse a number, with a unit or a decimal comma, into the field's unit."""
+    if is_blank(raw):
+        return _MISSING
+    if isinstance(raw, bool):
+        return Parsed(None, "number-invalid")
+    if isinstance(raw, int | float | np.integer | np.floating):
+        value = float(raw)
+        if spec.kind == "int" and not value.is_integer():
+            return Parsed(None, "number-invalid")
+        return Parsed(int(value) if spec.kind == "int" else value)
+    text = str(raw).strip()
+    m = _NUM_RE.match(text)
+    if not m:
+        return Parsed(None, "number-invalid")
+    number = _number_text(m.group(1))
+    if number is None:
+        return Parsed(None, "number-invalid")
+    unit = (m.group(2) or "").strip().lower().replace(" ", "")
+    factor = 1.0
+    if unit:
+        table = (_AREA_UNITS if spec.unit in {"m2", "daa"} else _POWER_UNITS if spec.unit == "MW"
+                 else _PRICE_UNITS if spec.unit == "NOK/m2" else {})
+        if unit not in table:
+            return Parsed(None, "number-invalid")
+        factor = table[unit]
+        if spec.unit == "daa":
+            factor = factor / 1000.0
+    value = number * factor
+    if spec.kind == "int":
+        if not float(value).is_integer():
+            return Parsed(None, "number-invalid")
+        return Parsed(int(value))
+    converted = bool(unit) or ("," in text) or (" " in text.strip())
+    if converted:
+        shown = f"{value:g} {spec.unit or ''}".strip()
+        return Parsed(value, "number-converted", shown)
+    return Parsed(value)
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y", "%Y%m%d")
+
+
+def parse_date(raw: Any) -> Parsed:
+    """Parse ISO or Norwegian dd.mm.yyyy dates (also datetimes from Excel)."""
+    if is_blank(raw):
+        return _MISSING
+    if isinstance(raw, pd.Timestamp):
+        return Parsed(raw.date())
+    if isinstance(raw, dt.datetime):
+        return Parsed(raw.date())
+    if isinstance(raw, dt.date):
+        return Parsed(raw)
+    text = str(raw).strip()
+    if "T" in text:
+        text = text.split("T", 1)[0]
+    elif " " in text and re.match(r"^\d{4}-\d{2}-\d{2} ", text):
+        text = text.split(" ", 1)[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            return Parsed(dt.datetime.strptime(text, fmt).date())
+        except ValueError:
+            continue
+    return Parsed(None, "date-invalid")
+
+
+def _code_index(tax: Taxonomy) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for term in tax.terms:
+        for spelling in (term.code, term.label_no, term.label_en, *term.aliases):
+            index.setdefault(normalise_header(spelling), term.code)
+    return index
+
+
+_CODE_INDEXES: dict[str, dict[str, str]] = {}
+
+
+def _index(tax: Taxonomy) -> dict[str, str]:
+    if tax.name not in _CODE_INDEXES:
+        _CODE_INDEXES[tax.name] = _code_index(tax)
+    return _CODE_INDEXES[tax.name]
+
+
+def _suggest(tax: Taxonomy, text: str) -> str:
+    keys = list(_index(tax))
+    close = difflib.get_close_matches(normalise_header(text), keys, n=1, cutoff=0.6)
+    if close:
+        code = _index(tax)[close[0]]
+        return f" — mente du {code} ({tax.label(code, 'no')})? / did you mean {code} ({tax.label(code, 'en')})?"
+    return ": " + ", ".join(tax.codes)
+
+
+def parse_code(raw: Any, tax: Taxonomy) -> Parsed:
+    """Match a coded value by code, label or alias; suggest the closest allowed value when unknown."""
+    if is_blank(raw):
+        return _MISSING
+    text = str(raw).strip()
+    if isinstance(raw, float) and raw.is_integer():
+        text = str(int(raw))
+    if text in tax:
+        return Parsed(text)
+    key = normalise_header(text)
+    if key.upper() in tax:
+        return Parsed(key.upper())
+    # "M3 Regulert", "E2 - anslått": a leading code wins.
+    lead = re.match(r"^([A-Za-z]?\d{1,4})\b", text)
+    if lead and lead.group(1).upper() in tax:
+        return Parsed(lead.group(1).upper())
+    code = _index(tax).get(key)
+    if code:
+        return Parsed(code, "code-normalised", f"{code} ({tax.label(code, 'en')})")
+    return Parsed(None, "unknown-code", _suggest(tax, text))
+
+
+def parse_codes(raw: Any, tax: Taxonomy) -> Parsed:
+    """Parse a list of codes separated by ; , / | or spaces."""
+    if is_blank(raw):
+        return Parsed([])
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        raw = str(int(raw))
+    parts = [p for p in re.split(r"[;,|+\s]+", str(raw).strip()) if p]
+    codes: list[str] = []
+    for part in parts:
+        got = parse_code(part, tax)
+        if got.issue == "unknown-code":
+            # A whole phrase ("industri/lager") may be one alias even when its parts are not.
+            whole = parse_code(str(raw), tax)
+            if whole.value is not None:
+                return Parsed([whole.value], whole.issue, whole.detail)
+            return Parsed(None, "unknown-code", got.detail)
+        if got.value not in codes:
+            codes.append(got.value)
+    return Parsed(codes)
+
+
+def parse_text(raw: Any) -> Parsed:
+    if is_blank(raw):
+        return _MISSING
+    if isinstance(raw, float) and raw.is_integer():
+        return Parsed(str(int(raw)))
+    return Parsed(str(raw).strip())
+
+
+def parse_urls(raw: Any) -> Parsed:
+    if is_blank(raw):
+        return Parsed([])
+    return Parsed([u for u in re.split(r"[\s;,]+", str(raw).strip()) if u])
+
+
+def parse_kommune_nr(raw: Any) -> Parsed:
+    """Normalise a kommune number to four digits (301 → '0301'); validity is checked later."""
+    if is_blank(raw):
+        return _MISSING
+    if isinstance(raw, int | float | np.integer | np.floating) and not isinstance(raw, bool):
+        if not float(raw).is_integer():
+            return Parsed(None, "kommune-unknown")
+        raw = str(int(raw))
+    text = str(raw).strip()
+    if re.fullmatch(r"\d{3,4}", text):
+        return Parsed(text.zfill(4))
+    return Parsed(None, "kommune-unknown")
+
+
+def parser_for(spec: FieldSpec) -> Callable[[Any], Parsed]:
+    if spec.kind in {"float", "int"}:
+        return lambda raw: parse_number(raw, spec)
+    if spec.kind == "date":
+        return parse_date
+    if spec.kind == "code":
+        assert spec.taxonomy is not None
+        tax = spec.taxonomy
+        return lambda raw: parse_code(raw, tax)
+    if spec.kind == "codes":
+        assert spec.taxonomy is not None
+        tax_many = spec.taxonomy
+        return lambda raw: parse_codes(raw, tax_many)
+    if spec.kind == "urls":
+        return parse_urls
+    if spec.kind == "kommune_nr":
+        return parse_kommune_nr
+    return parse_text
+
+
+_BLANK_KEY = object()
+
+
+def _hashable(raw: Any) -> Any:
+    """A dictionary key for a cell: blanks (None, NaN, NaT) share one key; unhashables use repr."""
+    if is_blank(raw):
+        return _BLANK_KEY
+    try:
+        hash(raw)
+        return raw
+    except TypeError:
+        return repr(raw)
+
+
+def parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
+    """Parse every canonical column of `frame`; return typed columns and the issues, row by row."""
+    out = pd.DataFrame(index=frame.index)
+    issues: list[Issue] = []
+    rows = frame["source_row"].to_numpy() if "source_row" in frame else np.arange(1, len(frame) + 1)
+    for spec in FIELDS:
+        if spec.name not in frame.columns:
+            continue
+        column = frame[spec.name]
+        parse = parser_for(spec)
+        keys = column.map(_hashable)
+        parsed_by_key: dict[Any, Parsed] = {}
+        for key, raw in zip(keys, column, strict=True):
+            if key not in parsed_by_key:
+                parsed_by_key[key] = parse(raw)
+        results = [parsed_by_key[k] for k in keys]
+        out[spec.name] = pd.Series([r.value for r in results], index=frame.index, dtype=object)
+        for i, (res, raw) in enumerate(zip(results, column, strict=True)):
+            if res.issue is None:
+                continue
+            slug = res.issue
+            issues.append(make_issue(slug, row=int(rows[i]), field=spec.name, value=raw, detail=res.detail))
+    # Negative numbers are never meaningful for these fields.
+    for name in ("area_m2", "area_daa", "power_mw_now", "power_mw_future", "price_nok_per_m2"):
+        if name in out:
+            neg = out[name].map(lambda v: v is not None and v < 0)
+            for i in np.flatnonzero(neg.to_numpy()):
+                issues.append(make_issue("negative-value", row=int(rows[i]), field=name, value=out[name].iat[i]))
+                out[name].iat[i] = None
+    # area_daa is a convenience: fill area_m2 from it when area_m2 is not given.
+    if "area_daa" in out:
+        daa = out.pop("area_daa").map(lambda v: None if v is None else v * 1000.0)
+        out["area_m2"] = out["area_m2"].where(out["area_m2"].notna(), daa) if "area_m2" in out else daa
+    return out, issues

@@ -1,0 +1,169 @@
+"""Map furniture as Folium MacroElements: page head, maturity legend, demo banner, attribution.
+
+Each element renders its HTML server-side (escaped here, since branca's templates do not autoescape)
+into an inert <template>, and a small script moves it into the Leaflet map container; being inert, it
+never takes part in the page layout (which would give Leaflet a wrong map size at start-up).
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from branca.element import MacroElement, Template
+
+from maps import assets
+from maps.text import Lang, both, other, t
+from schemas.taxonomy import MATURITY
+
+# Colour of member-kommune outlines; a map style, not a coded value.
+KOMMUNE_OUTLINE_COLOUR = "#3f3f46"
+
+_CSS = """
+.leaflet-container { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial,
+  sans-serif; background: #eef1f4; }
+.nar-legend { background: rgba(255, 255, 255, 0.94); padding: 8px 10px; border-radius: 6px;
+  box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); font-size: 13px; line-height: 1.35; max-width: 300px; }
+.nar-legend h2 { font-size: 14px; margin: 0 0 6px; }
+.nar-legend h3 { font-size: 13px; margin: 0 0 4px; }
+.nar-legend ul { list-style: none; margin: 0; padding: 0; }
+.nar-legend li { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.nar-swatch { display: inline-block; flex: none; width: 18px; height: 12px; border: 1px solid #555; }
+.nar-swatch-stale { background: #fff; border: 2px dashed #333; width: 16px; height: 10px; }
+.nar-swatch-kommune { background: transparent; border: 2px solid %(kommune)s; width: 16px; height: 10px; }
+.nar-other { color: #555; font-size: 0.92em; }
+.nar-demo-banner { position: absolute; top: 10px; left: 50%%; transform: translateX(-50%%); z-index: 1000;
+  background: #b91c1c; color: #fff; padding: 6px 14px; border-radius: 6px; font-weight: 700;
+  letter-spacing: 0.04em; text-align: center; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.4);
+  pointer-events: none; }
+.nar-demo-banner small { display: block; font-weight: 400; letter-spacing: normal; }
+.nar-popup h3 { font-size: 15px; margin: 0 0 4px; }
+.nar-popup table { border-collapse: collapse; font-size: 13px; }
+.nar-popup th { text-align: left; vertical-align: top; padding: 1px 8px 1px 0; font-weight: 600; }
+.nar-popup td { padding: 1px 0; }
+.nar-badge { display: inline-block; padding: 0 6px; border-radius: 4px; font-size: 11px; font-weight: 700;
+  margin-right: 4px; }
+.nar-badge-demo { background: #b91c1c; color: #fff; }
+.nar-badge-stale { background: #fde68a; color: #78350f; }
+""" % {"kommune": KOMMUNE_OUTLINE_COLOUR}
+
+
+def js_string(value: str) -> str:
+    """Return `value` as a JavaScript string literal that is safe inside a <script> element."""
+    # Keep non-ASCII readable (ø, ©) but escape the characters that could close the script element.
+    literal = json.dumps(value, ensure_ascii=False)
+    return literal.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class PageHead(MacroElement):
+    """Add the page title, favicon and the map's CSS to the page head."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <title>{{ this.title_html }}</title>
+        <link rel="icon" type="image/svg+xml" href="{{ this.favicon_url }}"/>
+        <style>{{ this.css }}</style>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, title: str, static_prefix: str) -> None:
+        super().__init__()
+        self._name = "PageHead"
+        self.title_html = escape(title)
+        self.favicon_url = escape(assets.static_url(static_prefix, assets.FAVICON))
+        self.css = _CSS
+
+
+def maturity_legend_html(lang: Lang, title: str | None = None) -> str:
+    """Return the legend's inner HTML: maturity levels M0–M5 with colours and both languages."""
+    alt = other(lang)
+    heading = (
+        f"{escape(getattr(MATURITY, f'title_{lang}'))} "
+        f'<span class="nar-other">{escape(getattr(MATURITY, f"title_{alt}"))}</span>'
+    )
+    rows = [
+        f'<li><span class="nar-swatch" style="background:{escape(term.colour)}"></span>'
+        f"<span><b>{escape(term.code)}</b> {escape(MATURITY.label(term.code, lang))} "
+        f'<span class="nar-other">{escape(MATURITY.label(term.code, alt))}</span></span></li>'
+        for term in MATURITY.terms
+    ]
+    rows.append(
+        f'<li><span class="nar-swatch nar-swatch-stale"></span><span>{escape(both("stale", lang))}</span></li>'
+    )
+    rows.append(
+        '<li><span class="nar-swatch nar-swatch-kommune"></span>'
+        f"<span>{escape(both('member_kommune', lang))}</span></li>"
+    )
+    title_html = f"<h2>{escape(title)}</h2>" if title else ""
+    return f"{title_html}<h3>{heading}</h3><ul>{''.join(rows)}</ul>"
+
+
+class MaturityLegend(MacroElement):
+    """A Leaflet control (bottom right) listing the maturity levels with their colours."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <template id="{{ this.get_name() }}"><div class="nar-legend leaflet-control">{{ this.body_html }}</div></template>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var el = document.getElementById("{{ this.get_name() }}").content.firstElementChild;
+            var control = L.control({position: "bottomright"});
+            control.onAdd = function () {
+                L.DomEvent.disableClickPropagation(el);
+                L.DomEvent.disableScrollPropagation(el);
+                return el;
+            };
+            control.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, lang: Lang, title: str | None = None) -> None:
+        super().__init__()
+        self._name = "MaturityLegend"
+        self.body_html = maturity_legend_html(lang, title)
+
+
+class DemoBanner(MacroElement):
+    """A red "DEMODATA / DEMO DATA" banner across the top of the map."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <template id="{{ this.get_name() }}"><div class="nar-demo-banner" role="status">{{ this.body_html }}</div></template>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.getContainer().appendChild(
+            document.getElementById("{{ this.get_name() }}").content.firstElementChild);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, lang: Lang) -> None:
+        super().__init__()
+        self._name = "DemoBanner"
+        headline = " / ".join(t("demo", lg).upper() for lg in (lang, other(lang)))
+        self.body_html = f"{escape(headline)}<small>{escape(both('demo_note', lang, ' · '))}</small>"
+
+
+class Attribution(MacroElement):
+    """Add trusted HTML (source and licence of the reference data) to Leaflet's attribution control."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.html_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, attribution_html: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        # Not escaped: the caller passes our own attribution markup (links to sources and licences).
+        self.html_js = js_string(attribution_html)

@@ -1,0 +1,113 @@
+"""Popup and tooltip HTML for site polygons, and the number formats they use.
+
+Every value from the input is escaped here: names and contacts come from kommune submissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+
+from maps.text import Lang, both, other, t
+from schemas.taxonomy import AVAILABILITY, MATURITY, POWER, Taxonomy
+
+M2_PER_DAA = 1_000
+M2_PER_HA = 10_000
+
+
+def format_number(value: float, decimals: int, lang: Lang) -> str:
+    """Format a number the way readers of `lang` expect ("12 345,6" in bokmål, "12,345.6" in English)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "no":
+        # Norwegian: no-break space between thousands, decimal comma.
+        return text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def format_area(area_m2: float | None, lang: Lang) -> str:
+    """Format an area in m² as daa, ha and m², led by the unit the reader of `lang` is used to."""
+    if area_m2 is None:
+        return "–"
+    daa = f"{format_number(area_m2 / M2_PER_DAA, 1, lang)} daa"
+    ha = f"{format_number(area_m2 / M2_PER_HA, 2, lang)} ha"
+    m2 = f"{format_number(area_m2, 0, lang)} m²"
+    parts = (daa, ha, m2) if lang == "no" else (ha, m2, daa)
+    return " · ".join(parts)
+
+
+def _safe_href(url: object) -> str | None:
+    """Return `url` if it is a relative or http(s) link, else None (no javascript: or data: links)."""
+    if not isinstance(url, str) or not url:
+        return None
+    if url.startswith(("/", "http://", "https://")) and not url.startswith("//"):
+        return url
+    return None
+
+
+def _coded(taxonomy: Taxonomy, code: object, lang: Lang) -> str:
+    """Return "CODE label (other-language label)" for a coded value, or "Unknown" when missing."""
+    if not isinstance(code, str) or code not in taxonomy:
+        return escape(both("unknown", lang))
+    own = escape(taxonomy.label(code, lang))
+    alt = escape(taxonomy.label(code, other(lang)))
+    prefix = f"{escape(code)} " if taxonomy is MATURITY or taxonomy is POWER else ""
+    return f'{prefix}{own} <span class="nar-other">({alt})</span>'
+
+
+def _title(taxonomy: Taxonomy, lang: Lang) -> str:
+    return taxonomy.title_no if lang == "no" else taxonomy.title_en
+
+
+def site_popup_html(props: Mapping[str, Any], lang: Lang) -> str:
+    """Return the popup HTML of one site from its GeoJSON properties."""
+    badges = []
+    if props.get("is_demo"):
+        badges.append(f'<span class="nar-badge nar-badge-demo">{escape(both("demo", lang))}</span>')
+    if props.get("stale"):
+        badges.append(
+            f'<span class="nar-badge nar-badge-stale" title="{escape(both("stale_note", lang))}">'
+            f"{escape(both('stale', lang))}</span>"
+        )
+
+    kommune = escape(str(props.get("kommune_name") or ""))
+    if props.get("kommune_nr"):
+        kommune += f" ({escape(str(props['kommune_nr']))})"
+
+    power = _coded(POWER, props.get("power_status"), lang)
+    mw_now = props.get("power_mw_now")
+    if isinstance(mw_now, int | float):
+        power += f" · {format_number(mw_now, 1, lang)} MW {escape(t('now', lang))}"
+
+    rows = [
+        (t("kommune", lang), kommune),
+        (t("area", lang), escape(format_area(props.get("area_m2"), lang))),
+        (_title(MATURITY, lang), _coded(MATURITY, props.get("maturity"), lang)),
+        (_title(POWER, lang), power),
+        (_title(AVAILABILITY, lang), _coded(AVAILABILITY, props.get("availability"), lang)),
+    ]
+    email = props.get("contact_email")
+    if isinstance(email, str) and email:
+        contact = f'<a href="mailto:{escape(email)}">{escape(email)}</a>'
+        if props.get("contact_role"):
+            contact += f" ({escape(str(props['contact_role']))})"
+        rows.append((t("contact", lang), contact))
+
+    table = "".join(f"<tr><th>{escape(label)}</th><td>{value}</td></tr>" for label, value in rows)
+    stale_note = f"<p><em>{escape(both('stale_note', lang))}</em></p>" if props.get("stale") else ""
+    href = _safe_href(props.get("url"))
+    link = f'<p><a href="{escape(href)}">{escape(both("passport", lang))}</a></p>' if href else ""
+    name = escape(str(props.get("name") or props.get("id") or ""))
+    return (
+        f'<div class="nar-popup"><h3>{name}</h3>{"".join(badges)}'
+        f"<table>{table}</table>{stale_note}{link}</div>"
+    )
+
+
+def site_tooltip_html(props: Mapping[str, Any], lang: Lang) -> str:
+    """Return the hover text of one site: name and maturity label."""
+    name = escape(str(props.get("name") or ""))
+    code = props.get("maturity")
+    if isinstance(code, str) and code in MATURITY:
+        return f"{name} – {escape(code)} {escape(MATURITY.label(code, lang))}"
+    return name

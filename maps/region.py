@@ -1,0 +1,215 @@
+"""The region map: member kommune outlines and business sites coloured by plan maturity.
+
+Inputs are GeoJSON FeatureCollections in CRS84 (lon, lat), as served by the API. The page links only
+to the vendored Leaflet under the static prefix (see `maps.assets`), so it works offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from html import escape
+from typing import Any
+
+import folium
+from folium.utilities import JsCode
+
+from maps import assets
+from maps.basemaps import Basemap
+from maps.legend import KOMMUNE_OUTLINE_COLOUR, Attribution, DemoBanner, MaturityLegend, PageHead
+from maps.popups import site_popup_html, site_tooltip_html
+from maps.text import Lang, both, check_lang, t
+from schemas.taxonomy import MATURITY
+
+# Where the map opens when there is nothing to fit to: Oslo, showing most of the region.
+OSLO_LAT_LON = (59.91, 10.75)
+EMPTY_ZOOM = 8
+# Don't zoom in further than this when fitting to one small site.
+FIT_MAX_ZOOM = 15
+
+# A site without a (known) maturity code: neutral grey, deliberately not a taxonomy colour.
+UNKNOWN_MATURITY_COLOUR = "#9e9e9e"
+SITE_OUTLINE_COLOUR = "#333333"
+STALE_DASH = "6 4"
+
+# Bind the precomputed (escaped) HTML from the feature's properties to each drawn layer.
+_BIND_POPUP_AND_TOOLTIP = JsCode(
+    """
+    function (feature, layer) {
+        var p = feature.properties || {};
+        if (p.popup_html) { layer.bindPopup(p.popup_html, {maxWidth: 360}); }
+        if (p.tooltip_html) { layer.bindTooltip(p.tooltip_html, {sticky: true}); }
+    }
+    """
+)
+
+
+def _features(collection: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Return the features of a FeatureCollection that have a geometry."""
+    if not collection:
+        return []
+    return [f for f in collection.get("features") or [] if f.get("geometry")]
+
+
+def _positions(coordinates: Any) -> Iterator[tuple[float, float]]:
+    """Yield every (lon, lat) position of nested GeoJSON coordinates."""
+    if isinstance(coordinates, list | tuple) and coordinates and isinstance(coordinates[0], int | float):
+        yield float(coordinates[0]), float(coordinates[1])
+    elif isinstance(coordinates, list | tuple):
+        for part in coordinates:
+            yield from _positions(part)
+
+
+def _geometry_positions(geometry: Mapping[str, Any]) -> Iterator[tuple[float, float]]:
+    if geometry.get("type") == "GeometryCollection":
+        for part in geometry.get("geometries") or []:
+            yield from _geometry_positions(part)
+    else:
+        yield from _positions(geometry.get("coordinates"))
+
+
+def bounds_lat_lon(features: list[dict[str, Any]]) -> list[list[float]] | None:
+    """Return [[south, west], [north, east]] of the features (CRS84 input), or None if empty."""
+    points = [p for f in features for p in _geometry_positions(f["geometry"])]
+    if not points:
+        return None
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def maturity_colour(code: object) -> str:
+    """Return the taxonomy colour of a maturity code (grey when missing or unknown)."""
+    if isinstance(code, str) and code in MATURITY:
+        return MATURITY.get(code).colour
+    return UNKNOWN_MATURITY_COLOUR
+
+
+def _site_style(feature: dict[str, Any]) -> dict[str, Any]:
+    props = feature["properties"]
+    style = {
+        "color": SITE_OUTLINE_COLOUR,
+        "weight": 1.5,
+        "fillColor": maturity_colour(props.get("maturity")),
+        "fillOpacity": 0.7,
+    }
+    if props.get("stale"):
+        style["dashArray"] = STALE_DASH
+    return style
+
+
+def _site_highlight(feature: dict[str, Any]) -> dict[str, Any]:
+    return {"weight": 3, "fillOpacity": 0.85}
+
+
+def _kommune_style(feature: dict[str, Any]) -> dict[str, Any]:
+    return {"color": KOMMUNE_OUTLINE_COLOUR, "weight": 1.5, "opacity": 0.8, "fill": False}
+
+
+def _site_layer_data(features: list[dict[str, Any]], lang: Lang) -> dict[str, Any]:
+    """Return the sites as a FeatureCollection with only the properties the page needs."""
+    kept = ("id", "name", "kommune_nr", "maturity", "is_demo", "stale", "url")
+    out = []
+    for i, feature in enumerate(features):
+        props = feature.get("properties") or {}
+        slim = {k: props.get(k) for k in kept}
+        slim["popup_html"] = site_popup_html(props, lang)
+        slim["tooltip_html"] = site_tooltip_html(props, lang)
+        out.append({
+            "type": "Feature",
+            "id": str(props.get("id", i)),
+            "properties": slim,
+            "geometry": feature["geometry"],
+        })
+    return {"type": "FeatureCollection", "features": out}
+
+
+def _kommune_layer_data(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the kommuner as a FeatureCollection with number, name and tooltip."""
+    out = []
+    for i, feature in enumerate(features):
+        props = feature.get("properties") or {}
+        nr, name = props.get("nr"), props.get("name")
+        tooltip = escape(f"{name} ({nr})" if nr else str(name or ""))
+        out.append({
+            "type": "Feature",
+            "id": str(nr or i),
+            "properties": {"nr": nr, "name": name, "tooltip_html": tooltip},
+            "geometry": feature["geometry"],
+        })
+    return {"type": "FeatureCollection", "features": out}
+
+
+def build_region_map(
+    sites: Mapping[str, Any],
+    kommuner: Mapping[str, Any],
+    *,
+    attribution_html: str,
+    lang: str = "no",
+    static_prefix: str = assets.DEFAULT_STATIC_PREFIX,
+    title: str | None = None,
+    basemap: Basemap | None = None,
+) -> folium.Map:
+    """Build the region map of member kommuner and sites; it links only to files under static_prefix."""
+    language = check_lang(lang)
+    page_title = title or t("default_title", language)
+    site_features = _features(sites)
+    member_features = [f for f in _features(kommuner) if (f.get("properties") or {}).get("is_member")]
+
+    m = folium.Map(location=OSLO_LAT_LON, zoom_start=EMPTY_ZOOM, tiles=None, control_scale=True)
+    assets.use_local_assets(m, static_prefix=static_prefix)
+    m.add_child(PageHead(title=page_title, static_prefix=static_prefix))
+    if basemap is not None:
+        folium.TileLayer(
+            tiles=basemap.url, attr=basemap.attribution_html, name=basemap.name, max_zoom=basemap.max_zoom
+        ).add_to(m)
+
+    if member_features:
+        folium.GeoJson(
+            _kommune_layer_data(member_features),
+            name=both("kommuner_layer", language),
+            style_function=_kommune_style,
+            on_each_feature=_BIND_POPUP_AND_TOOLTIP,
+        ).add_to(m)
+    if site_features:
+        folium.GeoJson(
+            _site_layer_data(site_features, language),
+            name=both("sites_layer", language),
+            style_function=_site_style,
+            highlight_function=_site_highlight,
+            on_each_feature=_BIND_POPUP_AND_TOOLTIP,
+        ).add_to(m)
+    if member_features or site_features:
+        folium.LayerControl(collapsed=True).add_to(m)
+
+    m.add_child(MaturityLegend(lang=language, title=page_title))
+    if any((f.get("properties") or {}).get("is_demo") for f in site_features):
+        m.add_child(DemoBanner(lang=language))
+    m.add_child(Attribution(attribution_html))
+
+    bounds = bounds_lat_lon(site_features) or bounds_lat_lon(member_features)
+    if bounds is not None:
+        m.fit_bounds(bounds, padding=(20, 20), max_zoom=FIT_MAX_ZOOM)
+    return m
+
+
+def render(
+    sites: Mapping[str, Any],
+    kommuner: Mapping[str, Any],
+    *,
+    attribution_html: str,
+    lang: str = "no",
+    static_prefix: str = assets.DEFAULT_STATIC_PREFIX,
+    title: str | None = None,
+    basemap: Basemap | None = None,
+) -> str:
+    """Return the region map as a complete HTML page."""
+    m = build_region_map(
+        sites,
+        kommuner,
+        attribution_html=attribution_html,
+        lang=lang,
+        static_prefix=static_prefix,
+        title=title,
+        basemap=basemap,
+    )
+    return m.get_root().render()

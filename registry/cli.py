@@ -1,0 +1,204 @@
+"""The `naering` command: a thin shell over the services."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from registry.settings import DatabaseSettings, ServerSettings
+
+app = typer.Typer(
+    help="Næringsarealregisteret — the Oslo region's business-land registry.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="Database: start the local PostGIS, migrate, print the URL.", no_args_is_help=True)
+reference_app = typer.Typer(help="Reference data (kommuner, grid, logistics, clusters).", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+export_app = typer.Typer(help="Exports for the secretariat.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(reference_app, name="reference")
+app.add_typer(demo_app, name="demo")
+app.add_typer(export_app, name="export")
+
+console = Console(stderr=True)
+
+
+def _url(*, start: bool = True) -> str:
+    """The database URL in use; starts the private local cluster when no URL is configured."""
+    from registry import localdb
+    from registry.settings import database_url
+
+    settings = DatabaseSettings()
+    if settings.database_url is None and start:
+        try:
+            localdb.ensure(port=settings.pg_port, database=settings.pg_database)
+        except localdb.LocalDbError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    return database_url(settings)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from registry.db import get_engine
+
+    return get_engine(_url())
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the connection URL in use (for psql, ogr2ogr, QGIS: drop the '+psycopg')."""
+    typer.echo(_url(start=False))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Apply migrations (starting the local PostGIS when needed)."""
+    from registry import db
+
+    db.upgrade(_url(), revision)
+    console.print(f"database at revision {db.current_revision(_url())}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 'base' for empty")] = "-1") -> None:
+    """Revert migrations."""
+    from registry import db
+
+    db.downgrade(_url(), revision)
+    console.print(f"database at revision {db.current_revision(_url())}")
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the private local PostGIS cluster (no-op when NAERING_DATABASE_URL is set)."""
+    typer.echo(_url())
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the private local PostGIS cluster."""
+    from registry import localdb
+
+    localdb.stop()
+
+
+@reference_app.command("load")
+def reference_load() -> None:
+    """Load the reference data shipped in data/reference (idempotent: a second run changes nothing)."""
+    from etl.reference import load_reference
+
+    with console.status("loading reference data …") as status:
+        counts = load_reference(_engine(), progress=lambda msg: status.update(msg))
+    table = Table("table", "rows")
+    for name, n in counts.items():
+        table.add_row(name, str(n))
+    console.print(table)
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo profiles and demo submissions (data/demo), marked as demo data."""
+    from registry.services.demo import load_demo
+
+    with console.status("loading demo data …") as status:
+        results = load_demo(_engine(), progress=lambda msg: status.update(f"demo: {msg}"))
+    loaded = sum(r.rows_loaded for r in results)
+    noop = sum(1 for r in results if r.noop)
+    console.print(f"demo: {len(results)} files, {loaded} sites loaded, {noop} unchanged")
+    bad = [r for r in results if r.rejected]
+    if bad:
+        for r in bad:
+            for issue in r.issues[:5]:
+                console.print(issue.one_line())
+        raise typer.Exit(1)
+
+
+def _submit(file: Path, kommune: str, *, dry_run: bool, replace: bool, strict: bool, draft: bool,
+            mapping: Path | None, layer: str | None, report: Path | None, lang: str) -> None:
+    from etl.pipeline import SubmitOptions, run_submission
+    from etl.report import print_summary, write_report
+
+    if not file.exists():
+        console.print(f"[red]{file}: no such file / finnes ikke[/red]")
+        raise typer.Exit(4)
+    options = SubmitOptions(kommune_nr=kommune, dry_run=dry_run, replace=replace, strict=strict, draft=draft,
+                            mapping_file=mapping, layer=layer, actor=f"cli:{kommune}")
+    with console.status("checking …" if dry_run else "submitting …") as status:
+        result = run_submission(_engine(), file, options, progress=lambda phase: status.update(phase))
+    print_summary(result, console=console, lang=lang)
+    if report is not None:
+        write_report(result, report)
+        console.print(f"report: {report}")
+    raise typer.Exit(result.exit_code)
+
+
+_EXIT_HELP = "Exit codes: 0 clean; 3 loaded with warnings or with some rows refused; 4 rejected, nothing loaded."
+
+
+@app.command(help="Load a kommune's file of sites (GeoPackage, Shapefile zip, GeoJSON, KML, FlatGeobuf, "
+                  "Excel, CSV). Rows with errors are left out unless --strict rejects the file. " + _EXIT_HELP)
+def submit(
+    file: Annotated[Path, typer.Argument(help="The kommune's file")],
+    kommune: Annotated[str, typer.Option("--kommune", "-k", help="2024 kommune number, e.g. 3203")],
+    replace: Annotated[bool, typer.Option(help="Archive the kommune's sites missing from this file")] = False,
+    strict: Annotated[bool, typer.Option(help="Reject the whole file on any error")] = False,
+    draft: Annotated[bool, typer.Option(help="Load as drafts, not published")] = False,
+    mapping: Annotated[Path | None, typer.Option(help="YAML column mapping (stored for next time)")] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write a report: .html, .json or .csv")] = None,
+    lang: Annotated[str, typer.Option(help="Message language: no or en")] = "no",
+) -> None:
+    _submit(file, kommune, dry_run=False, replace=replace, strict=strict, draft=draft, mapping=mapping,
+            layer=layer, report=report, lang=lang)
+
+
+@app.command(help="Check a kommune's file without writing anything. " + _EXIT_HELP)
+def check(
+    file: Annotated[Path, typer.Argument(help="The kommune's file")],
+    kommune: Annotated[str, typer.Option("--kommune", "-k", help="2024 kommune number, e.g. 3203")],
+    mapping: Annotated[Path | None, typer.Option(help="YAML column mapping")] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write a report: .html, .json or .csv")] = None,
+    lang: Annotated[str, typer.Option(help="Message language: no or en")] = "no",
+) -> None:
+    _submit(file, kommune, dry_run=True, replace=False, strict=False, draft=False, mapping=mapping,
+            layer=layer, report=report, lang=lang)
+
+
+@export_app.command("xlsx")
+def export_xlsx(out: Annotated[Path, typer.Option("--out", "-o", help="Excel file to write")]) -> None:
+    """Export published sites with a metadata sheet (sources, licences, export time)."""
+    from registry.db import session_factory
+    from registry.services.export import write_sites_xlsx
+
+    with session_factory(_engine())() as session:
+        n = write_sites_xlsx(session, out)
+    console.print(f"{n} sites → {out}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (NAERING_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (NAERING_PORT, default 8000)")] = None,
+) -> None:
+    """Serve the API, the maps and the upload page."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = ServerSettings()
+    url = _url()
+    application = create_app(settings, database_url=url)
+    h, p = host or settings.host, port or settings.port
+    console.print(f"Næringsarealregisteret on http://{h}:{p}/  (map: /maps/region, API docs: /docs)")
+    uvicorn.run(application, host=h, port=p, log_level="info")
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,64 @@
+"""Demo data: one-door-in profiles and the generated demo submissions in data/demo/."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from etl.pipeline import SubmissionResult, SubmitOptions, run_submission
+from registry.db import transaction
+from registry.settings import PROJECT_ROOT
+
+DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+DEMO_ACTOR = "demo-loader"
+
+
+def load_profiles(engine: Engine, path: Path) -> int:
+    """Upsert the one-door-in profiles of `path` (CSV); return how many."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with transaction(engine, actor=DEMO_ACTOR) as session:
+        for r in rows:
+            session.execute(text("""
+                INSERT INTO kommune_profile (kommune_nr, contact_role, contact_name, email, phone, response_hours,
+                    pitch_no, pitch_en, competence_no, competence_en, verified_at, is_demo)
+                VALUES (:kommune_nr, :contact_role, :contact_name, :email, :phone, :response_hours,
+                    :pitch_no, :pitch_en, :competence_no, :competence_en, :verified_at, :is_demo)
+                ON CONFLICT (kommune_nr) DO UPDATE SET contact_role = EXCLUDED.contact_role,
+                    contact_name = EXCLUDED.contact_name, email = EXCLUDED.email, phone = EXCLUDED.phone,
+                    response_hours = EXCLUDED.response_hours, pitch_no = EXCLUDED.pitch_no,
+                    pitch_en = EXCLUDED.pitch_en, competence_no = EXCLUDED.competence_no,
+                    competence_en = EXCLUDED.competence_en, verified_at = EXCLUDED.verified_at,
+                    is_demo = EXCLUDED.is_demo, updated_at = now()
+                WHERE (kommune_profile.contact_role, kommune_profile.email, kommune_profile.pitch_no,
+                       kommune_profile.verified_at)
+                  IS DISTINCT FROM (EXCLUDED.contact_role, EXCLUDED.email, EXCLUDED.pitch_no, EXCLUDED.verified_at)
+            """), {
+                **r,
+                "contact_name": r.get("contact_name") or None,
+                "phone": r.get("phone") or None,
+                "response_hours": int(r["response_hours"]) if r.get("response_hours") else None,
+                "verified_at": dt.date.fromisoformat(r["verified_at"]) if r.get("verified_at") else None,
+                "is_demo": str(r.get("is_demo", "true")).lower() in {"true", "1", "yes", "ja"},
+            })
+    return len(rows)
+
+
+def load_demo(
+    engine: Engine, *, demo_dir: Path = DEMO_DIR, progress: Callable[[str], None] | None = None
+) -> list[SubmissionResult]:
+    """Load profiles and submit every demo file (published, marked demo). Re-running is a no-op."""
+    load_profiles(engine, demo_dir / "profiles.csv")
+    results = []
+    for path in sorted(demo_dir.glob("sites_*.geojson")):
+        kommune_nr = path.stem.split("_", 1)[1]
+        if progress:
+            progress(path.name)
+        results.append(run_submission(
+            engine, path, SubmitOptions(kommune_nr=kommune_nr, is_demo=True, actor=DEMO_ACTOR, replace=True)
+        ))
+    return results

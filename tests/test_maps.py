@@ -1,0 +1,324 @@
+"""Tests of the region map: HTML content, offline assets, and drawing in headless Chromium."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import folium
+import pytest
+from browser import console_errors, headless_chromium
+
+from maps import assets
+from maps.popups import format_area, site_popup_html
+from maps.region import bounds_lat_lon, build_region_map, render
+from schemas.taxonomy import MATURITY
+
+ATTRIBUTION = (
+    'Kommunegrenser © <a href="https://www.kartverket.no/">Kartverket</a>, '
+    '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>'
+)
+ATTRIBUTION_TEXT = "Kommunegrenser © Kartverket, CC BY 4.0"  # as the browser shows it
+
+
+def _square(lon: float, lat: float, size: float) -> dict[str, Any]:
+    """Return a GeoJSON Polygon square with its south-west corner at (lon, lat), CRS84."""
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _kommune(nr: str, name: str, lon: float, lat: float, *, is_member: bool = True) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "properties": {"nr": nr, "name": name, "is_member": is_member},
+        "geometry": _square(lon, lat, 0.2),
+    }
+
+
+def _site(site_id: str, name: str, lon: float, lat: float, maturity: str | None, **extra: Any) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "id": site_id,
+        "name": name,
+        "kommune_nr": "0301",
+        "kommune_name": "Oslo",
+        "area_m2": 45_600.0,
+        "maturity": maturity,
+        "power_status": "E2",
+        "power_mw_now": 4.0,
+        "availability": "for_sale_or_lease",
+        "is_demo": False,
+        "stale": False,
+        "contact_email": "naering@oslo.kommune.no",
+        "contact_role": "Næringssjef",
+        "url": f"/api/sites/{site_id}",
+    }
+    props.update(extra)
+    return {"type": "Feature", "properties": props, "geometry": _square(lon, lat, 0.03)}
+
+
+def _collection(*features: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+@pytest.fixture
+def kommuner() -> dict[str, Any]:
+    return _collection(_kommune("0301", "Oslo", 10.65, 59.85), _kommune("3201", "Bærum", 10.4, 59.85))
+
+
+@pytest.fixture
+def sites() -> dict[str, Any]:
+    return _collection(
+        _site("s1", "Alnabru logistikkpark", 10.80, 59.92, "M5"),
+        _site("s2", "Lysaker kontorfelt", 10.55, 59.90, "M2", stale=True),
+        _site("s3", "Demotomta", 10.70, 59.95, "M0", is_demo=True),
+    )
+
+
+def _without_demo(sites: dict[str, Any]) -> dict[str, Any]:
+    return _collection(*[f for f in sites["features"] if not f["properties"]["is_demo"]])
+
+
+class _AssetLinks(HTMLParser):
+    """Collect every <script src> and <link href> of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        wanted = {"script": "src", "link": "href"}.get(tag)
+        for name, value in attrs:
+            if name == wanted and value is not None:
+                self.urls.append(value)
+
+
+def _asset_urls(html: str) -> list[str]:
+    parser = _AssetLinks()
+    parser.feed(html)
+    return parser.urls
+
+
+def _geojson_layers(m: folium.Map) -> list[folium.GeoJson]:
+    return [child for child in m._children.values() if isinstance(child, folium.GeoJson)]
+
+
+# --- unit: the HTML page -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["no", "en"])
+def test_page_has_every_maturity_label_and_colour(sites: dict, kommuner: dict, lang: str) -> None:
+    html = render(sites, kommuner, attribution_html=ATTRIBUTION, lang=lang)
+    for term in MATURITY.terms:
+        assert term.colour in html
+        assert term.label_no in html
+        assert term.label_en in html
+        assert f"<b>{term.code}</b>" in html
+
+
+def test_page_has_the_attribution(sites: dict, kommuner: dict) -> None:
+    html = render(sites, kommuner, attribution_html=ATTRIBUTION)
+    assert "attributionControl.addAttribution(" in html
+    for fragment in ("Kommunegrenser ©", ">Kartverket<", ">CC BY 4.0<", "https://www.kartverket.no/"):
+        assert fragment in html.replace("\\u003c", "<").replace("\\u003e", ">")
+
+
+@pytest.mark.parametrize("with_demo", [True, False])
+def test_demo_banner_only_when_a_demo_site_is_shown(sites: dict, kommuner: dict, with_demo: bool) -> None:
+    html = render(sites if with_demo else _without_demo(sites), kommuner, attribution_html=ATTRIBUTION)
+    assert ("DEMODATA / DEMO DATA" in html) is with_demo
+    assert ('class="nar-demo-banner"' in html) is with_demo
+
+
+@pytest.mark.parametrize("prefix", ["/static", "/assets/naering/"])
+def test_every_script_and_stylesheet_is_served_locally(sites: dict, kommuner: dict, prefix: str) -> None:
+    html = render(sites, kommuner, attribution_html=ATTRIBUTION, static_prefix=prefix)
+    urls = _asset_urls(html)
+    assert any(url.endswith("/leaflet.js") for url in urls)
+    assert any(url.endswith("/leaflet.css") for url in urls)
+    for url in urls:
+        assert url.startswith(prefix.rstrip("/") + "/"), url
+        assert "://" not in url, url
+    # Folium's default CDN dependencies are gone, not merely moved.
+    for dropped in ("jquery", "bootstrap", "fontawesome", "awesome-markers", "cdn."):
+        assert dropped not in html.lower()
+
+
+def test_linked_static_files_are_vendored_with_licence() -> None:
+    for path in assets.vendored_paths():
+        assert path.is_file() and path.stat().st_size > 0, path
+    assert (assets.STATIC_DIR / "vendor" / "leaflet" / "LICENSE").is_file()
+    readme = (assets.STATIC_DIR / "vendor" / "README.md").read_text(encoding="utf-8")
+    assert f"leaflet | {assets.LEAFLET_VERSION}" in readme
+    total = sum(p.stat().st_size for p in assets.STATIC_DIR.rglob("*") if p.is_file())
+    assert total < 400_000
+
+
+def test_only_member_kommuner_are_drawn(sites: dict, kommuner: dict) -> None:
+    kommuner["features"].append(_kommune("3203", "Asker", 10.3, 59.7, is_member=False))
+    kommune_layer, site_layer = _geojson_layers(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))
+    assert [f["properties"]["name"] for f in kommune_layer.data["features"]] == ["Oslo", "Bærum"]
+    assert len(site_layer.data["features"]) == 3
+
+
+def test_sites_are_styled_by_maturity_and_stale_sites_dashed(sites: dict, kommuner: dict) -> None:
+    _, site_layer = _geojson_layers(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))
+    styles = {f["properties"]["id"]: site_layer.style_function(f) for f in site_layer.data["features"]}
+    assert styles["s1"]["fillColor"] == MATURITY.get("M5").colour
+    assert styles["s3"]["fillColor"] == MATURITY.get("M0").colour
+    assert styles["s2"].get("dashArray") and not styles["s1"].get("dashArray")
+
+
+def _fitted_bounds(m: folium.Map) -> Any:
+    fits = [c for c in m._children.values() if isinstance(c, folium.FitBounds)]
+    return fits[0].bounds if fits else None
+
+
+def test_map_fits_to_the_sites_else_to_the_kommuner(sites: dict, kommuner: dict) -> None:
+    to_sites = _fitted_bounds(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))
+    assert to_sites == [
+        [pytest.approx(59.90), pytest.approx(10.55)],
+        [pytest.approx(59.98), pytest.approx(10.83)],
+    ]
+    to_kommuner = _fitted_bounds(build_region_map(_collection(), kommuner, attribution_html=ATTRIBUTION))
+    assert to_kommuner == bounds_lat_lon(kommuner["features"])
+    assert to_kommuner == [
+        [pytest.approx(59.85), pytest.approx(10.4)],
+        [pytest.approx(60.05), pytest.approx(10.85)],
+    ]
+
+
+def test_empty_input_still_renders() -> None:
+    empty = _collection()
+    html = render(empty, empty, attribution_html=ATTRIBUTION, lang="en")
+    assert "L.map(" in html and "nar-legend" in html and "Kommunegrenser ©" in html
+    assert "DEMODATA" not in html and 'class="nar-demo-banner"' not in html
+    assert "fitBounds" not in html
+    assert "<title>Business land in the Oslo region</title>" in html
+
+
+def test_unknown_language_is_refused(sites: dict, kommuner: dict) -> None:
+    with pytest.raises(ValueError, match="lang"):
+        render(sites, kommuner, attribution_html=ATTRIBUTION, lang="sv")
+
+
+def test_popup_shows_facts_in_both_languages_and_escapes_input() -> None:
+    props = _site("x", "<script>alert(1)</script>", 10.7, 59.9, "M3", stale=True)["properties"]
+    props["url"] = "javascript:alert(1)"
+    html = site_popup_html(props, "no")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "javascript:" not in html
+    assert "M3 Regulert" in html and "(Zoned for business)" in html
+    assert "Utdatert / Stale" in html
+    assert 'href="mailto:naering@oslo.kommune.no"' in html
+    assert "4,0 MW nå" in html
+
+
+def test_popup_links_to_the_passport() -> None:
+    props = _site("s1", "Alnabru", 10.7, 59.9, "M5")["properties"]
+    html = site_popup_html(props, "en")
+    assert '<a href="/api/sites/s1">Open site passport / Åpne arealpass</a>' in html
+
+
+def test_area_is_shown_in_daa_ha_and_m2() -> None:
+    assert format_area(45_600, "no") == "45,6 daa · 4,56 ha · 45\u00a0600 m²"
+    assert format_area(45_600, "en") == "4.56 ha · 45,600 m² · 45.6 daa"
+    assert format_area(None, "en") == "–"
+
+
+# --- browser: the page drawn by headless Chromium -------------------------------------------------
+
+
+class _Server:
+    """A static HTTP server on 127.0.0.1 that records every request's path and status."""
+
+    def __init__(self, root: Path) -> None:
+        self.requests: list[tuple[str, int]] = []
+        requests = self.requests
+
+        class Handler(SimpleHTTPRequestHandler):
+            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                requests.append((self.path, int(code) if str(code).isdigit() else 0))
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with headless_chromium(width=1200, height=800) as driver:
+        yield driver
+
+
+@pytest.fixture
+def served_map(tmp_path: Path, sites: dict, kommuner: dict) -> Iterator[tuple[str, folium.Map, _Server]]:
+    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION, lang="no", static_prefix="/static")
+    (tmp_path / "index.html").write_text(m.get_root().render(), encoding="utf-8")
+    shutil.copytree(assets.STATIC_DIR, tmp_path / "static")
+    server = _Server(tmp_path)
+    try:
+        yield f"{server.url}/index.html", m, server
+    finally:
+        server.close()
+
+
+@pytest.mark.browser
+def test_map_draws_offline_in_chromium(browser: Any, served_map: tuple[str, folium.Map, _Server]) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, m, server = served_map
+    browser.get_log("browser")  # drop entries from earlier pages
+    browser.get(url)
+    expected_paths = 3 + 2  # three site polygons and two member-kommune outlines
+    WebDriverWait(browser, 15).until(
+        lambda d: d.execute_script("return document.querySelectorAll('path.leaflet-interactive').length")
+        >= expected_paths
+    )
+
+    assert browser.execute_script("return typeof window.L") == "object"
+    assert browser.execute_script("return L.version") == assets.LEAFLET_VERSION
+    paths = browser.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")
+    assert len(paths) == expected_paths
+    fills = {p.get_attribute("fill") for p in paths}
+    for code in ("M0", "M2", "M5"):
+        assert MATURITY.get(code).colour in fills
+
+    legend = browser.find_element(By.CSS_SELECTOR, ".leaflet-bottom.leaflet-right .nar-legend")
+    assert legend.is_displayed()
+    for term in MATURITY.terms:
+        assert term.label_no in legend.text
+    banner = browser.find_element(By.CSS_SELECTOR, ".leaflet-container .nar-demo-banner")
+    assert banner.is_displayed() and "DEMODATA" in banner.text
+    attribution = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-attribution")
+    assert ATTRIBUTION_TEXT in attribution.text
+
+    browser.save_screenshot("/tmp/map_test.png")
+
+    # Clicking a site opens its popup with the passport link.
+    m5_colour = MATURITY.get("M5").colour
+    next(p for p in paths if p.get_attribute("fill") == m5_colour).click()
+    popup = WebDriverWait(browser, 5).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content .nar-popup")
+    )
+    WebDriverWait(browser, 5).until(lambda d: popup.text)  # the popup fades in
+    assert "Alnabru logistikkpark" in popup.text and "Åpne arealpass" in popup.text
+
+    assert console_errors(browser) == []
+    assert server.requests, "the page was not served"
+    assert all(status < 400 for _, status in server.requests), server.requests
