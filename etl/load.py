@@ -169,9 +169,9 @@ def _upsert(conn: Connection, plan: LoadPlan, submission_id: int) -> tuple[int, 
 def _write_logistics(conn: Connection, records: Sequence[dict[str, Any]], enrichment: Enrichment,
                      kommune_nr: str) -> None:
     """Replace the logistics distances of the sites just loaded."""
-    ids = dict(conn.execute(text(
+    ids = {r[0]: r[1] for r in conn.execute(text(
         "SELECT reference, id FROM site WHERE kommune_nr = :k AND status <> 'archived' AND reference IS NOT NULL"
-    ), {"k": kommune_nr}).tuples().all())
+    ), {"k": kommune_nr})}
     conn.execute(text("""
         DELETE FROM site_logistics WHERE site_id IN
           (SELECT t.id FROM site t JOIN staging s ON s.reference = t.reference

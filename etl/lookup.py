@@ -19,12 +19,13 @@ class KommuneIndex:
 
     @classmethod
     def load(cls, conn: Connection) -> KommuneIndex:
-        names = dict(conn.execute(text("SELECT nr, name FROM kommune")).tuples().all())
-        old = dict(
-            conn.execute(
+        names = {r[0]: r[1] for r in conn.execute(text("SELECT nr, name FROM kommune"))}
+        old = {
+            r[0]: r[1]
+            for r in conn.execute(
                 text("SELECT old_nr, new_nr FROM kommune_number_history WHERE is_primary AND old_nr <> new_nr")
-            ).tuples().all()
-        )
+            )
+        }
         return cls(names=names, old_to_new=old)
 
     def resolve(self, nr: str) -> tuple[str | None, bool]:

@@ -317,21 +317,25 @@ def read_excel_table(path: Path, name: str, sheet: str | None, limits: ReadLimit
     """Read the chosen (or the most likely) sheet of a workbook, values as the cells hold them."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheets = list(wb.sheetnames)
-        issues: list[Issue] = []
-        if sheet is not None:
-            if sheet not in sheets:
-                raise reject("layer-unknown", name, ", ".join(sheets), value=sheet)
-            chosen = sheet
-            rows = _sheet_rows(wb[chosen], limits, name)
-        else:
-            chosen, rows = _choose_sheet(wb, sheets, limits, name)
-            if len(sheets) > 1:
-                issues.append(make_issue("layer-chosen", value=chosen, detail=", ".join(sheets), file=name))
-    finally:
-        wb.close()
+    # a file object, not the path: openpyxl refuses names without an Excel extension, and we sniff content
+    with path.open("rb") as fh:
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        try:
+            sheets = list(wb.sheetnames)
+            issues: list[Issue] = []
+            if sheet is not None:
+                if sheet not in sheets:
+                    raise reject("layer-unknown", name, ", ".join(sheets), value=sheet)
+                chosen = sheet
+                rows = _sheet_rows(wb[chosen], limits, name)
+            else:
+                chosen, rows = _choose_sheet(wb, sheets, limits, name)
+                if len(sheets) > 1:
+                    issues.append(
+                        make_issue("layer-chosen", value=chosen, detail=", ".join(sheets), file=name)
+                    )
+        finally:
+            wb.close()
     if not rows:
         raise reject("file-empty", name, detail="")
     frame, header_row, more = rows_to_table(rows, name)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,6 +157,14 @@ def _read_path(
                 name,
                 "XML som verken er KML eller GML / XML that is neither KML nor GML",
             )
+    if kind == "gml":
+        # GDAL's GML reader may fetch the remote schema and writes a .gfs beside the file it reads
+        pyogrio.set_gdal_config_options({"GML_DOWNLOAD_SCHEMA": "NO"})
+        if not inside_zip:
+            with tempfile.TemporaryDirectory(prefix="naering-gml-") as tmp:
+                copy = Path(tmp) / "submission.gml"
+                shutil.copyfile(path, copy)
+                return _read_geodata(copy, name, "GML", layer, limits)
     if kind == "gpkg":
         check_sqlite_complete(path, name)
     if kind in _GEO_DRIVERS:
@@ -264,6 +274,15 @@ def choose_layer(
 
 
 def _read_geodata(path: Path, name: str, driver: str, layer: str | None, limits: ReadLimits) -> ReadResult:
+    with warnings.catch_warnings():
+        # uploads are stored under any name; content was sniffed already
+        warnings.filterwarnings("ignore", message=".*non conformant file extension", category=RuntimeWarning)
+        return _read_geodata_quietly(path, name, driver, layer, limits)
+
+
+def _read_geodata_quietly(
+    path: Path, name: str, driver: str, layer: str | None, limits: ReadLimits
+) -> ReadResult:
     layer_info = pyogrio.list_layers(path)
     names = [str(n) for n in layer_info[:, 0]]
     geom_types = {str(n): t for n, t in layer_info}

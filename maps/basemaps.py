@@ -25,7 +25,9 @@ class Basemap:
 OPENSTREETMAP = Basemap(
     name="OpenStreetMap",
     url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-    attribution_html='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    attribution_html=(
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    ),
 )
 
 # Kartverket's open topographic map (CC BY 4.0), the usual Norwegian background map.

@@ -30,9 +30,9 @@ _CSS = """
 .nar-legend li { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
 .nar-swatch { display: inline-block; flex: none; width: 18px; height: 12px; border: 1px solid #555; }
 .nar-swatch-stale { background: #fff; border: 2px dashed #333; width: 16px; height: 10px; }
-.nar-swatch-kommune { background: transparent; border: 2px solid %(kommune)s; width: 16px; height: 10px; }
+.nar-swatch-kommune { background: transparent; border: 2px solid; width: 16px; height: 10px; }
 .nar-other { color: #555; font-size: 0.92em; }
-.nar-demo-banner { position: absolute; top: 10px; left: 50%%; transform: translateX(-50%%); z-index: 1000;
+.nar-demo-banner { position: absolute; top: 10px; left: 50%; transform: translateX(-50%); z-index: 1000;
   background: #b91c1c; color: #fff; padding: 6px 14px; border-radius: 6px; font-weight: 700;
   letter-spacing: 0.04em; text-align: center; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.4);
   pointer-events: none; }
@@ -45,7 +45,7 @@ _CSS = """
   margin-right: 4px; }
 .nar-badge-demo { background: #b91c1c; color: #fff; }
 .nar-badge-stale { background: #fde68a; color: #78350f; }
-""" % {"kommune": KOMMUNE_OUTLINE_COLOUR}
+"""
 
 
 def js_string(value: str) -> str:
@@ -90,10 +90,12 @@ def maturity_legend_html(lang: Lang, title: str | None = None) -> str:
         for term in MATURITY.terms
     ]
     rows.append(
-        f'<li><span class="nar-swatch nar-swatch-stale"></span><span>{escape(both("stale", lang))}</span></li>'
+        '<li><span class="nar-swatch nar-swatch-stale"></span>'
+        f"<span>{escape(both('stale', lang))}</span></li>"
     )
     rows.append(
-        '<li><span class="nar-swatch nar-swatch-kommune"></span>'
+        f'<li><span class="nar-swatch nar-swatch-kommune" style="border-color:{KOMMUNE_OUTLINE_COLOUR}">'
+        "</span>"
         f"<span>{escape(both('member_kommune', lang))}</span></li>"
     )
     title_html = f"<h2>{escape(title)}</h2>" if title else ""
@@ -106,7 +108,9 @@ class MaturityLegend(MacroElement):
     _template = Template(
         """
         {% macro html(this, kwargs) %}
-        <template id="{{ this.get_name() }}"><div class="nar-legend leaflet-control">{{ this.body_html }}</div></template>
+        <template id="{{ this.get_name() }}">
+            <div class="nar-legend leaflet-control">{{ this.body_html }}</div>
+        </template>
         {% endmacro %}
         {% macro script(this, kwargs) %}
         (function () {
@@ -135,7 +139,9 @@ class DemoBanner(MacroElement):
     _template = Template(
         """
         {% macro html(this, kwargs) %}
-        <template id="{{ this.get_name() }}"><div class="nar-demo-banner" role="status">{{ this.body_html }}</div></template>
+        <template id="{{ this.get_name() }}">
+            <div class="nar-demo-banner" role="status">{{ this.body_html }}</div>
+        </template>
         {% endmacro %}
         {% macro script(this, kwargs) %}
         {{ this._parent.get_name() }}.getContainer().appendChild(

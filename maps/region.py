@@ -114,12 +114,14 @@ def _site_layer_data(features: list[dict[str, Any]], lang: Lang) -> dict[str, An
         slim = {k: props.get(k) for k in kept}
         slim["popup_html"] = site_popup_html(props, lang)
         slim["tooltip_html"] = site_tooltip_html(props, lang)
-        out.append({
-            "type": "Feature",
-            "id": str(props.get("id", i)),
-            "properties": slim,
-            "geometry": feature["geometry"],
-        })
+        out.append(
+            {
+                "type": "Feature",
+                "id": str(props.get("id", i)),
+                "properties": slim,
+                "geometry": feature["geometry"],
+            }
+        )
     return {"type": "FeatureCollection", "features": out}
 
 
@@ -130,12 +132,14 @@ def _kommune_layer_data(features: list[dict[str, Any]]) -> dict[str, Any]:
         props = feature.get("properties") or {}
         nr, name = props.get("nr"), props.get("name")
         tooltip = escape(f"{name} ({nr})" if nr else str(name or ""))
-        out.append({
-            "type": "Feature",
-            "id": str(nr or i),
-            "properties": {"nr": nr, "name": name, "tooltip_html": tooltip},
-            "geometry": feature["geometry"],
-        })
+        out.append(
+            {
+                "type": "Feature",
+                "id": str(nr or i),
+                "properties": {"nr": nr, "name": name, "tooltip_html": tooltip},
+                "geometry": feature["geometry"],
+            }
+        )
     return {"type": "FeatureCollection", "features": out}
 
 

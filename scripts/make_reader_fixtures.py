@@ -67,6 +67,9 @@ def geodata(out: Path) -> None:
     sites = _sites()
     pyogrio.write_dataframe(sites, out / "sites.gpkg", layer="naeringsarealer", driver="GPKG")
     pyogrio.write_dataframe(sites, out / "sites.fgb", driver="FlatGeobuf")
+    pyogrio.write_dataframe(sites, out / "sites.gml", driver="GML")
+    for sidecar in (out / "sites.gfs", out / "sites.xsd"):
+        sidecar.unlink(missing_ok=True)  # a kommune's GML often comes alone
 
     two = out / "two_layers.gpkg"
     two.unlink(missing_ok=True)

@@ -1,6 +1,6 @@
 """Headless Chromium for browser tests (Debian's chromium + chromium-driver, driven by selenium).
 
-Use it from a fixture:
+Use it from a fixture (`from tests.browser import headless_chromium`):
 
     @pytest.fixture(scope="module")
     def browser():
@@ -45,7 +45,9 @@ def require_chromium() -> None:
     """Skip the calling test unless chromium, chromedriver and selenium are all available."""
     missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).exists()]
     if missing:
-        pytest.skip(f"headless browser test needs {', '.join(missing)} (apt-get install chromium chromium-driver)")
+        pytest.skip(
+            f"headless browser test needs {', '.join(missing)} (apt-get install chromium chromium-driver)"
+        )
     pytest.importorskip("selenium", reason="headless browser test needs selenium (pip install selenium)")
 
 

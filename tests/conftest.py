@@ -75,3 +75,42 @@ def migrated_url(db_url: str) -> str:
 @pytest.fixture(scope="session")
 def engine(migrated_url: str) -> Engine:
     return db.get_engine(migrated_url)
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> str:
+    """URL of the server's maintenance database, for tests that create databases of their own."""
+    settings = DatabaseSettings()
+    try:
+        return _server_admin_url(settings)[1]
+    except localdb.LocalDbError as exc:
+        pytest.skip(f"no PostGIS available: {exc}")
+
+
+@pytest.fixture(scope="session")
+def ref_engine(engine: Engine) -> Engine:
+    """The test database with the shipped reference data loaded (once per session)."""
+    from etl.reference import load_reference
+
+    load_reference(engine)
+    return engine
+
+
+SITE_TABLES = ("site_logistics", "site_history", "site", "submission_issue", "submission", "kommune_mapping",
+               "kommune_profile")
+
+
+@pytest.fixture
+def clean_engine(ref_engine: Engine) -> Iterator[Engine]:
+    """Reference data loaded, no sites, submissions or profiles; emptied again afterwards."""
+    with ref_engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(SITE_TABLES)} RESTART IDENTITY CASCADE"))
+    yield ref_engine
+    with ref_engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(SITE_TABLES)} RESTART IDENTITY CASCADE"))
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Row counts of every table a submission may touch."""
+    with engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in SITE_TABLES}

@@ -13,12 +13,13 @@ from typing import Any
 
 import folium
 import pytest
-from browser import console_errors, headless_chromium
 
 from maps import assets
+from maps.basemaps import OPENSTREETMAP
 from maps.popups import format_area, site_popup_html
 from maps.region import bounds_lat_lon, build_region_map, render
 from schemas.taxonomy import MATURITY
+from tests.browser import console_errors, headless_chromium
 
 ATTRIBUTION = (
     'Kommunegrenser © <a href="https://www.kartverket.no/">Kartverket</a>, '
@@ -41,7 +42,9 @@ def _kommune(nr: str, name: str, lon: float, lat: float, *, is_member: bool = Tr
     }
 
 
-def _site(site_id: str, name: str, lon: float, lat: float, maturity: str | None, **extra: Any) -> dict[str, Any]:
+def _site(
+    site_id: str, name: str, lon: float, lat: float, maturity: str | None, **extra: Any
+) -> dict[str, Any]:
     props: dict[str, Any] = {
         "id": site_id,
         "name": name,
@@ -161,7 +164,9 @@ def test_linked_static_files_are_vendored_with_licence() -> None:
 
 def test_only_member_kommuner_are_drawn(sites: dict, kommuner: dict) -> None:
     kommuner["features"].append(_kommune("3203", "Asker", 10.3, 59.7, is_member=False))
-    kommune_layer, site_layer = _geojson_layers(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))
+    kommune_layer, site_layer = _geojson_layers(
+        build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
+    )
     assert [f["properties"]["name"] for f in kommune_layer.data["features"]] == ["Oslo", "Bærum"]
     assert len(site_layer.data["features"]) == 3
 
@@ -200,6 +205,13 @@ def test_empty_input_still_renders() -> None:
     assert "DEMODATA" not in html and 'class="nar-demo-banner"' not in html
     assert "fitBounds" not in html
     assert "<title>Business land in the Oslo region</title>" in html
+
+
+def test_optional_basemap_carries_its_attribution(sites: dict, kommuner: dict) -> None:
+    html = render(sites, kommuner, attribution_html=ATTRIBUTION, basemap=OPENSTREETMAP)
+    assert "tile.openstreetmap.org" in html and "OpenStreetMap</a> contributors" in html
+    assert "tile." not in render(sites, kommuner, attribution_html=ATTRIBUTION)
+    assert all(url.startswith("/static/") for url in _asset_urls(html))
 
 
 def test_unknown_language_is_refused(sites: dict, kommuner: dict) -> None:
@@ -282,13 +294,15 @@ def test_map_draws_offline_in_chromium(browser: Any, served_map: tuple[str, foli
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    url, m, server = served_map
+    url, _, server = served_map
     browser.get_log("browser")  # drop entries from earlier pages
     browser.get(url)
     expected_paths = 3 + 2  # three site polygons and two member-kommune outlines
     WebDriverWait(browser, 15).until(
-        lambda d: d.execute_script("return document.querySelectorAll('path.leaflet-interactive').length")
-        >= expected_paths
+        lambda d: (
+            d.execute_script("return document.querySelectorAll('path.leaflet-interactive').length")
+            >= expected_paths
+        )
     )
 
     assert browser.execute_script("return typeof window.L") == "object"
@@ -308,6 +322,11 @@ def test_map_draws_offline_in_chromium(browser: Any, served_map: tuple[str, foli
     attribution = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-attribution")
     assert ATTRIBUTION_TEXT in attribution.text
 
+    # Headless Chromium's software compositor leaves part of Leaflet's will-change SVG layer unpainted
+    # in screenshots (the DOM geometry is right); painting it as a plain layer gives a true picture.
+    browser.execute_script(
+        "document.querySelectorAll('.leaflet-zoom-animated').forEach(e => e.style.willChange = 'auto')"
+    )
     browser.save_screenshot("/tmp/map_test.png")
 
     # Clicking a site opens its popup with the passport link.

@@ -129,6 +129,15 @@ def test_flatgeobuf() -> None:
     assert geom_types(r) == {"Polygon"}
 
 
+def test_gml_leaves_no_sidecar_beside_the_upload() -> None:
+    r = read("sites.gml")
+    assert r.driver == "GML" and len(r.frame) == 3
+    assert r.crs is not None and r.crs.to_epsg() == 25833
+    assert geom_types(r) == {"Polygon"}
+    assert r.frame["navn"].tolist()[2] == "Vakås sør"
+    assert not (FIXTURES / "sites.gfs").exists()
+
+
 def test_zip_with_several_datasets_is_layered(tmp_path: Path) -> None:
     with zipfile.ZipFile(FIXTURES / "sites_shp.zip") as zf:
         members = {i.filename: zf.read(i) for i in zf.infolist()}
@@ -172,6 +181,13 @@ def test_excel_with_title_row_and_merged_header_cells() -> None:
     assert r.frame["Areal (daa)"].tolist() == ["30,5", 25, "12 daa"]
     assert r.frame["Verifisert"].tolist() == ["01.09.2026", datetime(2026, 8, 15), "2026-08-01"]
     assert {"header-rows-skipped", "coordinate-columns", "layer-chosen"} <= set(slugs(r))
+
+
+def test_excel_is_sniffed_not_trusted_by_name(tmp_path: Path) -> None:
+    upload = tmp_path / "upload-7f3a.bin"
+    upload.write_bytes((FIXTURES / "sites_title_merged.xlsx").read_bytes())
+    r = read_submission(upload)
+    assert r.driver == "xlsx" and len(r.frame) == 3
 
 
 def test_latin1_csv_with_semicolons_and_decimal_commas() -> None:
