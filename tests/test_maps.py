@@ -209,7 +209,7 @@ def test_empty_input_still_renders() -> None:
 
 def test_optional_basemap_carries_its_attribution(sites: dict, kommuner: dict) -> None:
     html = render(sites, kommuner, attribution_html=ATTRIBUTION, basemap=OPENSTREETMAP)
-    assert "tile.openstreetmap.org" in html and "OpenStreetMap</a> contributors" in html
+    assert "tile.openstreetmap.org" in html and "www.openstreetmap.org/copyright" in html
     assert "tile." not in render(sites, kommuner, attribution_html=ATTRIBUTION)
     assert all(url.startswith("/static/") for url in _asset_urls(html))
 
