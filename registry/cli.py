@@ -202,3 +202,7 @@ def serve(
 
 def main() -> None:  # pragma: no cover
     sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m registry.cli`
+    main()
