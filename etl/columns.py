@@ -13,6 +13,7 @@ from schemas.fields import ALIASES, FIELDS_BY_NAME, normalise_header
 
 # Columns the readers add themselves; never renamed.
 RESERVED = {"geometry", "source_row"}
+GEOMETRY_TARGETS = {"geometry", "wkt", "lat", "lon", "east", "north", "x", "y"}
 
 
 def load_mapping(path: Path) -> dict[str, str]:
@@ -28,6 +29,8 @@ def load_mapping(path: Path) -> dict[str, str]:
         raise SubmissionRejected(
             [make_issue("file-unreadable", file=path.name, detail="mapping file must map column names to field names")]
         )
+    # Coordinate and WKT columns are found by the reader itself (before any mapping applies).
+    columns = {k: v for k, v in columns.items() if str(v).lower() not in GEOMETRY_TARGETS}
     unknown = [v for v in columns.values() if v not in FIELDS_BY_NAME]
     if unknown:
         raise SubmissionRejected(
@@ -38,7 +41,7 @@ def load_mapping(path: Path) -> dict[str, str]:
 
 
 def normalise_columns(
-    frame: pd.DataFrame, *, mapping: Mapping[str, str] | None = None
+    frame: pd.DataFrame, *, mapping: Mapping[str, str] | None = None, keep: set[str] | None = None
 ) -> tuple[pd.DataFrame, dict[str, str], list[Issue]]:
     """Rename known columns to canonical names; return the frame, the mapping used and info issues.
 
@@ -51,7 +54,7 @@ def normalise_columns(
     issues: list[Issue] = []
     taken: set[str] = set()
     for col in frame.columns:
-        if col in RESERVED:
+        if col in RESERVED or col in (keep or set()):
             continue
         key = normalise_header(str(col))
         target = explicit.get(key) or ALIASES.get(key)

@@ -58,14 +58,12 @@ def _guess_crs(x: np.ndarray, y: np.ndarray) -> tuple[int | None, bool]:
     """Guess (epsg, swapped) from representative coordinates when no CRS is declared."""
     if len(x) == 0:
         return None, False
-    if np.all(_in_box(x, y, NORWAY_LONLAT)):
-        return 4326, False
-    if np.all(_in_box(y, x, NORWAY_LONLAT)):
-        return 4326, True
-    if np.all(_in_box(x, y, NORWAY_25833)):
-        return 25833, False
-    if np.all(_in_box(y, x, NORWAY_25833)):
-        return 25833, True
+    # Each point must fit the CRS's Norway box one way or the other: a sheet where only some rows have
+    # north typed into the east column is still UTM 33 (those rows are swapped back per row later).
+    for epsg, box in ((4326, NORWAY_LONLAT), (25833, NORWAY_25833)):
+        straight, swapped = _in_box(x, y, box), _in_box(y, x, box)
+        if np.all(straight | swapped):
+            return epsg, bool(np.all(swapped & ~straight))
     if np.all((np.abs(x) <= 180) & (np.abs(y) <= 90)):
         return 4326, False
     return None, False
@@ -174,7 +172,7 @@ def process_geometries(
     types = np.array([g.geom_type if g is not None else "" for g in arr])
     for i in np.flatnonzero(present & np.isin(types, ["Point", "MultiPoint"])):
         area = None if area_m2 is None else area_m2.iat[i]
-        if area is None or not area or area <= 0:
+        if area is None or not np.isfinite(area) or area <= 0:  # NaN is a blank cell, not an area
             issues.append(make_issue("point-without-area", row=int(rows[i]), field="geometry", file=file))
             arr[i] = None
             continue

@@ -147,7 +147,8 @@ def _run(engine: Engine, path: Path, options: SubmitOptions, result: SubmissionR
         mapping = load_mapping(options.mapping_file)
     if mapping is None:
         mapping = _stored_mapping(engine, options.kommune_nr)
-    frame, used, col_issues = normalise_columns(frame, mapping=mapping)
+    coordinate_columns = set((read.coordinate_columns or {}).values())
+    frame, used, col_issues = normalise_columns(frame, mapping=mapping, keep=coordinate_columns)
     result.columns_used = used
     result.issues += col_issues
 

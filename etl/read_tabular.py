@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from geopandas.array import from_shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from etl.issues import Issue, make_issue
 from etl.read_safety import ReadLimits, reject
@@ -380,16 +380,18 @@ def detect_coordinate_columns(columns: Iterable[str]) -> dict[str, str] | None:
         found = exact or loose
         return found[0] if found else None
 
+    found: dict[str, str] = {}
+    lat, lon = first(LAT_NAMES), first(LON_NAMES)
+    east, north = first(EAST_NAMES), first(NORTH_NAMES)
+    if lat and lon:
+        found = {"x": lon, "y": lat, "kind": "lonlat"}
+    elif east and north:
+        found = {"x": east, "y": north, "kind": "en"}
     wkt = first(WKT_NAMES)
     if wkt:
-        return {"wkt": wkt}
-    lat, lon = first(LAT_NAMES), first(LON_NAMES)
-    if lat and lon:
-        return {"x": lon, "y": lat, "kind": "lonlat"}
-    east, north = first(EAST_NAMES), first(NORTH_NAMES)
-    if east and north:
-        return {"x": east, "y": north, "kind": "en"}
-    return None
+        # WKT wins per row; x/y (if present too) fill the rows whose WKT cell is empty.
+        found = {"wkt": wkt, **found}
+    return found or None
 
 
 def to_float(value: Any) -> float | None:
@@ -422,6 +424,19 @@ def build_geometry(frame: pd.DataFrame, coords: dict[str, str]) -> tuple[Any, in
             texts.append(s or None)
         geoms = shapely.from_wkt(np.asarray(texts, dtype=object), on_invalid="ignore")
         srid = int(next(iter(srids))) if len(srids) == 1 and next(iter(srids)).isdigit() else None
+        if "x" in coords:
+            points, _ = build_geometry(frame, {k: v for k, v in coords.items() if k != "wkt"})
+            empty = np.array([t is None for t in texts])
+            fill = empty & ~shapely.is_missing(np.asarray(points, dtype=object))
+            if fill.any():
+                pts = np.asarray(points, dtype=object)[fill]
+                if coords.get("kind") == "lonlat" and srid is not None and srid != 4326:
+                    # Mixed file: WKT in its declared CRS, lat/lon rows reprojected into it.
+                    tr = Transformer.from_crs(4326, srid, always_xy=True)
+                    pts = shapely.transform(pts, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+                elif coords.get("kind") == "lonlat" and not (~empty).any():
+                    srid = None  # only lat/lon rows: the geometry phase sees lon/lat
+                geoms[fill] = pts
         return from_shapely(geoms), srid
     xs = np.asarray([to_float(v) for v in frame[coords["x"]].tolist()], dtype=float)
     ys = np.asarray([to_float(v) for v in frame[coords["y"]].tolist()], dtype=float)

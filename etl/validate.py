@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from etl.issues import Issue, make_issue
 from etl.lookup import KommuneIndex
+from etl.values import UNREADABLE
 from schemas.fields import FIELDS
 
 AREA_TOLERANCE = 0.10  # submitted vs computed area
@@ -37,8 +38,10 @@ def _present(series: pd.Series) -> np.ndarray:
 
 def check_required(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
     issues = []
+    unreadable = frame.attrs.get(UNREADABLE, {})
     for name in REQUIRED_FIELDS:
         missing = ~_present(_col(frame, name))
+        missing[unreadable.get(name, [])] = False  # given but unreadable: reported once, as that
         issues += [make_issue("missing-value", row=int(rows[i]), field=name) for i in np.flatnonzero(missing)]
     return issues
 

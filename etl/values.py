@@ -33,6 +33,9 @@ class Parsed:
 
 _MISSING = Parsed(None)
 
+# Key in the parsed frame's `attrs`: field name → positions whose value was given but unreadable.
+UNREADABLE = "unreadable_positions"
+
 # Units understood in numeric cells, as factors to the field's own unit.
 _AREA_UNITS = {"m2": 1.0, "m²": 1.0, "kvm": 1.0, "kvadratmeter": 1.0, "daa": 1000.0, "dekar": 1000.0,
                "mål": 1000.0, "maal": 1000.0, "ha": 10_000.0, "hektar": 10_000.0, "km2": 1e6, "km²": 1e6}
@@ -192,10 +195,11 @@ def parse_codes(raw: Any, tax: Taxonomy) -> Parsed:
     for part in parts:
         got = parse_code(part, tax)
         if got.issue == "unknown-code":
-            # A whole phrase ("industri/lager") may be one alias even when its parts are not.
-            whole = parse_code(str(raw), tax)
-            if whole.value is not None:
-                return Parsed([whole.value], whole.issue, whole.detail)
+            # A whole phrase ("industri/lager") may be one alias even when its parts are not; only an
+            # alias of the whole: parse_code would take the leading code of "1340;lagerbygg" and drop the rest.
+            code = _index(tax).get(normalise_header(str(raw)))
+            if code is not None:
+                return Parsed([code], "code-normalised", f"{code} ({tax.label(code, 'en')})")
             return Parsed(None, "unknown-code", got.detail)
         if got.value not in codes:
             codes.append(got.value)
@@ -281,6 +285,11 @@ def parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
                 parsed_by_key[key] = parse(raw)
         results = [parsed_by_key[k] for k in keys]
         out[spec.name] = pd.Series([r.value for r in results], index=frame.index, dtype=object)
+        # Positions given a value that could not be read: already reported here, so the required-value
+        # rule must not also call them missing (validate.check_required reads this).
+        unreadable = [i for i, res in enumerate(results) if res.value is None and res.issue is not None]
+        if unreadable:
+            out.attrs.setdefault(UNREADABLE, {})[spec.name] = unreadable
         for i, (res, raw) in enumerate(zip(results, column, strict=True)):
             if res.issue is None:
                 continue
@@ -289,12 +298,18 @@ def parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
     # Negative numbers are never meaningful for these fields.
     for name in ("area_m2", "area_daa", "power_mw_now", "power_mw_future", "price_nok_per_m2"):
         if name in out:
-            neg = out[name].map(lambda v: v is not None and v < 0)
-            for i in np.flatnonzero(neg.to_numpy()):
-                issues.append(make_issue("negative-value", row=int(rows[i]), field=name, value=out[name].iat[i]))
-                out[name].iat[i] = None
+            values = out[name].tolist()
+            for i, v in enumerate(values):
+                if v is not None and v < 0:
+                    issues.append(make_issue("negative-value", row=int(rows[i]), field=name, value=v))
+                    values[i] = None
+            # a whole-column assignment: `out[name].iat[i] = None` is a no-op under pandas copy-on-write
+            out[name] = pd.Series(values, index=out.index, dtype=object)
     # area_daa is a convenience: fill area_m2 from it when area_m2 is not given.
     if "area_daa" in out:
-        daa = out.pop("area_daa").map(lambda v: None if v is None else v * 1000.0)
-        out["area_m2"] = out["area_m2"].where(out["area_m2"].notna(), daa) if "area_m2" in out else daa
+        # element-wise, keeping None: Series.map would turn the column into float64 with NaN for blanks
+        daa = [None if v is None else v * 1000.0 for v in out.pop("area_daa").tolist()]
+        m2 = out["area_m2"].tolist() if "area_m2" in out else [None] * len(daa)
+        out["area_m2"] = pd.Series([a if a is not None else d for a, d in zip(m2, daa, strict=True)],
+                                   index=out.index, dtype=object)
     return out, issues

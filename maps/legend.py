@@ -18,17 +18,22 @@ from schemas.taxonomy import MATURITY
 
 # Colour of member-kommune outlines; a map style, not a coded value.
 KOMMUNE_OUTLINE_COLOUR = "#3f3f46"
+# On a map smaller than this (width, height; a phone) the legend starts folded, leaving the map free.
+LEGEND_FOLD_BELOW_PX = (600, 480)
 
 _CSS = """
 .leaflet-container { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial,
   sans-serif; background: #eef1f4; }
 .nar-legend { background: rgba(255, 255, 255, 0.94); padding: 8px 10px; border-radius: 6px;
   box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); font-size: 13px; line-height: 1.35; max-width: 300px; }
-.nar-legend h2 { font-size: 14px; margin: 0 0 6px; }
+.nar-legend summary { cursor: pointer; }
+.nar-legend summary h2 { display: inline; font-size: 14px; margin: 0; }
+.nar-legend details[open] > summary { margin-bottom: 6px; }
 .nar-legend h3 { font-size: 13px; margin: 0 0 4px; }
 .nar-legend ul { list-style: none; margin: 0; padding: 0; }
 .nar-legend li { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
 .nar-swatch { display: inline-block; flex: none; width: 18px; height: 12px; border: 1px solid #555; }
+.nar-swatch-point { width: 12px; height: 12px; border-radius: 50%; margin: 0 3px; border-color: #333; }
 .nar-swatch-stale { background: #fff; border: 2px dashed #333; width: 16px; height: 10px; }
 .nar-swatch-kommune { background: transparent; border: 2px solid; width: 16px; height: 10px; }
 .nar-other { color: #555; font-size: 0.92em; }
@@ -77,7 +82,7 @@ class PageHead(MacroElement):
 
 
 def maturity_legend_html(lang: Lang, title: str | None = None) -> str:
-    """Return the legend's inner HTML: maturity levels M0–M5 with colours and both languages."""
+    """Return the legend's inner HTML: a collapsible list of maturity levels M0–M5 and map symbols."""
     alt = other(lang)
     heading = (
         f"{escape(getattr(MATURITY, f'title_{lang}'))} "
@@ -89,6 +94,13 @@ def maturity_legend_html(lang: Lang, title: str | None = None) -> str:
         f'<span class="nar-other">{escape(MATURITY.label(term.code, alt))}</span></span></li>'
         for term in MATURITY.terms
     ]
+    # The dot's swatch shows all maturity colours: points are coloured like the polygons.
+    colours = ", ".join(escape(term.colour) for term in MATURITY.terms)
+    rows.append(
+        f'<li><span class="nar-swatch nar-swatch-point" style="background:conic-gradient({colours})"></span>'
+        f"<span>{escape(t('site_point', lang))} "
+        f'<span class="nar-other">{escape(t("site_point", alt))}</span></span></li>'
+    )
     rows.append(
         '<li><span class="nar-swatch nar-swatch-stale"></span>'
         f"<span>{escape(both('stale', lang))}</span></li>"
@@ -98,12 +110,16 @@ def maturity_legend_html(lang: Lang, title: str | None = None) -> str:
         "</span>"
         f"<span>{escape(both('member_kommune', lang))}</span></li>"
     )
-    title_html = f"<h2>{escape(title)}</h2>" if title else ""
-    return f"{title_html}<h3>{heading}</h3><ul>{''.join(rows)}</ul>"
+    summary = f"<h2>{escape(title or t('legend', lang))}</h2>"
+    toggle = escape(both("legend_toggle", lang))
+    return (
+        f'<details open><summary title="{toggle}">{summary}</summary>'
+        f"<h3>{heading}</h3><ul>{''.join(rows)}</ul></details>"
+    )
 
 
 class MaturityLegend(MacroElement):
-    """A Leaflet control (bottom right) listing the maturity levels with their colours."""
+    """A Leaflet control (bottom right) listing the maturity levels; it starts folded on a narrow map."""
 
     _template = Template(
         """
@@ -115,13 +131,18 @@ class MaturityLegend(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var el = document.getElementById("{{ this.get_name() }}").content.firstElementChild;
+            var map = {{ this._parent.get_name() }};
             var control = L.control({position: "bottomright"});
+            var size = map.getSize();
+            if (size.x < {{ this.fold_below[0] }} || size.y < {{ this.fold_below[1] }}) {
+                el.querySelector("details").open = false;
+            }
             control.onAdd = function () {
                 L.DomEvent.disableClickPropagation(el);
                 L.DomEvent.disableScrollPropagation(el);
                 return el;
             };
-            control.addTo({{ this._parent.get_name() }});
+            control.addTo(map);
         })();
         {% endmacro %}
         """
@@ -130,6 +151,7 @@ class MaturityLegend(MacroElement):
     def __init__(self, *, lang: Lang, title: str | None = None) -> None:
         super().__init__()
         self._name = "MaturityLegend"
+        self.fold_below = LEGEND_FOLD_BELOW_PX
         self.body_html = maturity_legend_html(lang, title)
 
 

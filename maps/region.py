@@ -1,5 +1,8 @@
 """The region map: member kommune outlines and business sites coloured by plan maturity.
 
+Sites are drawn as polygons and, at region zoom where a polygon is too small to see, as points
+(see `maps.site_layers`).
+
 Inputs are GeoJSON FeatureCollections in CRS84 (lon, lat), as served by the API. The page links only
 to the vendored Leaflet under the static prefix (see `maps.assets`), so it works offline.
 """
@@ -11,36 +14,19 @@ from html import escape
 from typing import Any
 
 import folium
-from folium.utilities import JsCode
 
-from maps import assets
+from maps import assets, site_layers
 from maps.basemaps import Basemap
 from maps.legend import KOMMUNE_OUTLINE_COLOUR, Attribution, DemoBanner, MaturityLegend, PageHead
-from maps.popups import site_popup_html, site_tooltip_html
-from maps.text import Lang, both, check_lang, t
-from schemas.taxonomy import MATURITY
+from maps.text import both, check_lang, t
 
 # Where the map opens when there is nothing to fit to: Oslo, showing most of the region.
 OSLO_LAT_LON = (59.91, 10.75)
 EMPTY_ZOOM = 8
 # Don't zoom in further than this when fitting to one small site.
 FIT_MAX_ZOOM = 15
-
-# A site without a (known) maturity code: neutral grey, deliberately not a taxonomy colour.
-UNKNOWN_MATURITY_COLOUR = "#9e9e9e"
-SITE_OUTLINE_COLOUR = "#333333"
-STALE_DASH = "6 4"
-
-# Bind the precomputed (escaped) HTML from the feature's properties to each drawn layer.
-_BIND_POPUP_AND_TOOLTIP = JsCode(
-    """
-    function (feature, layer) {
-        var p = feature.properties || {};
-        if (p.popup_html) { layer.bindPopup(p.popup_html, {maxWidth: 360}); }
-        if (p.tooltip_html) { layer.bindTooltip(p.tooltip_html, {sticky: true}); }
-    }
-    """
-)
+FIT_PADDING_PX = 20
+DEMO_BANNER_PADDING_PX = 80  # the banner's height (two lines) plus its offset from the top
 
 
 def _features(collection: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -77,52 +63,8 @@ def bounds_lat_lon(features: list[dict[str, Any]]) -> list[list[float]] | None:
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-def maturity_colour(code: object) -> str:
-    """Return the taxonomy colour of a maturity code (grey when missing or unknown)."""
-    if isinstance(code, str) and code in MATURITY:
-        return MATURITY.get(code).colour
-    return UNKNOWN_MATURITY_COLOUR
-
-
-def _site_style(feature: dict[str, Any]) -> dict[str, Any]:
-    props = feature["properties"]
-    style = {
-        "color": SITE_OUTLINE_COLOUR,
-        "weight": 1.5,
-        "fillColor": maturity_colour(props.get("maturity")),
-        "fillOpacity": 0.7,
-    }
-    if props.get("stale"):
-        style["dashArray"] = STALE_DASH
-    return style
-
-
-def _site_highlight(feature: dict[str, Any]) -> dict[str, Any]:
-    return {"weight": 3, "fillOpacity": 0.85}
-
-
 def _kommune_style(feature: dict[str, Any]) -> dict[str, Any]:
     return {"color": KOMMUNE_OUTLINE_COLOUR, "weight": 1.5, "opacity": 0.8, "fill": False}
-
-
-def _site_layer_data(features: list[dict[str, Any]], lang: Lang) -> dict[str, Any]:
-    """Return the sites as a FeatureCollection with only the properties the page needs."""
-    kept = ("id", "name", "kommune_nr", "maturity", "is_demo", "stale", "url")
-    out = []
-    for i, feature in enumerate(features):
-        props = feature.get("properties") or {}
-        slim = {k: props.get(k) for k in kept}
-        slim["popup_html"] = site_popup_html(props, lang)
-        slim["tooltip_html"] = site_tooltip_html(props, lang)
-        out.append(
-            {
-                "type": "Feature",
-                "id": str(props.get("id", i)),
-                "properties": slim,
-                "geometry": feature["geometry"],
-            }
-        )
-    return {"type": "FeatureCollection", "features": out}
 
 
 def _kommune_layer_data(features: list[dict[str, Any]]) -> dict[str, Any]:
@@ -172,27 +114,29 @@ def build_region_map(
             _kommune_layer_data(member_features),
             name=both("kommuner_layer", language),
             style_function=_kommune_style,
-            on_each_feature=_BIND_POPUP_AND_TOOLTIP,
+            on_each_feature=site_layers.BIND_POPUP_AND_TOOLTIP,
         ).add_to(m)
     if site_features:
-        folium.GeoJson(
-            _site_layer_data(site_features, language),
-            name=both("sites_layer", language),
-            style_function=_site_style,
-            highlight_function=_site_highlight,
-            on_each_feature=_BIND_POPUP_AND_TOOLTIP,
-        ).add_to(m)
+        site_layers.add_site_layers(m, site_features, lang=language, name=both("sites_layer", language))
     if member_features or site_features:
         folium.LayerControl(collapsed=True).add_to(m)
 
     m.add_child(MaturityLegend(lang=language, title=page_title))
-    if any((f.get("properties") or {}).get("is_demo") for f in site_features):
+    has_demo = any((f.get("properties") or {}).get("is_demo") for f in site_features)
+    if has_demo:
         m.add_child(DemoBanner(lang=language))
     m.add_child(Attribution(attribution_html))
 
     bounds = bounds_lat_lon(site_features) or bounds_lat_lon(member_features)
     if bounds is not None:
-        m.fit_bounds(bounds, padding=(20, 20), max_zoom=FIT_MAX_ZOOM)
+        # Keep the northernmost sites clear of the demo banner across the top of the map.
+        top_px = DEMO_BANNER_PADDING_PX if has_demo else FIT_PADDING_PX
+        m.fit_bounds(
+            bounds,
+            padding_top_left=(FIT_PADDING_PX, top_px),
+            padding_bottom_right=(FIT_PADDING_PX, FIT_PADDING_PX),
+            max_zoom=FIT_MAX_ZOOM,
+        )
     return m
 
 

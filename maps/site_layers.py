@@ -15,7 +15,7 @@ import folium
 import shapely
 from branca.element import MacroElement, Template
 from folium.utilities import JsCode
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 
 from maps.legend import js_string
 from maps.popups import site_popup_html, site_tooltip_html
@@ -96,6 +96,7 @@ def point_style(feature: dict[str, Any]) -> dict[str, Any]:
         "radius": POINT_RADIUS_PX,
         "color": SITE_OUTLINE_COLOUR,
         "weight": 1.5,
+        "fill": True,  # folium's CircleMarker defaults to no fill
         "fillColor": maturity_colour(props.get("maturity")),
         "fillOpacity": 0.9,
     }
@@ -137,7 +138,7 @@ def site_layer_data(features: list[dict[str, Any]], lang: Lang) -> tuple[dict[st
             areas.append(feature)
         lon_lat = representative_point(feature["geometry"])
         if lon_lat is not None:
-            points.append({**feature, "geometry": mapping(shapely.Point(lon_lat))})
+            points.append({**feature, "geometry": {"type": "Point", "coordinates": list(lon_lat)}})
     return (
         {"type": "FeatureCollection", "features": areas},
         {"type": "FeatureCollection", "features": points},
@@ -181,6 +182,7 @@ def add_site_layers(m: folium.Map, features: list[dict[str, Any]], *, lang: Lang
         folium.GeoJson(
             areas,
             name=f"{name} (polygons)",
+            control=False,
             style_function=area_style,
             highlight_function=highlight,
             on_each_feature=BIND_POPUP_AND_TOOLTIP,
@@ -189,6 +191,7 @@ def add_site_layers(m: folium.Map, features: list[dict[str, Any]], *, lang: Lang
         folium.GeoJson(
             points,
             name=f"{name} (points)",
+            control=False,
             marker=folium.CircleMarker(radius=POINT_RADIUS_PX),
             style_function=point_style,
             highlight_function=highlight,

@@ -171,6 +171,25 @@ def check(
             layer=layer, report=report, lang=lang)
 
 
+@app.command()
+def template(
+    kind: Annotated[str, typer.Argument(help="xlsx (Excel with dropdowns and a guide) or gpkg (empty GeoPackage)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write")],
+    lang: Annotated[str, typer.Option(help="Language first in bilingual text: no or en")] = "no",
+) -> None:
+    """Write the submission template kommuner fill in."""
+    from etl.template import write_gpkg_template, write_xlsx_template
+
+    if kind == "xlsx":
+        write_xlsx_template(out, lang=lang)
+    elif kind == "gpkg":
+        write_gpkg_template(out)
+    else:
+        console.print("[red]kind must be xlsx or gpkg / type må være xlsx eller gpkg[/red]")
+        raise typer.Exit(2)
+    console.print(f"template → {out}")
+
+
 @export_app.command("xlsx")
 def export_xlsx(out: Annotated[Path, typer.Option("--out", "-o", help="Excel file to write")]) -> None:
     """Export published sites with a metadata sheet (sources, licences, export time)."""

@@ -71,6 +71,16 @@ def _prepare_dir(path: Path) -> None:
             )
 
 
+def _owns_port(port: int) -> bool:
+    """True when the server on `port` is this checkout's cluster (its pid file names the port)."""
+    pid_file = data_dir() / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) > 3 and lines[3].strip() == str(port)
+
+
 def is_running(port: int) -> bool:
     bindir = pg_bin()
     res = subprocess.run(
@@ -98,6 +108,11 @@ def ensure(*, port: int, database: str) -> str:
                 "shared_buffers = 256MB\nwork_mem = 32MB\nmaintenance_work_mem = 256MB\n"
                 "max_connections = 100\n"
             )
+    if is_running(port) and not _owns_port(port):
+        raise LocalDbError(
+            f"Port {port} is taken by another PostgreSQL server (not this checkout's .pgdata/). "
+            "Stop it, or choose another port with NAERING_PG_PORT, or set NAERING_DATABASE_URL."
+        )
     if not is_running(port):
         res = _run([
             str(bindir / "pg_ctl"), "-D", str(ddir), "-l", str(ddir / "server.log"), "-w", "-t", "60",

@@ -79,3 +79,21 @@ def test_rejected_and_too_large(clean_engine: Engine, tmp_path: Path) -> None:
     res = _upload(client, big)
     assert res.status_code == 413
     assert table_counts(clean_engine)["site"] == 0
+
+
+def test_template_download(clean_engine: Engine, tmp_path: Path) -> None:
+    import openpyxl
+    import pyogrio
+
+    client = _client(clean_engine)  # the template is public, even with uploads off
+    res = client.get("/api/v1/submissions/template.xlsx")
+    assert res.status_code == 200 and "spreadsheetml" in res.headers["content-type"]
+    (tmp_path / "t.xlsx").write_bytes(res.content)
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    headers = [c.value for c in wb.worksheets[0][1]]
+    assert {"reference", "name", "maturity"} <= set(headers)
+    res = client.get("/api/v1/submissions/template.gpkg")
+    assert res.status_code == 200
+    (tmp_path / "t.gpkg").write_bytes(res.content)
+    assert pyogrio.read_info(tmp_path / "t.gpkg")["features"] == 0
+    assert client.get("/api/v1/submissions/template.pdf").status_code == 422

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import re
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -13,11 +15,13 @@ from typing import Any
 
 import folium
 import pytest
+from shapely.geometry import Point, shape
 
 from maps import assets
 from maps.basemaps import OPENSTREETMAP
 from maps.popups import format_area, site_popup_html
 from maps.region import bounds_lat_lon, build_region_map, render
+from maps.site_layers import POINTS_MAX_ZOOM, POINTS_PANE, representative_point, site_layer_data
 from schemas.taxonomy import MATURITY
 from tests.browser import console_errors, headless_chromium
 
@@ -108,7 +112,14 @@ def _asset_urls(html: str) -> list[str]:
 
 
 def _geojson_layers(m: folium.Map) -> list[folium.GeoJson]:
-    return [child for child in m._children.values() if isinstance(child, folium.GeoJson)]
+    """Return the map's GeoJSON layers in drawing order, also those inside feature groups."""
+    layers = []
+    for child in m._children.values():
+        if isinstance(child, folium.GeoJson):
+            layers.append(child)
+        elif isinstance(child, folium.FeatureGroup):
+            layers.extend(c for c in child._children.values() if isinstance(c, folium.GeoJson))
+    return layers
 
 
 # --- unit: the HTML page -------------------------------------------------------------------------
@@ -164,19 +175,76 @@ def test_linked_static_files_are_vendored_with_licence() -> None:
 
 def test_only_member_kommuner_are_drawn(sites: dict, kommuner: dict) -> None:
     kommuner["features"].append(_kommune("3203", "Asker", 10.3, 59.7, is_member=False))
-    kommune_layer, site_layer = _geojson_layers(
+    kommune_layer, area_layer, point_layer = _geojson_layers(
         build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
     )
     assert [f["properties"]["name"] for f in kommune_layer.data["features"]] == ["Oslo", "Bærum"]
-    assert len(site_layer.data["features"]) == 3
+    assert len(area_layer.data["features"]) == 3
+    assert len(point_layer.data["features"]) == 3
 
 
-def test_sites_are_styled_by_maturity_and_stale_sites_dashed(sites: dict, kommuner: dict) -> None:
-    _, site_layer = _geojson_layers(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))
-    styles = {f["properties"]["id"]: site_layer.style_function(f) for f in site_layer.data["features"]}
+@pytest.mark.parametrize("layer_index", [1, 2], ids=["polygons", "points"])
+def test_sites_are_styled_by_maturity_and_stale_sites_dashed(
+    sites: dict, kommuner: dict, layer_index: int
+) -> None:
+    layer = _geojson_layers(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))[layer_index]
+    styles = {f["properties"]["id"]: layer.style_function(f) for f in layer.data["features"]}
     assert styles["s1"]["fillColor"] == MATURITY.get("M5").colour
     assert styles["s3"]["fillColor"] == MATURITY.get("M0").colour
     assert styles["s2"].get("dashArray") and not styles["s1"].get("dashArray")
+
+
+def test_every_site_gets_a_point_inside_it_with_the_same_popup(sites: dict) -> None:
+    areas, points = site_layer_data(sites["features"], "no")
+    assert [f["id"] for f in points["features"]] == ["s1", "s2", "s3"]
+    for area, point in zip(areas["features"], points["features"], strict=True):
+        assert point["geometry"]["type"] == "Point"
+        assert shape(area["geometry"]).contains(shape(point["geometry"]))
+        assert point["properties"] == area["properties"]
+        assert "Åpne arealpass" in point["properties"]["popup_html"]
+
+
+def test_points_are_drawn_in_their_own_pane_and_hidden_when_zoomed_in(sites: dict, kommuner: dict) -> None:
+    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
+    point_layer = _geojson_layers(m)[2]
+    assert point_layer.style_function(point_layer.data["features"][0])["pane"] == POINTS_PANE
+    html = m.get_root().render()
+    # The pane is created before the circles that are drawn into it.
+    pane_created = re.search(rf'createPane\(\s*"{POINTS_PANE}"', html)
+    assert pane_created and pane_created.start() < html.index("_pointToLayer(feature")
+    assert f"map.getZoom() > {POINTS_MAX_ZOOM}" in html
+    assert "L.CircleMarker(latlng, opts)" in html
+
+
+def test_representative_point_lies_inside_awkward_shapes() -> None:
+    # A U shape, whose centroid lies outside it.
+    u_ring = [[0, 0], [3, 0], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3], [0, 0]]
+    u_shape = {"type": "Polygon", "coordinates": [u_ring]}
+    assert not shape(u_shape).contains(shape(u_shape).centroid)
+    assert shape(u_shape).contains(Point(representative_point(u_shape)))
+    multi = {"type": "MultiPolygon", "coordinates": [_square(10.0, 59.0, 0.01)["coordinates"]]}
+    assert shape(multi).contains(Point(representative_point(multi)))
+    bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    assert representative_point(bowtie) is not None  # invalid ring: repaired, not dropped
+    assert representative_point({"type": "Point", "coordinates": [10.5, 59.9]}) == (10.5, 59.9)
+    assert representative_point({"type": "Polygon", "coordinates": []}) is None
+    assert representative_point({"type": "Nonsense"}) is None
+
+
+def test_a_site_given_as_a_point_is_drawn_only_as_a_point() -> None:
+    site = _site("p1", "Punkttomt", 10.7, 59.9, "M1")
+    site["geometry"] = {"type": "Point", "coordinates": [10.7, 59.9]}
+    areas, points = site_layer_data([site], "en")
+    assert areas["features"] == []
+    assert points["features"][0]["geometry"]["coordinates"] == [10.7, 59.9]
+
+
+@pytest.mark.parametrize("lang", ["no", "en"])
+def test_legend_is_collapsible_and_explains_the_points(sites: dict, kommuner: dict, lang: str) -> None:
+    html = render(sites, kommuner, attribution_html=ATTRIBUTION, lang=lang)
+    assert '<details open><summary title="' in html
+    assert "nar-swatch-point" in html
+    assert "Punkt: areal (zoom inn" in html and "Dot: site (zoom in" in html
 
 
 def _fitted_bounds(m: folium.Map) -> Any:
@@ -196,6 +264,15 @@ def test_map_fits_to_the_sites_else_to_the_kommuner(sites: dict, kommuner: dict)
         [pytest.approx(59.85), pytest.approx(10.4)],
         [pytest.approx(60.05), pytest.approx(10.85)],
     ]
+
+
+@pytest.mark.parametrize("with_demo", [True, False])
+def test_fit_keeps_the_sites_clear_of_the_demo_banner(sites: dict, kommuner: dict, with_demo: bool) -> None:
+    m = build_region_map(sites if with_demo else _without_demo(sites), kommuner, attribution_html=ATTRIBUTION)
+    (fit,) = [c for c in m._children.values() if isinstance(c, folium.FitBounds)]
+    top_px = fit.options["paddingTopLeft"][1]
+    assert (top_px >= 70) is with_demo  # the banner is about 56 px tall, 10 px from the top
+    assert fit.options["paddingBottomRight"] == (20, 20)
 
 
 def test_empty_input_still_renders() -> None:
@@ -289,15 +366,18 @@ def served_map(tmp_path: Path, sites: dict, kommuner: dict) -> Iterator[tuple[st
         server.close()
 
 
+POINT_PATHS = f".leaflet-{POINTS_PANE}-pane path.leaflet-interactive"
+
+
 @pytest.mark.browser
 def test_map_draws_offline_in_chromium(browser: Any, served_map: tuple[str, folium.Map, _Server]) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    url, _, server = served_map
+    url, m, server = served_map
     browser.get_log("browser")  # drop entries from earlier pages
     browser.get(url)
-    expected_paths = 3 + 2  # three site polygons and two member-kommune outlines
+    expected_paths = 3 + 3 + 2  # three site polygons, three site points and two member-kommune outlines
     WebDriverWait(browser, 15).until(
         lambda d: (
             d.execute_script("return document.querySelectorAll('path.leaflet-interactive').length")
@@ -309,9 +389,11 @@ def test_map_draws_offline_in_chromium(browser: Any, served_map: tuple[str, foli
     assert browser.execute_script("return L.version") == assets.LEAFLET_VERSION
     paths = browser.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")
     assert len(paths) == expected_paths
-    fills = {p.get_attribute("fill") for p in paths}
+    points = browser.find_elements(By.CSS_SELECTOR, POINT_PATHS)
+    assert len(points) == 3 and all(p.is_displayed() for p in points)
     for code in ("M0", "M2", "M5"):
-        assert MATURITY.get(code).colour in fills
+        colour = MATURITY.get(code).colour
+        assert sum(p.get_attribute("fill") == colour for p in paths) == 2  # its polygon and its point
 
     legend = browser.find_element(By.CSS_SELECTOR, ".leaflet-bottom.leaflet-right .nar-legend")
     assert legend.is_displayed()
@@ -329,14 +411,30 @@ def test_map_draws_offline_in_chromium(browser: Any, served_map: tuple[str, foli
     )
     browser.save_screenshot("/tmp/map_test.png")
 
-    # Clicking a site opens its popup with the passport link.
+    # The legend folds away from its title (uncovering the M5 site behind it) and opens again.
+    summary = legend.find_element(By.TAG_NAME, "summary")
+    maturity_list = legend.find_element(By.TAG_NAME, "ul")
+    summary.click()
+    assert summary.is_displayed() and not maturity_list.is_displayed()
+
+    # Clicking a site's point opens its popup with the passport link.
     m5_colour = MATURITY.get("M5").colour
-    next(p for p in paths if p.get_attribute("fill") == m5_colour).click()
+    next(p for p in points if p.get_attribute("fill") == m5_colour).click()
     popup = WebDriverWait(browser, 5).until(
         lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content .nar-popup")
     )
     WebDriverWait(browser, 5).until(lambda d: popup.text)  # the popup fades in
     assert "Alnabru logistikkpark" in popup.text and "Åpne arealpass" in popup.text
+    browser.execute_script(f"{m.get_name()}.closePopup()")
+    summary.click()
+    assert maturity_list.is_displayed()
+
+    # Zoomed in, the points give way to the polygons; zoomed out again, they are back.
+    map_js = m.get_name()
+    for zoom, shown in ((POINTS_MAX_ZOOM + 1, False), (POINTS_MAX_ZOOM, True)):
+        browser.execute_script(f"{map_js}.setZoom({zoom}, {{animate: false}})")
+        WebDriverWait(browser, 5).until(lambda d, z=zoom: d.execute_script(f"return {map_js}.getZoom()") == z)
+        assert all(p.is_displayed() is shown for p in browser.find_elements(By.CSS_SELECTOR, POINT_PATHS))
 
     assert console_errors(browser) == []
     assert server.requests, "the page was not served"

@@ -40,8 +40,9 @@ def search_sites(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> SiteCollection:
     filters = SiteFilter(kommune=kommune, min_area_m2=min_area_m2,
-                         maturity_min=maturity_min.value if maturity_min else None,
-                         power_min=power_min.value if power_min else None, bbox=_bbox(bbox))
+                         maturity_min=str(maturity_min.value) if maturity_min else None,  # type: ignore[attr-defined]
+                         power_min=str(power_min.value) if power_min else None,  # type: ignore[attr-defined]
+                         bbox=_bbox(bbox))
     features, total = list_sites(session, filters=filters, limit=limit, offset=offset)
     nxt = None
     if offset + limit < total:

@@ -10,7 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +20,7 @@ from api.errors import DisabledError, NotFoundError, PayloadTooLargeError
 from etl.pipeline import SubmitOptions, run_submission
 from etl.readers import ReadLimits
 from etl.report import as_dict, render_html
+from etl.template import template_bytes
 from registry.services.submissions import stored_result
 from registry.settings import ServerSettings
 
@@ -43,6 +45,20 @@ def _save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
                 raise PayloadTooLargeError(f"{name}: over {max_bytes // (1024 * 1024)} MB / over grensen")
             out.write(chunk)
     return target
+
+
+_TEMPLATE_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   "gpkg": "application/geopackage+sqlite3"}
+
+
+@router.get("/api/v1/submissions/template.{kind}", summary="The submission template (Excel or GeoPackage)")
+def submission_template(
+    kind: Annotated[str, PathParam(pattern="^(xlsx|gpkg)$")],
+    lang: Annotated[str, Query(pattern="^(no|en)$")] = "no",
+) -> Response:
+    body = template_bytes(kind, lang=lang)
+    return Response(body, media_type=_TEMPLATE_TYPES[kind],
+                    headers={"Content-Disposition": f'attachment; filename="naeringsarealer-mal.{kind}"'})
 
 
 @router.post("/api/v1/submissions", summary="Upload a kommune file: check (dry_run) or load")

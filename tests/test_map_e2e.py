@@ -1,0 +1,219 @@
+"""End to end: the real app (FastAPI + PostGIS + demo data) serves /maps/region to headless Chromium."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine, text
+
+from api.app import create_app
+from maps.site_layers import POINTS_MAX_ZOOM, POINTS_PANE
+from registry.services.demo import load_demo
+from registry.settings import ServerSettings
+from schemas.taxonomy import MATURITY
+from tests.browser import console_errors, headless_chromium
+
+pytestmark = pytest.mark.browser
+
+STARTUP_TIMEOUT_S = 15
+SHUTDOWN_TIMEOUT_S = 10
+DRAW_TIMEOUT_S = 20
+SCREENSHOT = "/tmp/map_e2e.png"
+
+# The page's folium map object: a global `map_<hash>`, found by type rather than by name.
+FIND_MAP_JS = "Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map)"
+
+# Ids of the drawn site layers, polygons and points apart (kommune outlines carry no maturity).
+DRAWN_SITES_JS = f"""
+    var map = window[{FIND_MAP_JS}], out = {{polygons: [], points: []}};
+    map.eachLayer(function (layer) {{
+        var p = layer.feature && layer.feature.properties;
+        if (!p || !("maturity" in p)) {{ return; }}
+        if (layer instanceof L.CircleMarker) {{ out.points.push(String(p.id)); }}
+        else if (layer instanceof L.Polygon) {{ out.polygons.push(String(p.id)); }}
+    }});
+    return out;
+"""
+
+# [path, site id] of the first site point that a click at its centre would reach (not covered by the
+# legend, banner or controls), or null.
+CLICKABLE_POINT_JS = f"""
+    var map = window[{FIND_MAP_JS}], found = null;
+    map.eachLayer(function (layer) {{
+        if (found || !(layer instanceof L.CircleMarker) || !layer.feature) {{ return; }}
+        var r = layer._path.getBoundingClientRect();
+        if (document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === layer._path) {{
+            found = [layer._path, String(layer.feature.properties.id)];
+        }}
+    }});
+    return found;
+"""
+
+FETCH_STATUS_JS = """
+    var done = arguments[arguments.length - 1];
+    fetch(arguments[0]).then(r => r.json().then(body => done([r.status, body.id])))
+        .catch(e => done([0, String(e)]));
+"""
+
+
+class LiveServer:
+    """Uvicorn serving an ASGI app on 127.0.0.1 at a free port, in a background thread."""
+
+    def __init__(self, app: Any) -> None:
+        # Bind first and hand the socket to uvicorn: the port cannot be taken in between.
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"uvicorn did not start at {self.url} within {STARTUP_TIMEOUT_S} s")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=SHUTDOWN_TIMEOUT_S)
+        self.socket.close()
+        assert not self.thread.is_alive(), "uvicorn did not stop"
+
+
+@pytest.fixture
+def demo_engine(clean_engine: Engine) -> Engine:
+    """The test database with the demo sites published."""
+    load_demo(clean_engine)
+    return clean_engine
+
+
+@pytest.fixture
+def published_sites(demo_engine: Engine) -> dict[str, str]:
+    """Id → name of the published sites, straight from the database."""
+    with demo_engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, name FROM site WHERE status = 'published'")).all()
+    assert rows, "the demo data published no sites"
+    return {str(r.id): r.name for r in rows}
+
+
+@pytest.fixture
+def live_app(demo_engine: Engine) -> Iterator[str]:
+    """Base URL of the real app, bound to the test database, served by uvicorn."""
+    url = demo_engine.url.render_as_string(hide_password=False)
+    server = LiveServer(create_app(ServerSettings(environment="test"), database_url=url))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with headless_chromium(width=1280, height=900) as driver:
+        yield driver
+
+
+def _open_map(browser: Any, url: str, n_sites: int) -> None:
+    """Load the map page and wait until every site's point is drawn."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get_log("browser")  # drop entries from earlier pages
+    browser.get(url)
+    count_js = f"return document.querySelectorAll('.leaflet-{POINTS_PANE}-pane path').length"
+    WebDriverWait(browser, DRAW_TIMEOUT_S).until(lambda d: d.execute_script(count_js) >= n_sites)
+
+
+def _assert_offline(browser: Any, origin: str) -> None:
+    """Assert that the page loaded nothing from any other host than the app."""
+    names = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert names, "no resources were recorded"
+    off_host = [name for name in names if not name.startswith(origin + "/")]
+    assert off_host == []
+    assert browser.current_url.startswith(origin + "/")
+
+
+def _legend_text(browser: Any) -> str:
+    from selenium.webdriver.common.by import By
+
+    legend = browser.find_element(By.CSS_SELECTOR, ".leaflet-bottom.leaflet-right .nar-legend")
+    assert legend.is_displayed()
+    return str(legend.text)
+
+
+def test_region_map_of_the_real_app(browser: Any, live_app: str, published_sites: dict[str, str]) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open_map(browser, f"{live_app}/maps/region", len(published_sites))
+    assert browser.execute_script("return typeof window.L") == "object"
+
+    # Every published site is drawn once as a polygon and once as a point, and nothing else is.
+    drawn = browser.execute_script(DRAWN_SITES_JS)
+    assert sorted(drawn["points"]) == sorted(published_sites)
+    assert sorted(drawn["polygons"]) == sorted(published_sites)
+
+    # At region zoom the points are what makes the sites findable: shown, and big enough to see and hit.
+    zoom = browser.execute_script(f"return window[{FIND_MAP_JS}].getZoom()")
+    assert zoom <= POINTS_MAX_ZOOM
+    points = browser.find_elements(By.CSS_SELECTOR, f".leaflet-{POINTS_PANE}-pane path.leaflet-interactive")
+    assert len(points) == len(published_sites)
+    assert all(p.is_displayed() and p.size["width"] >= 12 for p in points)
+
+    banner = browser.find_element(By.CSS_SELECTOR, ".leaflet-container .nar-demo-banner")
+    assert banner.is_displayed() and "DEMODATA" in banner.text
+    legend = _legend_text(browser)
+    for term in MATURITY.terms:
+        assert f"{term.code} {MATURITY.label(term.code, 'no')}" in legend
+    attribution = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-attribution").text
+    assert "Kartverket" in attribution and "CC BY 4.0" in attribution
+
+    # Headless Chromium's software compositor leaves part of Leaflet's will-change SVG layer unpainted
+    # in screenshots (the DOM geometry is right); painting it as a plain layer gives a true picture.
+    browser.execute_script(
+        "document.querySelectorAll('.leaflet-zoom-animated').forEach(e => e.style.willChange = 'auto')"
+    )
+    browser.save_screenshot(SCREENSHOT)
+
+    # A click on a site's point opens its popup: the site's name and a working link to its passport.
+    clickable = browser.execute_script(CLICKABLE_POINT_JS)
+    assert clickable is not None, "every site point is covered by map furniture"
+    point, site_id = clickable
+    point.click()
+    popup = WebDriverWait(browser, 5).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content .nar-popup")
+    )
+    WebDriverWait(browser, 5).until(lambda d: popup.text)  # the popup fades in
+    link = popup.find_element(By.CSS_SELECTOR, "a[href^='/api/v1/sites/']")
+    href = link.get_attribute("href")
+    assert href == f"{live_app}/api/v1/sites/{site_id}"
+    assert published_sites[site_id] in popup.text
+    assert browser.execute_async_script(FETCH_STATUS_JS, href) == [200, int(site_id)]
+
+    assert console_errors(browser) == []
+    _assert_offline(browser, live_app)
+
+
+def test_region_map_in_english(browser: Any, live_app: str, published_sites: dict[str, str]) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open_map(browser, f"{live_app}/maps/region?lang=en", len(published_sites))
+    assert browser.title == "Business land in the Oslo region"
+    legend = _legend_text(browser)
+    for term in MATURITY.terms:
+        assert f"{term.code} {MATURITY.label(term.code, 'en')}" in legend
+    banner = browser.find_element(By.CSS_SELECTOR, ".leaflet-container .nar-demo-banner")
+    assert banner.text.startswith("DEMO DATA")
+    assert console_errors(browser) == []
+    _assert_offline(browser, live_app)
