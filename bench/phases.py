@@ -36,6 +36,20 @@ from etl import validate as validate_mod  # noqa: E402
 from etl.lookup import KommuneIndex  # noqa: E402
 
 STEPS: dict[str, float] = defaultdict(float)
+SQL: dict[str, float] = defaultdict(float)  # statement (first words) → seconds
+
+
+def time_sql(engine: Any) -> None:
+    """Time every statement SQLAlchemy sends (COPY through the raw driver connection is not seen)."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        conn.info["bench_t0"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        SQL[" ".join(statement.split())[:90]] += time.perf_counter() - conn.info.pop("bench_t0")
 
 
 def _wrap(module: Any, name: str, label: str) -> None:
@@ -90,6 +104,7 @@ def main() -> None:
     marks: list[tuple[str, float]] = []
     t0 = time.perf_counter()
     engine = get_engine(url)
+    time_sql(engine)
     result = pipeline.run_submission(
         engine, path, pipeline.SubmitOptions(kommune_nr=make_data.KOMMUNE_NR, replace=True, actor="bench"),
         progress=lambda phase: marks.append((phase, time.perf_counter())),
@@ -110,10 +125,14 @@ def main() -> None:
     print(f"\n{'step (wrapped function)':<48}{'s':>8}")
     for name, secs in STEPS.items():
         print(f"{name:<48}{secs:8.2f}")
+    print(f"\n{'SQL statement (slowest first)':<92}{'s':>8}")
+    for stmt, secs in sorted(SQL.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"{stmt:<92}{secs:8.2f}")
     out = make_data.OUT / f"phases_{args.size}.json"
     out.write_text(json.dumps({"size": args.size, "file": path.name, "rows_loaded": result.rows_loaded,
                                "phases_s": {k: round(v, 3) for k, v in phases.items()},
                                "steps_s": {k.strip(): round(v, 3) for k, v in STEPS.items()},
+                               "sql_s": {k: round(v, 3) for k, v in sorted(SQL.items(), key=lambda kv: -kv[1])[:20]},
                                "total_s": round(total, 3)}, indent=2))
     print(f"\nwritten: {out}")
 

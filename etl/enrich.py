@@ -26,8 +26,10 @@ class Enrichment:
     logistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
-def _points(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows = conn.execute(text(sql)).all()
+def _points(
+    conn: Connection, sql: str, params: dict[str, str] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = conn.execute(text(sql), params or {}).all()
     if not rows:
         return np.empty(0, dtype=int), np.empty(0, dtype=object), np.empty(0)
     ids = np.array([r[0] for r in rows])
@@ -57,7 +59,8 @@ def enrich(conn: Connection, geoms: np.ndarray) -> Enrichment:
     for kind in LOGISTICS_KIND.codes:
         ids, pts, precision = _points(
             conn,
-            f"SELECT id, ST_AsBinary(geom_25833), precision_km FROM logistics_node WHERE kind = '{kind}'",
+            "SELECT id, ST_AsBinary(geom_25833), precision_km FROM logistics_node WHERE kind = :kind",
+            {"kind": kind},
         )
         nid, nkm = _nearest(geoms, ids, pts)
         prec_by_id = dict(zip(ids.tolist(), precision.tolist(), strict=True))

@@ -50,7 +50,8 @@ TO_25832 = Transformer.from_crs(25833, 25832, always_xy=True)
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
-    parts = [p for p in shapely.get_parts(shapely.make_valid(geom)) if p.geom_type in ("Polygon", "MultiPolygon")]
+    parts = [p for p in shapely.get_parts(shapely.make_valid(geom))
+             if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts)
 
 
@@ -226,7 +227,8 @@ def save_workbook(wb: openpyxl.Workbook, path: Path) -> None:
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + FIXED_ISO.encode(), data)
+                stamp = rb"\g<1>" + FIXED_ISO.encode()
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", stamp, data)
             dst.writestr(zipfile.ZipInfo(info.filename, ZIP_DATE), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
@@ -272,7 +274,8 @@ def unknown_codes(out: Path) -> None:
 def numbers_with_units(out: Path) -> None:
     sq = spots(OSLO, 4, side=100)
     # side 100 m → 10 000 m² = 10 daa
-    header = ["referanse", "navn", "modenhet", "modenhet verifisert", "areal", "effekt", "pris", "epsg", "wkt"]
+    header = ["referanse", "navn", "modenhet", "modenhet verifisert", "areal", "effekt", "pris", "epsg",
+              "wkt"]
     rows = [
         header,
         ["OSL-301", "Alnabru terminalnær", "M3", "2026-09-01", "10 daa", "1,5 MW", "1 450 kr/m2", "25833",
@@ -536,8 +539,10 @@ def shapefile_utm32(out: Path) -> None:
     """Drammen works in UTM 32: a zipped Shapefile without .cpg, Latin-1 .dbf, short DBF field names."""
     sq = spots(DRAMMEN, 3)
     feats = [
-        (utm32(sq[0]), {"REFERANSE": "DRA-1801", "NAVN": "Grønland øst", "MODENHET": "M3", "AREAL_DAA": 22.5}),
-        (utm32(sq[1]), {"REFERANSE": "DRA-1802", "NAVN": "Åssiden", "MODENHET": "Byggeklar", "AREAL_DAA": 22.5}),
+        (utm32(sq[0]), {"REFERANSE": "DRA-1801", "NAVN": "Grønland øst", "MODENHET": "M3",
+                        "AREAL_DAA": 22.5}),
+        (utm32(sq[1]), {"REFERANSE": "DRA-1802", "NAVN": "Åssiden", "MODENHET": "Byggeklar",
+                        "AREAL_DAA": 22.5}),
         (utm32(sq[2]), {"REFERANSE": "DRA-1803", "NAVN": None, "MODENHET": "M1", "AREAL_DAA": None}),
     ]
     shapefile_zip(out / "drammen_utm32_shp.zip", feats, "naeringsarealer", crs="EPSG:25832",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import functools
 import re
-import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -270,9 +269,10 @@ def test_map_fits_to_the_sites_else_to_the_kommuner(sites: dict, kommuner: dict)
 def test_fit_keeps_the_sites_clear_of_the_demo_banner(sites: dict, kommuner: dict, with_demo: bool) -> None:
     m = build_region_map(sites if with_demo else _without_demo(sites), kommuner, attribution_html=ATTRIBUTION)
     (fit,) = [c for c in m._children.values() if isinstance(c, folium.FitBounds)]
-    top_px = fit.options["paddingTopLeft"][1]
+    options: dict[str, Any] = fit.options
+    top_px = options["paddingTopLeft"][1]
     assert (top_px >= 70) is with_demo  # the banner is about 56 px tall, 10 px from the top
-    assert fit.options["paddingBottomRight"] == (20, 20)
+    assert options["paddingBottomRight"] == (20, 20)
 
 
 def test_empty_input_still_renders() -> None:
@@ -431,9 +431,13 @@ def test_map_draws_offline_in_chromium(browser: Any, served_map: tuple[str, foli
 
     # Zoomed in, the points give way to the polygons; zoomed out again, they are back.
     map_js = m.get_name()
+
+    def zoom_is(zoom: int) -> Callable[[Any], bool]:
+        return lambda d: bool(d.execute_script(f"return {map_js}.getZoom()") == zoom)
+
     for zoom, shown in ((POINTS_MAX_ZOOM + 1, False), (POINTS_MAX_ZOOM, True)):
         browser.execute_script(f"{map_js}.setZoom({zoom}, {{animate: false}})")
-        WebDriverWait(browser, 5).until(lambda d, z=zoom: d.execute_script(f"return {map_js}.getZoom()") == z)
+        WebDriverWait(browser, 5).until(zoom_is(zoom))
         assert all(p.is_displayed() is shown for p in browser.find_elements(By.CSS_SELECTOR, POINT_PATHS))
 
     assert console_errors(browser) == []

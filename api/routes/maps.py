@@ -18,5 +18,7 @@ router = APIRouter(prefix="/maps", tags=["maps"])
 
 @router.get("/region", response_class=HTMLResponse, summary="Region map of published sites")
 def region_map(session: SessionDep, lang: Annotated[str, Query(pattern="^(no|en)$")] = "no") -> HTMLResponse:
-    html = render(map_sites(session), kommune_outlines(session), attribution_html=attribution_html(lang), lang=lang)
+    # The map draws kommune boundaries and membership; site popups carry no other reference data.
+    credits = attribution_html(lang, tables=("kommune",))
+    html = render(map_sites(session), kommune_outlines(session), attribution_html=credits, lang=lang)
     return HTMLResponse(html)
