@@ -82,10 +82,14 @@ def _ogr_pg(url: Any) -> str:
 
 
 def reset_sites(conn: psycopg.Connection) -> None:
-    """Empty the site tables so every run loads into the same fresh kommune state."""
+    """Empty the site tables so every run loads into the same fresh kommune state.
+
+    No ANALYZE afterwards: TRUNCATE leaves the planner statistics "unknown" (as after a fresh migration).
+    Statistics saying `site` is empty (reltuples = 0, e.g. after VACUUM ANALYZE of an empty table) make
+    etl.load._upsert's INSERT re-scan `site` once per staged row: quadratic (see bench/README.md).
+    """
     conn.execute(f"TRUNCATE {', '.join(SITE_TABLES)} RESTART IDENTITY CASCADE")
     conn.execute(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}")
-    conn.execute("VACUUM ANALYZE site")
     conn.execute("CHECKPOINT")
 
 

@@ -203,13 +203,14 @@ def _run(engine: Engine, path: Path, options: SubmitOptions, result: SubmissionR
             options={"replace": options.replace, "strict": options.strict, "draft": options.draft,
                      "layer": read.layer, "columns": used},
         )
+        # Everything found so far (reading, columns, values, geometry, rules) goes into the stored log.
         outcome = load(conn, plan, records=records, geoms=geoms, enrichment=enrichment,
-                       rows_read=len(frame), issues=issues)
+                       rows_read=len(frame), issues=result.issues + issues)
         if mapping and not options.dry_run and not outcome.rejected and options.mapping_file is not None:
             _store_mapping(conn, options.kommune_nr, mapping)
         if options.dry_run:
             conn.rollback()
-    result.issues += outcome.issues
+    result.issues = result.issues + outcome.issues if outcome.noop else outcome.issues
     result.submission_id = outcome.submission_id
     result.noop = outcome.noop
     result.rejected = outcome.rejected

@@ -173,19 +173,10 @@ def test_submit(clean_engine: Engine, c: Case) -> None:
             assert conn.execute(text("SELECT status FROM submission")).scalar_one() == "loaded"
 
 
-_READ_PHASE_WARNING = (
-    "pipeline.py passes only the issues of parse values/geometry/validate to load(); warnings raised before "
-    "(reader: crs-unsupported for an unknown CRS column; the mapped --kommune number) are reported to the "
-    "kommune but never stored in submission_issue nor counted in submission.n_warnings"
-)
-
-
 @pytest.mark.parametrize(("file", "kommune"), [
     ("title_merged_header.xlsx", ASKER),
-    pytest.param("crs_column_unknown.csv", DRAMMEN,
-                 marks=pytest.mark.xfail(strict=True, reason=_READ_PHASE_WARNING)),
-    pytest.param("old_kommune_numbers_lonlat.geojson", "3025",
-                 marks=pytest.mark.xfail(strict=True, reason=_READ_PHASE_WARNING)),
+    ("crs_column_unknown.csv", DRAMMEN),
+    ("old_kommune_numbers_lonlat.geojson", "3025"),
 ])
 def test_recorded_problems_match_the_report(clean_engine: Engine, file: str, kommune: str) -> None:
     result = submit(clean_engine, file, kommune)
