@@ -52,7 +52,13 @@ class PayloadTooLargeError(ProblemError):
 
 
 def _problem(status: int, slug: str, title: str, detail: str, instance: str, **extra: object) -> JSONResponse:
-    body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail, "instance": instance}
+    body = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
@@ -76,12 +82,22 @@ def install(app: FastAPI) -> None:
             {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        return _problem(422, "invalid-parameters", "Invalid parameters / Ugyldige parametere",
-                        "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors), request.url.path,
-                        errors=errors)
+        return _problem(
+            422,
+            "invalid-parameters",
+            "Invalid parameters / Ugyldige parametere",
+            "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors),
+            request.url.path,
+            errors=errors,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
-        return _problem(500, "internal-error", "Internal error / Intern feil",
-                        "Something went wrong on our side. / Noe gikk galt hos oss.", request.url.path)
+        return _problem(
+            500,
+            "internal-error",
+            "Internal error / Intern feil",
+            "Something went wrong on our side. / Noe gikk galt hos oss.",
+            request.url.path,
+        )

@@ -27,15 +27,28 @@ def load_mapping(path: Path) -> dict[str, str]:
     columns = data.get("columns", data) if isinstance(data, dict) else None
     if not isinstance(columns, dict):
         raise SubmissionRejected(
-            [make_issue("file-unreadable", file=path.name, detail="mapping file must map column names to field names")]
+            [
+                make_issue(
+                    "file-unreadable",
+                    file=path.name,
+                    detail="mapping file must map column names to field names",
+                )
+            ]
         )
     # Coordinate and WKT columns are found by the reader itself (before any mapping applies).
     columns = {k: v for k, v in columns.items() if str(v).lower() not in GEOMETRY_TARGETS}
     unknown = [v for v in columns.values() if v not in FIELDS_BY_NAME]
     if unknown:
         raise SubmissionRejected(
-            [make_issue("unknown-code", file=path.name, field="columns", value=unknown[0],
-                        detail=": " + ", ".join(FIELDS_BY_NAME))]
+            [
+                make_issue(
+                    "unknown-code",
+                    file=path.name,
+                    field="columns",
+                    value=unknown[0],
+                    detail=": " + ", ".join(FIELDS_BY_NAME),
+                )
+            ]
         )
     return {str(k): str(v) for k, v in columns.items()}
 

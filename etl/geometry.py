@@ -103,14 +103,17 @@ def process_geometries(
     issues: list[Issue] = []
     arr = np.array(geoms.to_numpy(), dtype=object)
     present = np.array([g is not None and not (isinstance(g, float)) and not g.is_empty for g in arr])
-    arr = np.where(present, arr, None)
+    arr[~present] = None
     for i in np.flatnonzero(~present):
         issues.append(make_issue("geometry-missing", row=int(rows[i]), field="geometry", file=file))
     arr[present] = shapely.force_2d(arr[present])
 
     # Representative coordinates for CRS and axis detection: one point per geometry.
-    reps = shapely.get_coordinates(shapely.point_on_surface(shapely.envelope(arr[present]))) if present.any() else (
-        np.empty((0, 2)))
+    reps = (
+        shapely.get_coordinates(shapely.point_on_surface(shapely.envelope(arr[present])))
+        if present.any()
+        else (np.empty((0, 2)))
+    )
     x, y = (reps[:, 0], reps[:, 1]) if len(reps) else (np.empty(0), np.empty(0))
 
     epsg: int | None
@@ -122,7 +125,9 @@ def process_geometries(
     else:
         epsg = _horizontal_epsg(declared)
         if epsg is None or epsg not in ACCEPTED_EPSG:
-            raise SubmissionRejected([make_issue("crs-unsupported", detail=declared.to_string()[:80], file=file)])
+            raise SubmissionRejected(
+                [make_issue("crs-unsupported", detail=declared.to_string()[:80], file=file)]
+            )
         swapped = False
 
     # Axis swap, per row: coordinates that fit Norway only when swapped.
@@ -144,8 +149,11 @@ def process_geometries(
             arr[row_swapped] = _swap(arr[row_swapped])
             axis_names = "lat/lon" if CRS.from_epsg(epsg).is_geographic else "nord/øst — north/east"
             for i in np.flatnonzero(row_swapped):
-                issues.append(make_issue("axes-swapped", row=int(rows[i]), field="geometry", detail=axis_names,
-                                         file=file))
+                issues.append(
+                    make_issue(
+                        "axes-swapped", row=int(rows[i]), field="geometry", detail=axis_names, file=file
+                    )
+                )
 
     # Reproject everything present.
     if epsg != TARGET_EPSG and present.any():
@@ -158,8 +166,10 @@ def process_geometries(
     if present.any():
         bounds = shapely.bounds(arr[present])
         inside = (
-            (bounds[:, 0] >= NORWAY_25833[0]) & (bounds[:, 2] <= NORWAY_25833[2])
-            & (bounds[:, 1] >= NORWAY_25833[1]) & (bounds[:, 3] <= NORWAY_25833[3])
+            (bounds[:, 0] >= NORWAY_25833[0])
+            & (bounds[:, 2] <= NORWAY_25833[2])
+            & (bounds[:, 1] >= NORWAY_25833[1])
+            & (bounds[:, 3] <= NORWAY_25833[3])
         )
         idx = np.flatnonzero(present)[~inside]
         for i in idx:
@@ -180,9 +190,13 @@ def process_geometries(
         arr[i] = shapely.MultiPolygon([shapely.centroid(arr[i]).buffer(radius, 32)])
         is_point[i] = True
         issues.append(make_issue("point-site", row=int(rows[i]), field="geometry", file=file))
-    bad_type = present & ~np.isin(types, ["Polygon", "MultiPolygon", "GeometryCollection", "Point", "MultiPoint"])
+    bad_type = present & ~np.isin(
+        types, ["Polygon", "MultiPolygon", "GeometryCollection", "Point", "MultiPoint"]
+    )
     for i in np.flatnonzero(bad_type):
-        issues.append(make_issue("geometry-wrong-type", row=int(rows[i]), field="geometry", value=types[i], file=file))
+        issues.append(
+            make_issue("geometry-wrong-type", row=int(rows[i]), field="geometry", value=types[i], file=file)
+        )
         arr[i] = None
 
     # Repair invalid polygons.
@@ -193,17 +207,30 @@ def process_geometries(
             if valid[j]:
                 arr[i] = _to_multipolygon(arr[i])
                 if arr[i] is None:
-                    issues.append(make_issue("geometry-wrong-type", row=int(rows[i]), field="geometry",
-                                             value=types[i], file=file))
+                    issues.append(
+                        make_issue(
+                            "geometry-wrong-type",
+                            row=int(rows[i]),
+                            field="geometry",
+                            value=types[i],
+                            file=file,
+                        )
+                    )
                 continue
             reason = shapely.is_valid_reason(arr[i])
             fixed = _to_multipolygon(shapely.make_valid(arr[i]))
             if fixed is None or fixed.area <= 0:
-                issues.append(make_issue("geometry-unrepairable", row=int(rows[i]), field="geometry",
-                                         detail=reason, file=file))
+                issues.append(
+                    make_issue(
+                        "geometry-unrepairable", row=int(rows[i]), field="geometry", detail=reason, file=file
+                    )
+                )
                 arr[i] = None
             else:
-                issues.append(make_issue("geometry-invalid", row=int(rows[i]), field="geometry", detail=reason,
-                                         file=file))
+                issues.append(
+                    make_issue(
+                        "geometry-invalid", row=int(rows[i]), field="geometry", detail=reason, file=file
+                    )
+                )
                 arr[i] = fixed
     return GeometryResult(geoms=arr, source_epsg=epsg, is_point_site=is_point, issues=issues)

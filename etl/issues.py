@@ -65,107 +65,320 @@ def _t(slug: str, severity: str, no: str, en: str, fix_no: str = "", fix_en: str
 
 
 # --- whole-file problems (row is None) ---
-_t("file-unreadable", ERROR, "Filen kan ikke leses som geodata eller tabell: {detail}",
-   "The file cannot be read as geodata or a table: {detail}",
-   "Lagre filen som GeoPackage, GeoJSON, Shapefile (zip), KML, FlatGeobuf, Excel eller CSV.",
-   "Save the file as GeoPackage, GeoJSON, zipped Shapefile, KML, FlatGeobuf, Excel or CSV.")
-_t("file-empty", ERROR, "Filen er tom.", "The file is empty.",
-   "Kontroller at du lastet opp riktig fil.", "Check that you uploaded the right file.")
-_t("file-too-large", ERROR, "Filen er for stor ({detail}).", "The file is too large ({detail}).",
-   "Del filen opp, eller kontakt sekretariatet.", "Split the file, or contact the secretariat.")
-_t("too-many-features", ERROR, "Filen har for mange rader ({detail}).", "The file has too many rows ({detail}).",
-   "Del filen opp.", "Split the file.")
-_t("unsupported-format", ERROR, "Filformatet støttes ikke: {detail}", "Unsupported file format: {detail}",
-   "Bruk GeoPackage, GeoJSON, Shapefile (zip), KML, FlatGeobuf, Excel eller CSV.",
-   "Use GeoPackage, GeoJSON, zipped Shapefile, KML, FlatGeobuf, Excel or CSV.")
-_t("zip-unsafe", ERROR, "Zip-filen er ikke trygg å pakke ut: {detail}", "The zip file is not safe to extract: {detail}",
-   "Pakk filene på nytt uten mapper utenfor arkivet.", "Re-create the zip without paths outside the archive.")
-_t("zip-bomb", ERROR, "Zip-filen pakker ut til mye mer enn den er stor ({detail}).",
-   "The zip file expands far beyond its size ({detail}).", "Send filene uten zip eller i en vanlig zip.",
-   "Send the files unzipped or in an ordinary zip.")
-_t("xml-entities", ERROR, "XML-filen bruker entiteter (DOCTYPE/ENTITY), som ikke tillates.",
-   "The XML file uses entity declarations (DOCTYPE/ENTITY), which are not allowed.",
-   "Eksporter filen på nytt fra kartverktøyet.", "Export the file again from your GIS tool.")
-_t("layer-choice", ERROR, "Filen har flere lag ({detail}); velg ett.", "The file has several layers ({detail}); choose one.",
-   "Oppgi laget med --layer.", "Name the layer with --layer.")
-_t("layer-unknown", ERROR, "Laget finnes ikke. Lag i filen: {detail}", "No such layer. Layers in the file: {detail}",
-   "Oppgi et av lagene som finnes.", "Name one of the layers that exist.")
-_t("no-geometry", ERROR, "Fant ingen geometri eller koordinatkolonner ({detail}).",
-   "No geometry or coordinate columns found ({detail}).",
-   "Legg til kolonner for WKT, lat/lon eller øst/nord (UTM).", "Add WKT, lat/lon or east/north (UTM) columns.")
-_t("crs-missing", ERROR, "Filen oppgir ikke koordinatsystem, og det kunne ikke utledes.",
-   "The file declares no coordinate reference system, and none could be inferred.",
-   "Lagre filen med koordinatsystem (f.eks. EPSG:25833) eller legg ved .prj.",
-   "Save the file with its CRS (e.g. EPSG:25833) or include the .prj.")
-_t("crs-assumed", WARNING, "Koordinatsystem manglet; antok {detail} ut fra koordinatene.",
-   "No CRS declared; assumed {detail} from the coordinate values.",
-   "Lagre filen med koordinatsystem.", "Save the file with its CRS.")
-_t("crs-unsupported", ERROR, "Koordinatsystemet {detail} støttes ikke.", "The CRS {detail} is not supported.",
-   "Bruk EPSG:25832, 25833, 25835, 4258, 4326, 3857, 5972 eller 5973.",
-   "Use EPSG:25832, 25833, 25835, 4258, 4326, 3857, 5972 or 5973.")
-_t("kommune-unknown", ERROR, "Ukjent kommunenummer «{value}».", "Unknown kommune number '{value}'.",
-   "Bruk 2024-kommunenummer med fire sifre, f.eks. 3203 for Asker.",
-   "Use the four-digit 2024 kommune number, e.g. 3203 for Asker.")
-_t("kommune-old-number", WARNING, "Kommunenummer {value} er fra før 2024; brukt {detail}.",
-   "Kommune number {value} predates 2024; used {detail}.",
-   "Bruk 2024-kommunenummeret neste gang.", "Use the 2024 number next time.")
-_t("kommune-mismatch", ERROR, "Raden oppgir kommune {value}, men innsendingen gjelder {detail}.",
-   "The row names kommune {value}, but the submission is for {detail}.",
-   "Send inn hver kommunes områder for seg.", "Submit each kommune's sites separately.")
-_t("resubmission-noop", INFO, "Samme fil er allerede lastet inn (innsending {detail}); ingenting endret.",
-   "The same file was already loaded (submission {detail}); nothing changed.")
+_t(
+    "file-unreadable",
+    ERROR,
+    "Filen kan ikke leses som geodata eller tabell: {detail}",
+    "The file cannot be read as geodata or a table: {detail}",
+    "Lagre filen som GeoPackage, GeoJSON, Shapefile (zip), KML, FlatGeobuf, Excel eller CSV.",
+    "Save the file as GeoPackage, GeoJSON, zipped Shapefile, KML, FlatGeobuf, Excel or CSV.",
+)
+_t(
+    "file-empty",
+    ERROR,
+    "Filen er tom.",
+    "The file is empty.",
+    "Kontroller at du lastet opp riktig fil.",
+    "Check that you uploaded the right file.",
+)
+_t(
+    "file-too-large",
+    ERROR,
+    "Filen er for stor ({detail}).",
+    "The file is too large ({detail}).",
+    "Del filen opp, eller kontakt sekretariatet.",
+    "Split the file, or contact the secretariat.",
+)
+_t(
+    "too-many-features",
+    ERROR,
+    "Filen har for mange rader ({detail}).",
+    "The file has too many rows ({detail}).",
+    "Del filen opp.",
+    "Split the file.",
+)
+_t(
+    "unsupported-format",
+    ERROR,
+    "Filformatet støttes ikke: {detail}",
+    "Unsupported file format: {detail}",
+    "Bruk GeoPackage, GeoJSON, Shapefile (zip), KML, FlatGeobuf, Excel eller CSV.",
+    "Use GeoPackage, GeoJSON, zipped Shapefile, KML, FlatGeobuf, Excel or CSV.",
+)
+_t(
+    "zip-unsafe",
+    ERROR,
+    "Zip-filen er ikke trygg å pakke ut: {detail}",
+    "The zip file is not safe to extract: {detail}",
+    "Pakk filene på nytt uten mapper utenfor arkivet.",
+    "Re-create the zip without paths outside the archive.",
+)
+_t(
+    "zip-bomb",
+    ERROR,
+    "Zip-filen pakker ut til mye mer enn den er stor ({detail}).",
+    "The zip file expands far beyond its size ({detail}).",
+    "Send filene uten zip eller i en vanlig zip.",
+    "Send the files unzipped or in an ordinary zip.",
+)
+_t(
+    "xml-entities",
+    ERROR,
+    "XML-filen bruker entiteter (DOCTYPE/ENTITY), som ikke tillates.",
+    "The XML file uses entity declarations (DOCTYPE/ENTITY), which are not allowed.",
+    "Eksporter filen på nytt fra kartverktøyet.",
+    "Export the file again from your GIS tool.",
+)
+_t(
+    "layer-choice",
+    ERROR,
+    "Filen har flere lag ({detail}); velg ett.",
+    "The file has several layers ({detail}); choose one.",
+    "Oppgi laget med --layer.",
+    "Name the layer with --layer.",
+)
+_t(
+    "layer-unknown",
+    ERROR,
+    "Laget finnes ikke. Lag i filen: {detail}",
+    "No such layer. Layers in the file: {detail}",
+    "Oppgi et av lagene som finnes.",
+    "Name one of the layers that exist.",
+)
+_t(
+    "no-geometry",
+    ERROR,
+    "Fant ingen geometri eller koordinatkolonner ({detail}).",
+    "No geometry or coordinate columns found ({detail}).",
+    "Legg til kolonner for WKT, lat/lon eller øst/nord (UTM).",
+    "Add WKT, lat/lon or east/north (UTM) columns.",
+)
+_t(
+    "crs-missing",
+    ERROR,
+    "Filen oppgir ikke koordinatsystem, og det kunne ikke utledes.",
+    "The file declares no coordinate reference system, and none could be inferred.",
+    "Lagre filen med koordinatsystem (f.eks. EPSG:25833) eller legg ved .prj.",
+    "Save the file with its CRS (e.g. EPSG:25833) or include the .prj.",
+)
+_t(
+    "crs-assumed",
+    WARNING,
+    "Koordinatsystem manglet; antok {detail} ut fra koordinatene.",
+    "No CRS declared; assumed {detail} from the coordinate values.",
+    "Lagre filen med koordinatsystem.",
+    "Save the file with its CRS.",
+)
+_t(
+    "crs-unsupported",
+    ERROR,
+    "Koordinatsystemet {detail} støttes ikke.",
+    "The CRS {detail} is not supported.",
+    "Bruk EPSG:25832, 25833, 25835, 4258, 4326, 3857, 5972 eller 5973.",
+    "Use EPSG:25832, 25833, 25835, 4258, 4326, 3857, 5972 or 5973.",
+)
+_t(
+    "kommune-unknown",
+    ERROR,
+    "Ukjent kommunenummer «{value}».",
+    "Unknown kommune number '{value}'.",
+    "Bruk 2024-kommunenummer med fire sifre, f.eks. 3203 for Asker.",
+    "Use the four-digit 2024 kommune number, e.g. 3203 for Asker.",
+)
+_t(
+    "kommune-old-number",
+    WARNING,
+    "Kommunenummer {value} er fra før 2024; brukt {detail}.",
+    "Kommune number {value} predates 2024; used {detail}.",
+    "Bruk 2024-kommunenummeret neste gang.",
+    "Use the 2024 number next time.",
+)
+_t(
+    "kommune-mismatch",
+    ERROR,
+    "Raden oppgir kommune {value}, men innsendingen gjelder {detail}.",
+    "The row names kommune {value}, but the submission is for {detail}.",
+    "Send inn hver kommunes områder for seg.",
+    "Submit each kommune's sites separately.",
+)
+_t(
+    "resubmission-noop",
+    INFO,
+    "Samme fil er allerede lastet inn (innsending {detail}); ingenting endret.",
+    "The same file was already loaded (submission {detail}); nothing changed.",
+)
 
 # --- row problems ---
-_t("missing-value", ERROR, "Mangler verdi i påkrevd felt.", "A required value is missing.",
-   "Fyll inn feltet.", "Fill in the field.")
-_t("unknown-code", ERROR, "Ukjent verdi «{value}».", "Unknown value '{value}'.",
-   "Bruk en av de tillatte verdiene{detail}.", "Use one of the allowed values{detail}.")
+_t(
+    "missing-value",
+    ERROR,
+    "Mangler verdi i påkrevd felt.",
+    "A required value is missing.",
+    "Fyll inn feltet.",
+    "Fill in the field.",
+)
+_t(
+    "unknown-code",
+    ERROR,
+    "Ukjent verdi «{value}».",
+    "Unknown value '{value}'.",
+    "Bruk en av de tillatte verdiene{detail}.",
+    "Use one of the allowed values{detail}.",
+)
 _t("code-normalised", INFO, "Tolket «{value}» som {detail}.", "Read '{value}' as {detail}.")
-_t("number-invalid", ERROR, "«{value}» er ikke et tall.", "'{value}' is not a number.",
-   "Skriv et tall, f.eks. 12,5.", "Write a number, e.g. 12.5.")
+_t(
+    "number-invalid",
+    ERROR,
+    "«{value}» er ikke et tall.",
+    "'{value}' is not a number.",
+    "Skriv et tall, f.eks. 12,5.",
+    "Write a number, e.g. 12.5.",
+)
 _t("number-converted", INFO, "Tolket «{value}» som {detail}.", "Read '{value}' as {detail}.")
-_t("negative-value", ERROR, "Verdien «{value}» kan ikke være negativ.", "The value '{value}' cannot be negative.",
-   "Rett verdien.", "Correct the value.")
-_t("date-invalid", ERROR, "«{value}» er ikke en gyldig dato.", "'{value}' is not a valid date.",
-   "Skriv datoen som 2026-09-01 eller 01.09.2026.", "Write the date as 2026-09-01 or 01.09.2026.")
-_t("date-future", WARNING, "Verifiseringsdatoen {value} ligger fram i tid.", "The verification date {value} is in the future.",
-   "Bruk datoen faktaet faktisk ble sjekket.", "Use the date the fact was actually checked.")
-_t("geometry-missing", ERROR, "Raden har ingen geometri.", "The row has no geometry.",
-   "Tegn området eller oppgi koordinater.", "Draw the site or give its coordinates.")
-_t("geometry-invalid", WARNING, "Ugyldig geometri ({detail}) ble reparert.", "Invalid geometry ({detail}) was repaired.",
-   "Kontroller omrisset i kartverktøyet.", "Check the outline in your GIS tool.")
-_t("geometry-unrepairable", ERROR, "Geometrien er ugyldig og kan ikke repareres ({detail}).",
-   "The geometry is invalid and cannot be repaired ({detail}).", "Tegn området på nytt.", "Redraw the site.")
-_t("geometry-wrong-type", ERROR, "Geometritypen {value} kan ikke brukes for et område.",
-   "Geometry type {value} cannot be used for a site.", "Bruk polygon.", "Use a polygon.")
-_t("point-site", WARNING, "Punkt i stedet for polygon; lagret som sirkel med oppgitt areal.",
-   "A point instead of a polygon; stored as a circle of the given area.",
-   "Send inn områdets omriss når det finnes.", "Submit the site's outline when you have it.")
-_t("point-without-area", ERROR, "Punkt uten areal kan ikke brukes.", "A point without an area cannot be used.",
-   "Oppgi areal, eller send inn polygon.", "Give the area, or submit a polygon.")
-_t("axes-swapped", WARNING, "Koordinatene var byttet om ({detail}); rettet.", "The coordinates were swapped ({detail}); fixed.",
-   "Kontroller kolonnerekkefølgen i filen.", "Check the column order in your file.")
-_t("outside-norway", ERROR, "Koordinatene ligger utenfor Norge.", "The coordinates lie outside Norway.",
-   "Kontroller koordinatsystemet og koordinatene.", "Check the coordinate system and the coordinates.")
-_t("outside-kommune", WARNING, "{detail} av området ligger utenfor kommune {value}.",
-   "{detail} of the site lies outside kommune {value}.",
-   "Kontroller omrisset eller kommunenummeret.", "Check the outline or the kommune number.")
-_t("outside-kommune-entirely", ERROR, "Området ligger helt utenfor kommune {value}.",
-   "The site lies entirely outside kommune {value}.", "Kontroller kommunenummeret.", "Check the kommune number.")
-_t("duplicate-reference", ERROR, "Referansen «{value}» finnes flere ganger i filen (også rad {detail}).",
-   "The reference '{value}' occurs more than once in the file (also row {detail}).",
-   "Gi hvert område en unik referanse.", "Give each site a unique reference.")
-_t("duplicate-site", WARNING, "Området overlapper {detail} med et eksisterende område.",
-   "The site overlaps {detail} with an existing site.",
-   "Kontroller om det er samme område; bruk samme referanse for å oppdatere.",
-   "Check whether it is the same site; use the same reference to update it.")
-_t("duplicate-geometry", WARNING, "Området overlapper {detail} med en annen rad i filen.",
-   "The site overlaps {detail} with another row of the file.", "Fjern dubletten.", "Remove the duplicate.")
-_t("area-mismatch", WARNING, "Oppgitt areal {value} avviker {detail} fra arealet beregnet fra geometrien.",
-   "The submitted area {value} differs by {detail} from the area computed from the geometry.",
-   "Kontroller arealet eller omrisset.", "Check the area or the outline.")
-_t("facts-contradict", WARNING, "Opplysningene motsier hverandre: {detail}.", "The facts contradict each other: {detail}.",
-   "Rett den opplysningen som er feil.", "Correct whichever fact is wrong.")
+_t(
+    "negative-value",
+    ERROR,
+    "Verdien «{value}» kan ikke være negativ.",
+    "The value '{value}' cannot be negative.",
+    "Rett verdien.",
+    "Correct the value.",
+)
+_t(
+    "date-invalid",
+    ERROR,
+    "«{value}» er ikke en gyldig dato.",
+    "'{value}' is not a valid date.",
+    "Skriv datoen som 2026-09-01 eller 01.09.2026.",
+    "Write the date as 2026-09-01 or 01.09.2026.",
+)
+_t(
+    "date-future",
+    WARNING,
+    "Verifiseringsdatoen {value} ligger fram i tid.",
+    "The verification date {value} is in the future.",
+    "Bruk datoen faktaet faktisk ble sjekket.",
+    "Use the date the fact was actually checked.",
+)
+_t(
+    "geometry-missing",
+    ERROR,
+    "Raden har ingen geometri.",
+    "The row has no geometry.",
+    "Tegn området eller oppgi koordinater.",
+    "Draw the site or give its coordinates.",
+)
+_t(
+    "geometry-invalid",
+    WARNING,
+    "Ugyldig geometri ({detail}) ble reparert.",
+    "Invalid geometry ({detail}) was repaired.",
+    "Kontroller omrisset i kartverktøyet.",
+    "Check the outline in your GIS tool.",
+)
+_t(
+    "geometry-unrepairable",
+    ERROR,
+    "Geometrien er ugyldig og kan ikke repareres ({detail}).",
+    "The geometry is invalid and cannot be repaired ({detail}).",
+    "Tegn området på nytt.",
+    "Redraw the site.",
+)
+_t(
+    "geometry-wrong-type",
+    ERROR,
+    "Geometritypen {value} kan ikke brukes for et område.",
+    "Geometry type {value} cannot be used for a site.",
+    "Bruk polygon.",
+    "Use a polygon.",
+)
+_t(
+    "point-site",
+    WARNING,
+    "Punkt i stedet for polygon; lagret som sirkel med oppgitt areal.",
+    "A point instead of a polygon; stored as a circle of the given area.",
+    "Send inn områdets omriss når det finnes.",
+    "Submit the site's outline when you have it.",
+)
+_t(
+    "point-without-area",
+    ERROR,
+    "Punkt uten areal kan ikke brukes.",
+    "A point without an area cannot be used.",
+    "Oppgi areal, eller send inn polygon.",
+    "Give the area, or submit a polygon.",
+)
+_t(
+    "axes-swapped",
+    WARNING,
+    "Koordinatene var byttet om ({detail}); rettet.",
+    "The coordinates were swapped ({detail}); fixed.",
+    "Kontroller kolonnerekkefølgen i filen.",
+    "Check the column order in your file.",
+)
+_t(
+    "outside-norway",
+    ERROR,
+    "Koordinatene ligger utenfor Norge.",
+    "The coordinates lie outside Norway.",
+    "Kontroller koordinatsystemet og koordinatene.",
+    "Check the coordinate system and the coordinates.",
+)
+_t(
+    "outside-kommune",
+    WARNING,
+    "{detail} av området ligger utenfor kommune {value}.",
+    "{detail} of the site lies outside kommune {value}.",
+    "Kontroller omrisset eller kommunenummeret.",
+    "Check the outline or the kommune number.",
+)
+_t(
+    "outside-kommune-entirely",
+    ERROR,
+    "Området ligger helt utenfor kommune {value}.",
+    "The site lies entirely outside kommune {value}.",
+    "Kontroller kommunenummeret.",
+    "Check the kommune number.",
+)
+_t(
+    "duplicate-reference",
+    ERROR,
+    "Referansen «{value}» finnes flere ganger i filen (også rad {detail}).",
+    "The reference '{value}' occurs more than once in the file (also row {detail}).",
+    "Gi hvert område en unik referanse.",
+    "Give each site a unique reference.",
+)
+_t(
+    "duplicate-site",
+    WARNING,
+    "Området overlapper {detail} med et eksisterende område.",
+    "The site overlaps {detail} with an existing site.",
+    "Kontroller om det er samme område; bruk samme referanse for å oppdatere.",
+    "Check whether it is the same site; use the same reference to update it.",
+)
+_t(
+    "duplicate-geometry",
+    WARNING,
+    "Området overlapper {detail} med en annen rad i filen.",
+    "The site overlaps {detail} with another row of the file.",
+    "Fjern dubletten.",
+    "Remove the duplicate.",
+)
+_t(
+    "area-mismatch",
+    WARNING,
+    "Oppgitt areal {value} avviker {detail} fra arealet beregnet fra geometrien.",
+    "The submitted area {value} differs by {detail} from the area computed from the geometry.",
+    "Kontroller arealet eller omrisset.",
+    "Check the area or the outline.",
+)
+_t(
+    "facts-contradict",
+    WARNING,
+    "Opplysningene motsier hverandre: {detail}.",
+    "The facts contradict each other: {detail}.",
+    "Rett den opplysningen som er feil.",
+    "Correct whichever fact is wrong.",
+)
 
 
 def make_issue(
@@ -202,28 +415,63 @@ class SubmissionRejected(Exception):
     def __init__(self, issues: list[Issue]) -> None:
         super().__init__(issues[0].one_line() if issues else "rejected")
         self.issues = issues
-_t("column-unknown", INFO, "Kolonner som ikke ble gjenkjent (tatt vare på, ikke brukt): {detail}",
-   "Columns not recognised (kept, not used): {detail}",
-   "Bruk malens kolonnenavn eller en mapping-fil (--mapping).",
-   "Use the template's column names or a mapping file (--mapping).")
+
+
+_t(
+    "column-unknown",
+    INFO,
+    "Kolonner som ikke ble gjenkjent (tatt vare på, ikke brukt): {detail}",
+    "Columns not recognised (kept, not used): {detail}",
+    "Bruk malens kolonnenavn eller en mapping-fil (--mapping).",
+    "Use the template's column names or a mapping file (--mapping).",
+)
 
 # --- reading phase (etl/readers.py) ---
-_t("layer-chosen", INFO, "Filen har flere lag eller ark ({detail}); leste «{value}».",
-   "The file has several layers or sheets ({detail}); read '{value}'.",
-   "Oppgi laget med --layer hvis et annet lag er ment.",
-   "Name the layer with --layer if another one is meant.")
-_t("encoding-fallback", INFO, "Teksten er ikke UTF-8; leste den som {detail}.",
-   "The text is not UTF-8; read it as {detail}.",
-   "Lagre filen som UTF-8 neste gang.", "Save the file as UTF-8 next time.")
-_t("header-rows-skipped", INFO,
-   "Hoppet over {detail} rad(er) over kolonnenavnene; overskriftsraden er rad {value}.",
-   "Skipped {detail} row(s) above the column names; the header row is row {value}.")
-_t("decimal-comma", INFO, "Tall skrevet med desimalkomma i kolonnene {detail}; tolkes som desimaltall.",
-   "Numbers written with a decimal comma in the columns {detail}; read as decimals.")
-_t("coordinate-columns", INFO, "Leste geometri fra kolonnene {detail}.",
-   "Read the geometry from the columns {detail}.")
-_t("crs-column", INFO, "Koordinatsystem oppgitt i kolonnen «{value}»: {detail}.",
-   "Coordinate reference system given in the column '{value}': {detail}.")
-_t("missing-kommune", ERROR, "Raden mangler kommunenummer, og innsendingen oppgir ingen kommune.",
-   "The row has no kommune number, and the submission names no kommune.",
-   "Oppgi kommunen med --kommune.", "Name the kommune with --kommune.")
+_t(
+    "layer-chosen",
+    INFO,
+    "Filen har flere lag eller ark ({detail}); leste «{value}».",
+    "The file has several layers or sheets ({detail}); read '{value}'.",
+    "Oppgi laget med --layer hvis et annet lag er ment.",
+    "Name the layer with --layer if another one is meant.",
+)
+_t(
+    "encoding-fallback",
+    INFO,
+    "Teksten er ikke UTF-8; leste den som {detail}.",
+    "The text is not UTF-8; read it as {detail}.",
+    "Lagre filen som UTF-8 neste gang.",
+    "Save the file as UTF-8 next time.",
+)
+_t(
+    "header-rows-skipped",
+    INFO,
+    "Hoppet over {detail} rad(er) over kolonnenavnene; overskriftsraden er rad {value}.",
+    "Skipped {detail} row(s) above the column names; the header row is row {value}.",
+)
+_t(
+    "decimal-comma",
+    INFO,
+    "Tall skrevet med desimalkomma i kolonnene {detail}; tolkes som desimaltall.",
+    "Numbers written with a decimal comma in the columns {detail}; read as decimals.",
+)
+_t(
+    "coordinate-columns",
+    INFO,
+    "Leste geometri fra kolonnene {detail}.",
+    "Read the geometry from the columns {detail}.",
+)
+_t(
+    "crs-column",
+    INFO,
+    "Koordinatsystem oppgitt i kolonnen «{value}»: {detail}.",
+    "Coordinate reference system given in the column '{value}': {detail}.",
+)
+_t(
+    "missing-kommune",
+    ERROR,
+    "Raden mangler kommunenummer, og innsendingen oppgir ingen kommune.",
+    "The row has no kommune number, and the submission names no kommune.",
+    "Oppgi kommunen med --kommune.",
+    "Name the kommune with --kommune.",
+)

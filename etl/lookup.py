@@ -23,7 +23,9 @@ class KommuneIndex:
         old = {
             r[0]: r[1]
             for r in conn.execute(
-                text("SELECT old_nr, new_nr FROM kommune_number_history WHERE is_primary AND old_nr <> new_nr")
+                text(
+                    "SELECT old_nr, new_nr FROM kommune_number_history WHERE is_primary AND old_nr <> new_nr"
+                )
             )
         }
         return cls(names=names, old_to_new=old)
@@ -42,7 +44,9 @@ class KommuneIndex:
     def geometry(self, conn: Connection, nr: str) -> BaseGeometry | None:
         """The kommune's outline in EPSG:25833 (cached)."""
         if nr not in self._geoms:
-            wkb = conn.execute(text("SELECT ST_AsBinary(geom_25833) FROM kommune WHERE nr = :nr"), {"nr": nr}).scalar()
+            wkb = conn.execute(
+                text("SELECT ST_AsBinary(geom_25833) FROM kommune WHERE nr = :nr"), {"nr": nr}
+            ).scalar()
             if wkb is None:
                 return None
             self._geoms[nr] = shapely.from_wkb(bytes(wkb))

@@ -92,15 +92,20 @@ Progress = Callable[[str], None]
 
 def _stored_mapping(engine: Engine, kommune_nr: str) -> dict[str, str] | None:
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT mapping FROM kommune_mapping WHERE kommune_nr = :k"), {"k": kommune_nr}).first()
+        row = conn.execute(
+            text("SELECT mapping FROM kommune_mapping WHERE kommune_nr = :k"), {"k": kommune_nr}
+        ).first()
     return dict(row[0]) if row else None
 
 
 def _store_mapping(conn: Any, kommune_nr: str, mapping: dict[str, str]) -> None:
-    conn.execute(text("""
+    conn.execute(
+        text("""
         INSERT INTO kommune_mapping (kommune_nr, mapping) VALUES (:k, CAST(:m AS jsonb))
         ON CONFLICT (kommune_nr) DO UPDATE SET mapping = EXCLUDED.mapping, updated_at = now()
-    """), {"k": kommune_nr, "m": pd.Series(mapping).to_json()})
+    """),
+        {"k": kommune_nr, "m": pd.Series(mapping).to_json()},
+    )
 
 
 def run_submission(
@@ -109,7 +114,9 @@ def run_submission(
     """Check (dry run) or load one kommune file; never raises for bad data, returns the issues."""
     say = progress or (lambda _msg: None)
     name = options.filename or path.name
-    result = SubmissionResult(filename=name, kommune_nr=options.kommune_nr, file_hash="", dry_run=options.dry_run)
+    result = SubmissionResult(
+        filename=name, kommune_nr=options.kommune_nr, file_hash="", dry_run=options.dry_run
+    )
     try:
         _run(engine, path, options, result, say)
     except SubmissionRejected as exc:
@@ -125,11 +132,16 @@ def _run(engine: Engine, path: Path, options: SubmitOptions, result: SubmissionR
     with engine.connect() as conn:
         index = KommuneIndex.load(conn)
     if options.kommune_nr not in index.names:
-        new, was_old = index.resolve(options.kommune_nr)
+        new, _ = index.resolve(options.kommune_nr)
         if new is None:
-            raise SubmissionRejected([make_issue("kommune-unknown", field="--kommune", value=options.kommune_nr)])
-        result.issues.append(make_issue("kommune-old-number", field="--kommune", value=options.kommune_nr,
-                                        detail=index.describe(new)))
+            raise SubmissionRejected(
+                [make_issue("kommune-unknown", field="--kommune", value=options.kommune_nr)]
+            )
+        result.issues.append(
+            make_issue(
+                "kommune-old-number", field="--kommune", value=options.kommune_nr, detail=index.describe(new)
+            )
+        )
         options.kommune_nr = new
         result.kommune_nr = new
 
@@ -159,7 +171,10 @@ def _run(engine: Engine, path: Path, options: SubmitOptions, result: SubmissionR
     say("geometry")
     geo = process_geometries(
         frame["geometry"] if "geometry" in frame else pd.Series([None] * len(frame), dtype=object),
-        declared=read.crs, rows=rows, area_m2=values.get("area_m2"), file=name,
+        declared=read.crs,
+        rows=rows,
+        area_m2=values.get("area_m2"),
+        file=name,
     )
     issues += geo.issues
 
@@ -177,10 +192,7 @@ def _run(engine: Engine, path: Path, options: SubmitOptions, result: SubmissionR
     error_rows = {i.row for i in issues if i.severity == "error" and i.row is not None}
     keep = np.array([int(r) not in error_rows for r in rows]) & np.array([g is not None for g in geo.geoms])
     values = values.assign(area_m2_submitted=values.get("area_m2"))
-    records = [
-        {k: v for k, v in rec.items() if v is not None}
-        for rec in values[keep].to_dict("records")
-    ]
+    records = [{k: v for k, v in rec.items() if v is not None} for rec in values[keep].to_dict("records")]
     for rec, r in zip(records, rows[keep], strict=True):
         rec["source_row"] = int(r)
     geoms = geo.geoms[keep]
@@ -197,15 +209,33 @@ def _run(engine: Engine, path: Path, options: SubmitOptions, result: SubmissionR
 
         say("load")
         plan = LoadPlan(
-            kommune_nr=options.kommune_nr, file_hash=read.file_hash, filename=name,
-            status="draft" if options.draft else "published", replace=options.replace,
-            dry_run=options.dry_run, strict=options.strict, is_demo=options.is_demo, actor=options.actor,
-            options={"replace": options.replace, "strict": options.strict, "draft": options.draft,
-                     "layer": read.layer, "columns": used},
+            kommune_nr=options.kommune_nr,
+            file_hash=read.file_hash,
+            filename=name,
+            status="draft" if options.draft else "published",
+            replace=options.replace,
+            dry_run=options.dry_run,
+            strict=options.strict,
+            is_demo=options.is_demo,
+            actor=options.actor,
+            options={
+                "replace": options.replace,
+                "strict": options.strict,
+                "draft": options.draft,
+                "layer": read.layer,
+                "columns": used,
+            },
         )
         # Everything found so far (reading, columns, values, geometry, rules) goes into the stored log.
-        outcome = load(conn, plan, records=records, geoms=geoms, enrichment=enrichment,
-                       rows_read=len(frame), issues=result.issues + issues)
+        outcome = load(
+            conn,
+            plan,
+            records=records,
+            geoms=geoms,
+            enrichment=enrichment,
+            rows_read=len(frame),
+            issues=result.issues + issues,
+        )
         if mapping and not options.dry_run and not outcome.rejected and options.mapping_file is not None:
             _store_mapping(conn, options.kommune_nr, mapping)
         if options.dry_run:

@@ -26,25 +26,42 @@ SEVERITY_LABEL = {"error": "Feil / Error", "warning": "Advarsel / Warning", "inf
 def outcome_text(result: SubmissionResult) -> tuple[str, str]:
     """One sentence on what happened, Norwegian and English."""
     if result.noop:
-        return "Filen var allerede lastet inn; ingenting endret.", "The file was already loaded; nothing changed."
+        return (
+            "Filen var allerede lastet inn; ingenting endret.",
+            "The file was already loaded; nothing changed.",
+        )
     if result.rejected:
         return "Avvist: ingenting ble lastet inn.", "Rejected: nothing was loaded."
     if result.dry_run:
         return "Kontroll: ingenting ble lagret.", "Check only: nothing was saved."
-    return (f"Lastet inn {result.rows_loaded} av {result.rows_read} rader.",
-            f"Loaded {result.rows_loaded} of {result.rows_read} rows.")
+    return (
+        f"Lastet inn {result.rows_loaded} av {result.rows_read} rader.",
+        f"Loaded {result.rows_loaded} of {result.rows_read} rows.",
+    )
 
 
 def as_dict(result: SubmissionResult) -> dict[str, Any]:
     no, en = outcome_text(result)
     return {
-        "file": result.filename, "kommune_nr": result.kommune_nr, "file_hash": result.file_hash,
-        "submission_id": result.submission_id, "dry_run": result.dry_run, "noop": result.noop,
-        "rejected": result.rejected, "exit_code": result.exit_code, "outcome_no": no, "outcome_en": en,
-        "rows_read": result.rows_read, "rows_loaded": result.rows_loaded, "rows_inserted": result.rows_inserted,
-        "rows_updated": result.rows_updated, "rows_archived": result.rows_archived,
+        "file": result.filename,
+        "kommune_nr": result.kommune_nr,
+        "file_hash": result.file_hash,
+        "submission_id": result.submission_id,
+        "dry_run": result.dry_run,
+        "noop": result.noop,
+        "rejected": result.rejected,
+        "exit_code": result.exit_code,
+        "outcome_no": no,
+        "outcome_en": en,
+        "rows_read": result.rows_read,
+        "rows_loaded": result.rows_loaded,
+        "rows_inserted": result.rows_inserted,
+        "rows_updated": result.rows_updated,
+        "rows_archived": result.rows_archived,
         "columns_used": result.columns_used,
-        "counts": [{"severity": s, "issue_type": t, "count": n} for (s, t), n in sorted(result.counts().items())],
+        "counts": [
+            {"severity": s, "issue_type": t, "count": n} for (s, t), n in sorted(result.counts().items())
+        ],
         "issues": [i.as_dict() for i in sorted_issues(result)],
     }
 
@@ -53,11 +70,17 @@ def sorted_issues(result: SubmissionResult) -> list[Any]:
     return sorted(result.issues, key=lambda i: (i.row is not None, i.row or 0, SEVERITY_ORDER[i.severity]))
 
 
-def print_summary(result: SubmissionResult, *, console: Console, lang: str = "no", max_lines: int = 30) -> None:
+def print_summary(
+    result: SubmissionResult, *, console: Console, lang: str = "no", max_lines: int = 30
+) -> None:
     no, en = outcome_text(result)
-    console.print(f"[bold]{result.filename}[/bold] → kommune {result.kommune_nr}: {no if lang == 'no' else en}")
-    console.print(f"rows read {result.rows_read}, loaded {result.rows_loaded} (new {result.rows_inserted}, "
-                  f"changed {result.rows_updated}), archived {result.rows_archived}")
+    console.print(
+        f"[bold]{result.filename}[/bold] → kommune {result.kommune_nr}: {no if lang == 'no' else en}"
+    )
+    console.print(
+        f"rows read {result.rows_read}, loaded {result.rows_loaded} (new {result.rows_inserted}, "
+        f"changed {result.rows_updated}), archived {result.rows_archived}"
+    )
     counts = result.counts()
     if counts:
         table = Table("severity", "issue type", "count")
@@ -86,18 +109,24 @@ def _svg_map(result: SubmissionResult, *, size: int = 420) -> str | None:
         d = ""
         for poly in polys:
             for ring in [poly.exterior, *poly.interiors]:
-                pts = " ".join(f"{(x - x0) * scale:.1f},{size - (y - y0) * scale:.1f}" for x, y in ring.coords)
+                pts = " ".join(
+                    f"{(x - x0) * scale:.1f},{size - (y - y0) * scale:.1f}" for x, y in ring.coords
+                )
                 d += f"M{pts}Z "
         c = g.representative_point()
         parts.append(
-            f'<path d="{d}" fill="#fdae61" fill-opacity="0.6" stroke="#d7301f"><title>rad/row {row}</title></path>'
-            f'<text x="{(c.x - x0) * scale:.1f}" y="{size - (c.y - y0) * scale:.1f}" font-size="11">{row}</text>'
+            f'<path d="{d}" fill="#fdae61" fill-opacity="0.6" stroke="#d7301f">'
+            f"<title>rad/row {row}</title></path>"
+            f'<text x="{(c.x - x0) * scale:.1f}" y="{size - (c.y - y0) * scale:.1f}" '
+            f'font-size="11">{row}</text>'
         )
     km = span / 1000.0
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
-            f'role="img" aria-label="Kart over rader med problemer / map of rows with problems">'
-            f'<rect width="100%" height="100%" fill="#f7f7f7" stroke="#ccc"/>{"".join(parts)}'
-            f'<text x="6" y="{size - 6}" font-size="10">{km:.1f} km × {km:.1f} km, EPSG:25833</text></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+        f'role="img" aria-label="Kart over rader med problemer / map of rows with problems">'
+        f'<rect width="100%" height="100%" fill="#f7f7f7" stroke="#ccc"/>{"".join(parts)}'
+        f'<text x="6" y="{size - 6}" font-size="10">{km:.1f} km × {km:.1f} km, EPSG:25833</text></svg>'
+    )
 
 
 def render_html(result: SubmissionResult) -> str:
@@ -107,8 +136,14 @@ def render_html(result: SubmissionResult) -> str:
         by_row.setdefault(issue.row, []).append(issue)
     no, en = outcome_text(result)
     return env.get_template("report.html").render(
-        r=result, outcome_no=no, outcome_en=en, by_row=by_row, counts=sorted(result.counts().items()),
-        labels=SEVERITY_LABEL, svg=_svg_map(result), now=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        r=result,
+        outcome_no=no,
+        outcome_en=en,
+        by_row=by_row,
+        counts=sorted(result.counts().items()),
+        labels=SEVERITY_LABEL,
+        svg=_svg_map(result),
+        now=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
 
 
@@ -117,15 +152,39 @@ def write_report(result: SubmissionResult, path: Path) -> None:
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".json":
-        path.write_text(json.dumps(as_dict(result), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        path.write_text(
+            json.dumps(as_dict(result), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
     elif suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh, delimiter=";")
-            writer.writerow(["row", "field", "severity", "issue_type", "value", "message_no", "message_en",
-                             "fix_no", "fix_en"])
+            writer.writerow(
+                [
+                    "row",
+                    "field",
+                    "severity",
+                    "issue_type",
+                    "value",
+                    "message_no",
+                    "message_en",
+                    "fix_no",
+                    "fix_en",
+                ]
+            )
             for i in sorted_issues(result):
-                writer.writerow([i.row, i.field, i.severity, i.issue_type, i.value, i.message_no, i.message_en,
-                                 i.fix_no, i.fix_en])
+                writer.writerow(
+                    [
+                        i.row,
+                        i.field,
+                        i.severity,
+                        i.issue_type,
+                        i.value,
+                        i.message_no,
+                        i.message_en,
+                        i.fix_no,
+                        i.fix_en,
+                    ]
+                )
     elif suffix in {".html", ".htm"}:
         path.write_text(render_html(result), encoding="utf-8")
     else:

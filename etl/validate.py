@@ -63,7 +63,9 @@ def _contradictions(rec: Mapping[str, Any]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     maturity, power, avail = rec.get("maturity"), rec.get("power_status"), rec.get("availability")
     if maturity == "M5" and power not in {"E3", "E4"}:
-        out.append(("maturity", "M5 byggeklar krever strøm E3/E4 / M5 ready to build requires power E3 or E4"))
+        out.append(
+            ("maturity", "M5 byggeklar krever strøm E3/E4 / M5 ready to build requires power E3 or E4")
+        )
     if avail == "sold" and maturity in {"M0", "M1"}:
         out.append(("availability", f"solgt, men bare {maturity} / sold, but only {maturity}"))
     if power == "E4" and rec.get("power_reserved_until") is None:
@@ -71,15 +73,28 @@ def _contradictions(rec: Mapping[str, Any]) -> list[tuple[str, str]]:
     if power == "E1" and rec.get("power_future_year") is None:
         out.append(("power_future_year", "E1 kø uten årstall / E1 queue without a year"))
     if avail == "for_sale_or_lease" and rec.get("land_control") == "private_no_agreement":
-        out.append(("land_control", "til salgs, men privat uten avtale / for sale, but private without agreement"))
+        out.append(
+            ("land_control", "til salgs, men privat uten avtale / for sale, but private without agreement")
+        )
     if power == "E0" and rec.get("power_mw_now") not in (None, 0, 0.0):
         out.append(("power_status", "E0 ukjent, men MW oppgitt / E0 unknown, but MW given"))
     return out
 
 
 def check_contradictions(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
-    cols = [c for c in ("maturity", "power_status", "availability", "power_reserved_until", "power_future_year",
-                        "land_control", "power_mw_now") if c in frame]
+    cols = [
+        c
+        for c in (
+            "maturity",
+            "power_status",
+            "availability",
+            "power_reserved_until",
+            "power_future_year",
+            "land_control",
+            "power_mw_now",
+        )
+        if c in frame
+    ]
     issues = []
     for i, rec in enumerate(frame[cols].to_dict("records")):
         for field, detail in _contradictions(rec):
@@ -95,8 +110,15 @@ def check_duplicate_references(frame: pd.DataFrame, rows: np.ndarray) -> list[Is
         if value is None:
             continue
         if value in seen:
-            issues.append(make_issue("duplicate-reference", row=int(rows[i]), field="reference", value=value,
-                                     detail=str(seen[value])))
+            issues.append(
+                make_issue(
+                    "duplicate-reference",
+                    row=int(rows[i]),
+                    field="reference",
+                    value=value,
+                    detail=str(seen[value]),
+                )
+            )
         else:
             seen[value] = int(rows[i])
     return issues
@@ -122,11 +144,25 @@ def check_kommune(
         if new is None:
             issues.append(make_issue("kommune-unknown", row=int(rows[i]), field="kommune_nr", value=value))
         elif was_old:
-            issues.append(make_issue("kommune-old-number", row=int(rows[i]), field="kommune_nr", value=value,
-                                     detail=index.describe(new)))
+            issues.append(
+                make_issue(
+                    "kommune-old-number",
+                    row=int(rows[i]),
+                    field="kommune_nr",
+                    value=value,
+                    detail=index.describe(new),
+                )
+            )
         if new is not None and kommune_nr is not None and new != kommune_nr:
-            issues.append(make_issue("kommune-mismatch", row=int(rows[i]), field="kommune_nr", value=value,
-                                     detail=index.describe(kommune_nr)))
+            issues.append(
+                make_issue(
+                    "kommune-mismatch",
+                    row=int(rows[i]),
+                    field="kommune_nr",
+                    value=value,
+                    detail=index.describe(kommune_nr),
+                )
+            )
             new = None
         resolved.append(new)
     return pd.Series(resolved, index=frame.index, dtype=object), issues
@@ -141,8 +177,15 @@ def check_area(frame: pd.DataFrame, rows: np.ndarray, geoms: np.ndarray, is_poin
         area = g.area
         diff = abs(area - sub) / max(area, 1e-9)
         if diff > AREA_TOLERANCE:
-            issues.append(make_issue("area-mismatch", row=int(rows[i]), field="area_m2", value=f"{sub:,.0f} m²",
-                                     detail=f"{diff:.0%} ({area:,.0f} m²)"))
+            issues.append(
+                make_issue(
+                    "area-mismatch",
+                    row=int(rows[i]),
+                    field="area_m2",
+                    value=f"{sub:,.0f} m²",
+                    detail=f"{diff:.0%} ({area:,.0f} m²)",
+                )
+            )
     return issues
 
 
@@ -162,17 +205,24 @@ def check_within_kommune(
             g = geoms[i]
             share_out = 1.0 - shapely.intersection(g, outline).area / g.area
             if share_out >= 0.999:
-                issues.append(make_issue("outside-kommune-entirely", row=int(rows[i]), field="geometry", value=nr))
+                issues.append(
+                    make_issue("outside-kommune-entirely", row=int(rows[i]), field="geometry", value=nr)
+                )
                 errors[i] = True
             elif share_out > OUTSIDE_TOLERANCE:
-                issues.append(make_issue("outside-kommune", row=int(rows[i]), field="geometry", value=nr,
-                                         detail=f"{share_out:.0%}"))
+                issues.append(
+                    make_issue(
+                        "outside-kommune",
+                        row=int(rows[i]),
+                        field="geometry",
+                        value=nr,
+                        detail=f"{share_out:.0%}",
+                    )
+                )
     return errors, issues
 
 
-def validate_frame(
-    frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date | None = None
-) -> list[Issue]:
+def validate_frame(frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date | None = None) -> list[Issue]:
     """The attribute rules that need no geometry and no database."""
     today = today or dt.date.today()
     return (

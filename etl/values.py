@@ -37,8 +37,20 @@ _MISSING = Parsed(None)
 UNREADABLE = "unreadable_positions"
 
 # Units understood in numeric cells, as factors to the field's own unit.
-_AREA_UNITS = {"m2": 1.0, "m²": 1.0, "kvm": 1.0, "kvadratmeter": 1.0, "daa": 1000.0, "dekar": 1000.0,
-               "mål": 1000.0, "maal": 1000.0, "ha": 10_000.0, "hektar": 10_000.0, "km2": 1e6, "km²": 1e6}
+_AREA_UNITS = {
+    "m2": 1.0,
+    "m²": 1.0,
+    "kvm": 1.0,
+    "kvadratmeter": 1.0,
+    "daa": 1000.0,
+    "dekar": 1000.0,
+    "mål": 1000.0,
+    "maal": 1000.0,
+    "ha": 10_000.0,
+    "hektar": 10_000.0,
+    "km2": 1e6,
+    "km²": 1e6,
+}
 _POWER_UNITS = {"mw": 1.0, "kw": 0.001, "gw": 1000.0}
 _PRICE_UNITS = {"kr/m2": 1.0, "kr/m²": 1.0, "nok/m2": 1.0, "nok/m²": 1.0, "kr": 1.0, "nok": 1.0, ",-": 1.0}
 _NUM_RE = re.compile(r"^\s*([-+]?[\d\s\u00a0.,']*\d)\s*([^\d\s].*)?$")
@@ -91,8 +103,15 @@ def parse_number(raw: Any, spec: FieldSpec) -> Parsed:
     unit = (m.group(2) or "").strip().lower().replace(" ", "")
     factor = 1.0
     if unit:
-        table = (_AREA_UNITS if spec.unit in {"m2", "daa"} else _POWER_UNITS if spec.unit == "MW"
-                 else _PRICE_UNITS if spec.unit == "NOK/m2" else {})
+        table = (
+            _AREA_UNITS
+            if spec.unit in {"m2", "daa"}
+            else _POWER_UNITS
+            if spec.unit == "MW"
+            else _PRICE_UNITS
+            if spec.unit == "NOK/m2"
+            else {}
+        )
         if unit not in table:
             return Parsed(None, "number-invalid")
         factor = table[unit]
@@ -158,7 +177,9 @@ def _suggest(tax: Taxonomy, text: str) -> str:
     close = difflib.get_close_matches(normalise_header(text), keys, n=1, cutoff=0.6)
     if close:
         code = _index(tax)[close[0]]
-        return f" — mente du {code} ({tax.label(code, 'no')})? / did you mean {code} ({tax.label(code, 'en')})?"
+        return (
+            f" — mente du {code} ({tax.label(code, 'no')})? / did you mean {code} ({tax.label(code, 'en')})?"
+        )
     return ": " + ", ".join(tax.codes)
 
 
@@ -196,7 +217,8 @@ def parse_codes(raw: Any, tax: Taxonomy) -> Parsed:
         got = parse_code(part, tax)
         if got.issue == "unknown-code":
             # A whole phrase ("industri/lager") may be one alias even when its parts are not; only an
-            # alias of the whole: parse_code would take the leading code of "1340;lagerbygg" and drop the rest.
+            # alias of the whole: parse_code would take the leading code of "1340;lagerbygg"
+            # and drop the rest.
             code = _index(tax).get(normalise_header(str(raw)))
             if code is not None:
                 return Parsed([code], "code-normalised", f"{code} ({tax.label(code, 'en')})")
@@ -310,6 +332,7 @@ def parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
         # element-wise, keeping None: Series.map would turn the column into float64 with NaN for blanks
         daa = [None if v is None else v * 1000.0 for v in out.pop("area_daa").tolist()]
         m2 = out["area_m2"].tolist() if "area_m2" in out else [None] * len(daa)
-        out["area_m2"] = pd.Series([a if a is not None else d for a, d in zip(m2, daa, strict=True)],
-                                   index=out.index, dtype=object)
+        out["area_m2"] = pd.Series(
+            [a if a is not None else d for a, d in zip(m2, daa, strict=True)], index=out.index, dtype=object
+        )
     return out, issues

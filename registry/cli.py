@@ -18,7 +18,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Database: start the local PostGIS, migrate, print the URL.", no_args_is_help=True)
-reference_app = typer.Typer(help="Reference data (kommuner, grid, logistics, clusters).", no_args_is_help=True)
+reference_app = typer.Typer(
+    help="Reference data (kommuner, grid, logistics, clusters).", no_args_is_help=True
+)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 export_app = typer.Typer(help="Exports for the secretariat.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -66,7 +68,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 'base' for empty")] = "-1") -> None:
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, 'base' for empty")] = "-1",
+) -> None:
     """Revert migrations."""
     from registry import db
 
@@ -119,16 +123,35 @@ def demo_load() -> None:
         raise typer.Exit(1)
 
 
-def _submit(file: Path, kommune: str, *, dry_run: bool, replace: bool, strict: bool, draft: bool,
-            mapping: Path | None, layer: str | None, report: Path | None, lang: str) -> None:
+def _submit(
+    file: Path,
+    kommune: str,
+    *,
+    dry_run: bool,
+    replace: bool,
+    strict: bool,
+    draft: bool,
+    mapping: Path | None,
+    layer: str | None,
+    report: Path | None,
+    lang: str,
+) -> None:
     from etl.pipeline import SubmitOptions, run_submission
     from etl.report import print_summary, write_report
 
     if not file.exists():
         console.print(f"[red]{file}: no such file / finnes ikke[/red]")
         raise typer.Exit(4)
-    options = SubmitOptions(kommune_nr=kommune, dry_run=dry_run, replace=replace, strict=strict, draft=draft,
-                            mapping_file=mapping, layer=layer, actor=f"cli:{kommune}")
+    options = SubmitOptions(
+        kommune_nr=kommune,
+        dry_run=dry_run,
+        replace=replace,
+        strict=strict,
+        draft=draft,
+        mapping_file=mapping,
+        layer=layer,
+        actor=f"cli:{kommune}",
+    )
     with console.status("checking …" if dry_run else "submitting …") as status:
         result = run_submission(_engine(), file, options, progress=lambda phase: status.update(phase))
     print_summary(result, console=console, lang=lang)
@@ -138,11 +161,15 @@ def _submit(file: Path, kommune: str, *, dry_run: bool, replace: bool, strict: b
     raise typer.Exit(result.exit_code)
 
 
-_EXIT_HELP = "Exit codes: 0 clean; 3 loaded with warnings or with some rows refused; 4 rejected, nothing loaded."
+_EXIT_HELP = (
+    "Exit codes: 0 clean; 3 loaded with warnings or with some rows refused; 4 rejected, nothing loaded."
+)
 
 
-@app.command(help="Load a kommune's file of sites (GeoPackage, Shapefile zip, GeoJSON, KML, FlatGeobuf, "
-                  "Excel, CSV). Rows with errors are left out unless --strict rejects the file. " + _EXIT_HELP)
+@app.command(
+    help="Load a kommune's file of sites (GeoPackage, Shapefile zip, GeoJSON, KML, FlatGeobuf, "
+    "Excel, CSV). Rows with errors are left out unless --strict rejects the file. " + _EXIT_HELP
+)
 def submit(
     file: Annotated[Path, typer.Argument(help="The kommune's file")],
     kommune: Annotated[str, typer.Option("--kommune", "-k", help="2024 kommune number, e.g. 3203")],
@@ -154,8 +181,18 @@ def submit(
     report: Annotated[Path | None, typer.Option(help="Write a report: .html, .json or .csv")] = None,
     lang: Annotated[str, typer.Option(help="Message language: no or en")] = "no",
 ) -> None:
-    _submit(file, kommune, dry_run=False, replace=replace, strict=strict, draft=draft, mapping=mapping,
-            layer=layer, report=report, lang=lang)
+    _submit(
+        file,
+        kommune,
+        dry_run=False,
+        replace=replace,
+        strict=strict,
+        draft=draft,
+        mapping=mapping,
+        layer=layer,
+        report=report,
+        lang=lang,
+    )
 
 
 @app.command(help="Check a kommune's file without writing anything. " + _EXIT_HELP)
@@ -167,13 +204,25 @@ def check(
     report: Annotated[Path | None, typer.Option(help="Write a report: .html, .json or .csv")] = None,
     lang: Annotated[str, typer.Option(help="Message language: no or en")] = "no",
 ) -> None:
-    _submit(file, kommune, dry_run=True, replace=False, strict=False, draft=False, mapping=mapping,
-            layer=layer, report=report, lang=lang)
+    _submit(
+        file,
+        kommune,
+        dry_run=True,
+        replace=False,
+        strict=False,
+        draft=False,
+        mapping=mapping,
+        layer=layer,
+        report=report,
+        lang=lang,
+    )
 
 
 @app.command()
 def template(
-    kind: Annotated[str, typer.Argument(help="xlsx (Excel with dropdowns and a guide) or gpkg (empty GeoPackage)")],
+    kind: Annotated[
+        str, typer.Argument(help="xlsx (Excel with dropdowns and a guide) or gpkg (empty GeoPackage)")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write")],
     lang: Annotated[str, typer.Option(help="Language first in bilingual text: no or en")] = "no",
 ) -> None:

@@ -51,7 +51,9 @@ def _run_as() -> list[str]:
     try:
         pwd.getpwnam("postgres")
     except KeyError as exc:
-        raise LocalDbError("Running as root needs the `postgres` system user (Debian's postgresql package).") from exc
+        raise LocalDbError(
+            "Running as root needs the `postgres` system user (Debian's postgresql package)."
+        ) from exc
     return ["runuser", "-u", "postgres", "--"]
 
 
@@ -83,9 +85,7 @@ def _owns_port(port: int) -> bool:
 
 def is_running(port: int) -> bool:
     bindir = pg_bin()
-    res = subprocess.run(
-        [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"], check=False
-    )
+    res = subprocess.run([str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"], check=False)
     return res.returncode == 0
 
 
@@ -95,10 +95,18 @@ def ensure(*, port: int, database: str) -> str:
     ddir = data_dir()
     if not (ddir / "PG_VERSION").exists():
         _prepare_dir(ddir)
-        res = _run([
-            str(bindir / "initdb"), "-D", str(ddir), "-U", SUPERUSER, "--auth=trust",
-            "--encoding=UTF8", "--locale=C.UTF-8",
-        ])
+        res = _run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(ddir),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ]
+        )
         if res.returncode != 0:
             raise LocalDbError(f"initdb failed in {ddir}: {res.stderr.strip()}")
         with open(ddir / "postgresql.conf", "a", encoding="utf-8") as conf:
@@ -114,12 +122,27 @@ def ensure(*, port: int, database: str) -> str:
             "Stop it, or choose another port with NAERING_PG_PORT, or set NAERING_DATABASE_URL."
         )
     if not is_running(port):
-        res = _run([
-            str(bindir / "pg_ctl"), "-D", str(ddir), "-l", str(ddir / "server.log"), "-w", "-t", "60",
-            "-o", f"-p {port}", "start",
-        ])
+        res = _run(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(ddir),
+                "-l",
+                str(ddir / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-p {port}",
+                "start",
+            ]
+        )
         if res.returncode != 0:
-            log = (ddir / "server.log").read_text(errors="replace")[-800:] if (ddir / "server.log").exists() else ""
+            log = (
+                (ddir / "server.log").read_text(errors="replace")[-800:]
+                if (ddir / "server.log").exists()
+                else ""
+            )
             raise LocalDbError(f"PostgreSQL did not start on port {port}: {res.stderr.strip()} {log}")
     for _ in range(50):
         if is_running(port):
@@ -133,18 +156,24 @@ def create_database(*, port: int, database: str) -> None:
     """Create `database` with PostGIS if it does not exist."""
     import psycopg
 
-    with psycopg.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres", autocommit=True
+    ) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')
-    with psycopg.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname=database, autocommit=True) as conn:
+    with psycopg.connect(
+        host="127.0.0.1", port=port, user=SUPERUSER, dbname=database, autocommit=True
+    ) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
 
 def drop_database(*, port: int, database: str) -> None:
     import psycopg
 
-    with psycopg.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 

@@ -112,7 +112,9 @@ class KommuneProfile(Base):
 
     kommune: Mapped[Kommune] = relationship(back_populates="profile")
 
-    __table_args__ = (CheckConstraint("response_hours IS NULL OR response_hours > 0", name="response_positive"),)
+    __table_args__ = (
+        CheckConstraint("response_hours IS NULL OR response_hours > 0", name="response_positive"),
+    )
 
 
 class KommuneMapping(Base):
@@ -236,7 +238,9 @@ class SubmissionIssue(Base):
     __tablename__ = "submission_issue"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), nullable=False)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), nullable=False
+    )
     row_number: Mapped[int | None] = mapped_column(Integer)
     field: Mapped[str | None] = mapped_column(Text)
     issue_type: Mapped[str] = mapped_column(Text, nullable=False)
@@ -292,9 +296,7 @@ class Site(Base):
     power_future_year: Mapped[int | None] = mapped_column(Integer)
     power_reserved_until: Mapped[dt.date | None] = mapped_column(Date)
     grid_company: Mapped[str | None] = mapped_column(Text)
-    power_le_5mw: Mapped[bool | None] = mapped_column(
-        Boolean, Computed("power_mw_now <= 5", persisted=True)
-    )
+    power_le_5mw: Mapped[bool | None] = mapped_column(Boolean, Computed("power_mw_now <= 5", persisted=True))
     power_verified_at: Mapped[dt.date | None] = mapped_column(Date)
     power_verified_by: Mapped[str | None] = mapped_column(Text)
     nearest_substation_id: Mapped[int | None] = mapped_column(ForeignKey("substation.id"))
@@ -331,7 +333,9 @@ class Site(Base):
         CheckConstraint(MATURITY.sql_check("maturity"), name="maturity_valid"),
         CheckConstraint(POWER.sql_check("power_status"), name="power_status_valid"),
         CheckConstraint(AVAILABILITY.sql_check("availability"), name="availability_valid"),
-        CheckConstraint("land_control IS NULL OR " + LAND_CONTROL.sql_check("land_control"), name="land_control_valid"),
+        CheckConstraint(
+            "land_control IS NULL OR " + LAND_CONTROL.sql_check("land_control"), name="land_control_valid"
+        ),
         CheckConstraint(EVIDENCE.sql_check("evidence"), name="evidence_valid"),
         CheckConstraint(SITE_STATUS.sql_check("status"), name="status_valid"),
         CheckConstraint(

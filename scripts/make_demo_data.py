@@ -96,7 +96,12 @@ class Kommune:
 A = Anchor
 KOMMUNER: tuple[Kommune, ...] = (
     Kommune(
-        "0301", "Oslo", "oslo", "OSL", (2500, 4000), 24,
+        "0301",
+        "Oslo",
+        "oslo",
+        "OSL",
+        (2500, 4000),
+        24,
         "Oslo tilbyr mindre, sentrale næringstomter i Groruddalen og langs E6, tett på Alnabru godsterminal "
         "og Oslo havn. Kommunen samordner plan, byggesak og nettselskap gjennom én kontakt.",
         "Oslo offers smaller, central business plots in Groruddalen and along the E6, close to the Alnabru "
@@ -107,24 +112,63 @@ KOMMUNER: tuple[Kommune, ...] = (
         "The universities, Oslo Cancer Cluster and Norway Health Tech give access to a highly educated "
         "workforce in health, life science and technology.",
         (
-            A("Alnabru logistikkområde", 10.850, 59.935, "logistics",
-              "Ved Alnabru godsterminal og E6.", "Next to the Alnabru rail freight terminal and the E6."),
-            A("Furuset næringsområde", 10.890, 59.940, "mixed",
-              "Ved E6 og Trondheimsveien i Groruddalen.", "By the E6 and Trondheimsveien in Groruddalen."),
-            A("Ulven næringsområde", 10.815, 59.927, "office",
-              "Ved Ring 3 og T-banen på Økern.", "By Ring 3 and the metro at Økern."),
-            A("Kalbakken næringsområde", 10.870, 59.950, "industry",
-              "I Groruddalen, nær Trondheimsveien og Alnabru.",
-              "In Groruddalen, near Trondheimsveien and Alnabru."),
-            A("Ryen næringsområde", 10.805, 59.893, "mixed",
-              "Ved E6 og Ring 3 sør i byen.", "By the E6 and Ring 3 in the south of the city."),
-            A("Haugenstua næringsområde", 10.915, 59.955, "logistics",
-              "Nordøst i Groruddalen, nær Rv 4 og E6.",
-              "In north-east Groruddalen, near the Rv 4 and the E6."),
+            A(
+                "Alnabru logistikkområde",
+                10.850,
+                59.935,
+                "logistics",
+                "Ved Alnabru godsterminal og E6.",
+                "Next to the Alnabru rail freight terminal and the E6.",
+            ),
+            A(
+                "Furuset næringsområde",
+                10.890,
+                59.940,
+                "mixed",
+                "Ved E6 og Trondheimsveien i Groruddalen.",
+                "By the E6 and Trondheimsveien in Groruddalen.",
+            ),
+            A(
+                "Ulven næringsområde",
+                10.815,
+                59.927,
+                "office",
+                "Ved Ring 3 og T-banen på Økern.",
+                "By Ring 3 and the metro at Økern.",
+            ),
+            A(
+                "Kalbakken næringsområde",
+                10.870,
+                59.950,
+                "industry",
+                "I Groruddalen, nær Trondheimsveien og Alnabru.",
+                "In Groruddalen, near Trondheimsveien and Alnabru.",
+            ),
+            A(
+                "Ryen næringsområde",
+                10.805,
+                59.893,
+                "mixed",
+                "Ved E6 og Ring 3 sør i byen.",
+                "By the E6 and Ring 3 in the south of the city.",
+            ),
+            A(
+                "Haugenstua næringsområde",
+                10.915,
+                59.955,
+                "logistics",
+                "Nordøst i Groruddalen, nær Rv 4 og E6.",
+                "In north-east Groruddalen, near the Rv 4 and the E6.",
+            ),
         ),
     ),
     Kommune(
-        "3201", "Bærum", "baerum", "BAE", (2000, 3800), 48,
+        "3201",
+        "Bærum",
+        "baerum",
+        "BAE",
+        (2000, 3800),
+        48,
         "Bærum tilbyr kontor- og kunnskapsarealer på Fornebu, Lysaker og i Sandvika, med E18, E16 og tett "
         "kollektivtilbud. Næringsrådgiveren samler plan, byggesak og Elvia i ett møte.",
         "Bærum offers office and knowledge-business land at Fornebu, Lysaker and Sandvika, with the E18, the"
@@ -133,20 +177,55 @@ KOMMUNER: tuple[Kommune, ...] = (
         "En høyt utdannet befolkning og mange teknologi- og energiselskaper på Fornebu og Lysaker.",
         "A highly educated population and many technology and energy companies at Fornebu and Lysaker.",
         (
-            A("Fornebu næringspark", 10.620, 59.897, "office",
-              "Ved E18 og den kommende Fornebubanen.", "By the E18 and the future Fornebu metro line."),
-            A("Lysaker næringsområde", 10.640, 59.913, "office",
-              "Ved Lysaker kollektivknutepunkt og E18.", "By the Lysaker transport hub and the E18."),
-            A("Sandvika vest", 10.515, 59.890, "mixed",
-              "Ved E18 og E16 i Sandvika.", "By the E18 and the E16 in Sandvika."),
-            A("Rud næringsområde", 10.495, 59.905, "industry",
-              "Ved E16, nær Sandvika.", "By the E16, near Sandvika."),
-            A("Slependen næringsområde", 10.500, 59.870, "mixed",
-              "Ved E18 mellom Sandvika og Asker.", "By the E18 between Sandvika and Asker."),
+            A(
+                "Fornebu næringspark",
+                10.620,
+                59.897,
+                "office",
+                "Ved E18 og den kommende Fornebubanen.",
+                "By the E18 and the future Fornebu metro line.",
+            ),
+            A(
+                "Lysaker næringsområde",
+                10.640,
+                59.913,
+                "office",
+                "Ved Lysaker kollektivknutepunkt og E18.",
+                "By the Lysaker transport hub and the E18.",
+            ),
+            A(
+                "Sandvika vest",
+                10.515,
+                59.890,
+                "mixed",
+                "Ved E18 og E16 i Sandvika.",
+                "By the E18 and the E16 in Sandvika.",
+            ),
+            A(
+                "Rud næringsområde",
+                10.495,
+                59.905,
+                "industry",
+                "Ved E16, nær Sandvika.",
+                "By the E16, near Sandvika.",
+            ),
+            A(
+                "Slependen næringsområde",
+                10.500,
+                59.870,
+                "mixed",
+                "Ved E18 mellom Sandvika og Asker.",
+                "By the E18 between Sandvika and Asker.",
+            ),
         ),
     ),
     Kommune(
-        "3203", "Asker", "asker", "ASK", (1500, 3200), 48,
+        "3203",
+        "Asker",
+        "asker",
+        "ASK",
+        (1500, 3200),
+        48,
         "Asker tilbyr regulerte næringsarealer langs E18, med kort vei til både Oslo og Drammen. Kommunen "
         "gir svar på areal, plan og strøm fra én kontakt, normalt innen to virkedager.",
         "Asker offers zoned business land along the E18, close to both Oslo and Drammen. The municipality "
@@ -156,19 +235,47 @@ KOMMUNER: tuple[Kommune, ...] = (
         "A labour market covering both Oslo and the Drammen region, with many engineers and technology "
         "firms.",
         (
-            A("Billingstad næringsområde", 10.485, 59.868, "mixed",
-              "Ved E18, 20 minutter fra Oslo sentrum.", "By the E18, 20 minutes from central Oslo."),
-            A("Vakås næringsområde", 10.462, 59.858, "office",
-              "Ved E18 mellom Billingstad og Asker sentrum.",
-              "By the E18 between Billingstad and Asker centre."),
-            A("Heggedal næringsområde", 10.435, 59.785, "industry",
-              "Ved Heggedal stasjon på Spikkestadlinjen.", "By Heggedal station on the Spikkestad line."),
-            A("Asker vest næringspark", 10.400, 59.830, "logistics",
-              "Nær E18 vest for Asker sentrum.", "Near the E18 west of Asker centre."),
+            A(
+                "Billingstad næringsområde",
+                10.485,
+                59.868,
+                "mixed",
+                "Ved E18, 20 minutter fra Oslo sentrum.",
+                "By the E18, 20 minutes from central Oslo.",
+            ),
+            A(
+                "Vakås næringsområde",
+                10.462,
+                59.858,
+                "office",
+                "Ved E18 mellom Billingstad og Asker sentrum.",
+                "By the E18 between Billingstad and Asker centre.",
+            ),
+            A(
+                "Heggedal næringsområde",
+                10.435,
+                59.785,
+                "industry",
+                "Ved Heggedal stasjon på Spikkestadlinjen.",
+                "By Heggedal station on the Spikkestad line.",
+            ),
+            A(
+                "Asker vest næringspark",
+                10.400,
+                59.830,
+                "logistics",
+                "Nær E18 vest for Asker sentrum.",
+                "Near the E18 west of Asker centre.",
+            ),
         ),
     ),
     Kommune(
-        "3205", "Lillestrøm", "lillestrom", "LST", (900, 2200), 48,
+        "3205",
+        "Lillestrøm",
+        "lillestrom",
+        "LST",
+        (900, 2200),
+        48,
         "Lillestrøm tilbyr arealer på Kjeller og langs Rv 22 og Rv 159, midt mellom Oslo og Oslo lufthavn. "
         "Kunnskapsbyen Lillestrøm, OREEC og Solenergiklyngen gir et sterkt miljø for energi og "
         "miljøteknologi.",
@@ -179,23 +286,55 @@ KOMMUNER: tuple[Kommune, ...] = (
         "The research institutes at Kjeller and the energy and environment clusters of Kunnskapsbyen "
         "Lillestrøm.",
         (
-            A("Kjeller næringspark", 11.040, 59.975, "office",
-              "På gamle Kjeller flyplass, nær Kunnskapsbyen Lillestrøm.",
-              "On the former Kjeller airfield, near Kunnskapsbyen Lillestrøm."),
-            A("Sagdalen næringsområde", 10.995, 59.955, "industry",
-              "Ved Rv 159 mellom Strømmen og Lillestrøm.", "By the Rv 159 between Strømmen and Lillestrøm."),
-            A("Leirsund næringsområde", 11.080, 59.995, "logistics",
-              "Ved Rv 22 og Hovedbanen nord for Lillestrøm.",
-              "By the Rv 22 and the Hoved line north of Lillestrøm."),
-            A("Sørumsand næringsområde", 11.245, 59.985, "industry",
-              "Ved Glomma, 30 minutter fra Oslo lufthavn.",
-              "By the Glomma river, 30 minutes from Oslo Airport."),
-            A("Fetsund næringsområde", 11.160, 59.930, "mixed",
-              "Ved Rv 22 og Fetsund stasjon.", "By the Rv 22 and Fetsund station."),
+            A(
+                "Kjeller næringspark",
+                11.040,
+                59.975,
+                "office",
+                "På gamle Kjeller flyplass, nær Kunnskapsbyen Lillestrøm.",
+                "On the former Kjeller airfield, near Kunnskapsbyen Lillestrøm.",
+            ),
+            A(
+                "Sagdalen næringsområde",
+                10.995,
+                59.955,
+                "industry",
+                "Ved Rv 159 mellom Strømmen og Lillestrøm.",
+                "By the Rv 159 between Strømmen and Lillestrøm.",
+            ),
+            A(
+                "Leirsund næringsområde",
+                11.080,
+                59.995,
+                "logistics",
+                "Ved Rv 22 og Hovedbanen nord for Lillestrøm.",
+                "By the Rv 22 and the Hoved line north of Lillestrøm.",
+            ),
+            A(
+                "Sørumsand næringsområde",
+                11.245,
+                59.985,
+                "industry",
+                "Ved Glomma, 30 minutter fra Oslo lufthavn.",
+                "By the Glomma river, 30 minutes from Oslo Airport.",
+            ),
+            A(
+                "Fetsund næringsområde",
+                11.160,
+                59.930,
+                "mixed",
+                "Ved Rv 22 og Fetsund stasjon.",
+                "By the Rv 22 and Fetsund station.",
+            ),
         ),
     ),
     Kommune(
-        "3207", "Nordre Follo", "nordrefollo", "NFO", (900, 2000), 48,
+        "3207",
+        "Nordre Follo",
+        "nordrefollo",
+        "NFO",
+        (900, 2000),
+        48,
         "Nordre Follo tilbyr næringsarealer ved Ski stasjon og Follobanen, 11 minutter fra Oslo S, og langs "
         "E6 og E18. Kommunen koordinerer plan, byggesak og Elvia gjennom én fast kontakt.",
         "Nordre Follo offers business land by Ski station and the Follo Line, 11 minutes from Oslo Central, "
@@ -204,20 +343,55 @@ KOMMUNER: tuple[Kommune, ...] = (
         "Nærhet til NMBU på Ås og et bredt arbeidsmarked i Follo og Oslo.",
         "Close to NMBU at Ås and to a broad labour market in Follo and Oslo.",
         (
-            A("Ski øst næringsområde", 10.850, 59.720, "mixed",
-              "Ved Ski stasjon og Follobanen.", "By Ski station and the Follo Line."),
-            A("Langhus næringsområde", 10.845, 59.760, "industry",
-              "Ved E18 mellom Ski og Oslo.", "By the E18 between Ski and Oslo."),
-            A("Sofiemyr næringsområde", 10.810, 59.800, "office",
-              "Nær E6 og Kolbotn stasjon.", "Near the E6 and Kolbotn station."),
-            A("Tårnåsen næringsområde", 10.800, 59.818, "logistics",
-              "Ved E6, like sør for Oslo.", "By the E6, just south of Oslo."),
-            A("Kråkstad næringsområde", 10.880, 59.680, "industry",
-              "Ved Østfoldbanens østre linje, sør for Ski.", "By the eastern Østfold line, south of Ski."),
+            A(
+                "Ski øst næringsområde",
+                10.850,
+                59.720,
+                "mixed",
+                "Ved Ski stasjon og Follobanen.",
+                "By Ski station and the Follo Line.",
+            ),
+            A(
+                "Langhus næringsområde",
+                10.845,
+                59.760,
+                "industry",
+                "Ved E18 mellom Ski og Oslo.",
+                "By the E18 between Ski and Oslo.",
+            ),
+            A(
+                "Sofiemyr næringsområde",
+                10.810,
+                59.800,
+                "office",
+                "Nær E6 og Kolbotn stasjon.",
+                "Near the E6 and Kolbotn station.",
+            ),
+            A(
+                "Tårnåsen næringsområde",
+                10.800,
+                59.818,
+                "logistics",
+                "Ved E6, like sør for Oslo.",
+                "By the E6, just south of Oslo.",
+            ),
+            A(
+                "Kråkstad næringsområde",
+                10.880,
+                59.680,
+                "industry",
+                "Ved Østfoldbanens østre linje, sør for Ski.",
+                "By the eastern Østfold line, south of Ski.",
+            ),
         ),
     ),
     Kommune(
-        "3209", "Ullensaker", "ullensaker", "ULL", (700, 1800), 24,
+        "3209",
+        "Ullensaker",
+        "ullensaker",
+        "ULL",
+        (700, 1800),
+        24,
         "Ullensaker tilbyr store, flate logistikk- og industriarealer ved Oslo lufthavn Gardermoen, E6 og Rv"
         " 35. Flyfrakt og Hauerseter godsterminal gir korte transportkjeder, og kommunen svarer innen ett "
         "døgn.",
@@ -227,24 +401,55 @@ KOMMUNER: tuple[Kommune, ...] = (
         "Et stort arbeidsmarked innen luftfart, logistikk og handel i Gardermoregionen.",
         "A large labour market in aviation, logistics and trade in the Gardermoen region.",
         (
-            A("Gardermoen næringspark", 11.145, 60.175, "logistics",
-              "Øst for Oslo lufthavn Gardermoen, ved E6 og Rv 35.",
-              "East of Oslo Airport Gardermoen, by the E6 and "
-              "the Rv 35."),
-            A("Hauerseter næringsområde", 11.180, 60.190, "industry",
-              "Ved Hauerseter tømmerterminal, nær E6 og Rv 35.",
-              "By the Hauerseter timber terminal, near the E6 "
-              "and the Rv 35."),
-            A("Jessheim sør", 11.165, 60.135, "mixed",
-              "Ved E6 og Jessheim stasjon.", "By the E6 and Jessheim station."),
-            A("Kløfta næringsområde", 11.140, 60.075, "logistics",
-              "Ved krysset mellom E6 og Rv 2 på Kløfta.", "At the E6 / Rv 2 junction at Kløfta."),
-            A("Borgen næringsområde", 11.115, 60.160, "mixed",
-              "Mellom Jessheim og Oslo lufthavn.", "Between Jessheim and Oslo Airport."),
+            A(
+                "Gardermoen næringspark",
+                11.145,
+                60.175,
+                "logistics",
+                "Øst for Oslo lufthavn Gardermoen, ved E6 og Rv 35.",
+                "East of Oslo Airport Gardermoen, by the E6 and the Rv 35.",
+            ),
+            A(
+                "Hauerseter næringsområde",
+                11.180,
+                60.190,
+                "industry",
+                "Ved Hauerseter tømmerterminal, nær E6 og Rv 35.",
+                "By the Hauerseter timber terminal, near the E6 and the Rv 35.",
+            ),
+            A(
+                "Jessheim sør",
+                11.165,
+                60.135,
+                "mixed",
+                "Ved E6 og Jessheim stasjon.",
+                "By the E6 and Jessheim station.",
+            ),
+            A(
+                "Kløfta næringsområde",
+                11.140,
+                60.075,
+                "logistics",
+                "Ved krysset mellom E6 og Rv 2 på Kløfta.",
+                "At the E6 / Rv 2 junction at Kløfta.",
+            ),
+            A(
+                "Borgen næringsområde",
+                11.115,
+                60.160,
+                "mixed",
+                "Mellom Jessheim og Oslo lufthavn.",
+                "Between Jessheim and Oslo Airport.",
+            ),
         ),
     ),
     Kommune(
-        "3103", "Moss", "moss", "MOS", (500, 1300), 48,
+        "3103",
+        "Moss",
+        "moss",
+        "MOS",
+        (500, 1300),
+        48,
         "Moss tilbyr havnenære arealer ved Moss havn og logistikkområder ved E6 og Rygge. Jernbane, havn og "
         "ferje til Horten gir gode forbindelser, og næringsavdelingen er én dør inn.",
         "Moss offers port-side land at the Port of Moss and logistics land by the E6 and Rygge. Rail, port "
@@ -252,21 +457,55 @@ KOMMUNER: tuple[Kommune, ...] = (
         "Industri- og logistikkompetanse i Mosseregionen, med pendleromland mot Oslo og resten av Østfold.",
         "Industrial and logistics skills in the Moss region, with commuters to and from Oslo and Østfold.",
         (
-            A("Moss havneområde", 10.660, 59.440, "port",
-              "Ved Moss havn og jernbanen.", "By the Port of Moss and the railway."),
-            A("Kambo næringsområde", 10.695, 59.475, "mixed",
-              "Ved Kambo stasjon nord i Moss.", "By Kambo station in northern Moss."),
-            A("Rygge næringspark", 10.780, 59.385, "logistics",
-              "Nær E6 og Moss lufthavn Rygge (uten rutetrafikk siden 2016).",
-              "Near the E6 and Moss Airport Rygge (no scheduled flights since 2016)."),
-            A("Høyden næringsområde", 10.700, 59.420, "mixed",
-              "Ved Rv 19 mellom E6 og Moss sentrum.", "By the Rv 19 between the E6 and central Moss."),
-            A("Halmstad næringsområde", 10.735, 59.395, "industry",
-              "Ved E6 og Rygge stasjon.", "By the E6 and Rygge station."),
+            A(
+                "Moss havneområde",
+                10.660,
+                59.440,
+                "port",
+                "Ved Moss havn og jernbanen.",
+                "By the Port of Moss and the railway.",
+            ),
+            A(
+                "Kambo næringsområde",
+                10.695,
+                59.475,
+                "mixed",
+                "Ved Kambo stasjon nord i Moss.",
+                "By Kambo station in northern Moss.",
+            ),
+            A(
+                "Rygge næringspark",
+                10.780,
+                59.385,
+                "logistics",
+                "Nær E6 og Moss lufthavn Rygge (uten rutetrafikk siden 2016).",
+                "Near the E6 and Moss Airport Rygge (no scheduled flights since 2016).",
+            ),
+            A(
+                "Høyden næringsområde",
+                10.700,
+                59.420,
+                "mixed",
+                "Ved Rv 19 mellom E6 og Moss sentrum.",
+                "By the Rv 19 between the E6 and central Moss.",
+            ),
+            A(
+                "Halmstad næringsområde",
+                10.735,
+                59.395,
+                "industry",
+                "Ved E6 og Rygge stasjon.",
+                "By the E6 and Rygge station.",
+            ),
         ),
     ),
     Kommune(
-        "3101", "Halden", "halden", "HAL", (300, 800), 72,
+        "3101",
+        "Halden",
+        "halden",
+        "HAL",
+        (300, 800),
+        72,
         "Halden tilbyr logistikkarealer ved E6 og Svinesund, på grensen til Sverige, og arealer ved Halden "
         "havn. NCE Smart Energy Markets og Høgskolen i Østfold gir et sterkt miljø for energi og "
         "digitalisering.",
@@ -276,20 +515,40 @@ KOMMUNER: tuple[Kommune, ...] = (
         "Energi-IKT og digitalisering gjennom NCE Smart Energy Markets og Høgskolen i Østfold.",
         "Energy ICT and digitalisation through NCE Smart Energy Markets and Østfold University College.",
         (
-            A("Svinesund næringspark", 11.270, 59.100, "logistics",
-              "Ved E6 og Svinesundsbrua, på grensen til Sverige.",
-              "By the E6 and the Svinesund bridge, on the "
-              "Swedish border."),
-            A("Tistedal næringsområde", 11.445, 59.125, "industry",
-              "Ved Tista og Rv 21 øst for Halden.", "By the Tista river and the Rv 21 east of Halden."),
-            A("Remmen næringsområde", 11.405, 59.125, "office",
-              "Ved Høgskolen i Østfold på Remmen.", "By Østfold University College at Remmen."),
-            A("Halden havn nord", 11.375, 59.115, "port",
-              "Ved Halden havn.", "By the Port of Halden."),
+            A(
+                "Svinesund næringspark",
+                11.270,
+                59.100,
+                "logistics",
+                "Ved E6 og Svinesundsbrua, på grensen til Sverige.",
+                "By the E6 and the Svinesund bridge, on the Swedish border.",
+            ),
+            A(
+                "Tistedal næringsområde",
+                11.445,
+                59.125,
+                "industry",
+                "Ved Tista og Rv 21 øst for Halden.",
+                "By the Tista river and the Rv 21 east of Halden.",
+            ),
+            A(
+                "Remmen næringsområde",
+                11.405,
+                59.125,
+                "office",
+                "Ved Høgskolen i Østfold på Remmen.",
+                "By Østfold University College at Remmen.",
+            ),
+            A("Halden havn nord", 11.375, 59.115, "port", "Ved Halden havn.", "By the Port of Halden."),
         ),
     ),
     Kommune(
-        "3301", "Drammen", "drammen", "DRM", (700, 1800), 48,
+        "3301",
+        "Drammen",
+        "drammen",
+        "DRM",
+        (700, 1800),
+        48,
         "Drammen tilbyr havnenære arealer på Holmen med jernbaneterminal, og næringsområder langs E18 og "
         "E134. Kommunen samordner plan, byggesak og Glitre Nett gjennom én kontakt.",
         "Drammen offers port-side land at Holmen with a rail terminal, and business areas along the E18 and "
@@ -297,22 +556,55 @@ KOMMUNER: tuple[Kommune, ...] = (
         "Universitetet i Sørøst-Norge og et bredt industrielt arbeidsmarked i Drammensregionen.",
         "The University of South-Eastern Norway and a broad industrial labour market in the Drammen region.",
         (
-            A("Holmen havneområde", 10.215, 59.740, "port",
-              "På Holmen ved Drammen havn og jernbaneterminalen.",
-              "At Holmen by the Port of Drammen and its rail "
-              "terminal."),
-            A("Gulskogen næringsområde", 10.165, 59.742, "mixed",
-              "Ved E134 og Gulskogen stasjon.", "By the E134 and Gulskogen station."),
-            A("Mjøndalen næringspark", 10.010, 59.748, "industry",
-              "Ved Mjøndalen stasjon, nær E134.", "By Mjøndalen station, near the E134."),
-            A("Kobbervikdalen næringsområde", 10.265, 59.705, "logistics",
-              "Ved E18 sør for Drammen sentrum.", "By the E18 south of central Drammen."),
-            A("Krokstadelva næringsområde", 9.985, 59.765, "industry",
-              "Ved E134 vest i kommunen.", "By the E134 in the west of the municipality."),
+            A(
+                "Holmen havneområde",
+                10.215,
+                59.740,
+                "port",
+                "På Holmen ved Drammen havn og jernbaneterminalen.",
+                "At Holmen by the Port of Drammen and its rail terminal.",
+            ),
+            A(
+                "Gulskogen næringsområde",
+                10.165,
+                59.742,
+                "mixed",
+                "Ved E134 og Gulskogen stasjon.",
+                "By the E134 and Gulskogen station.",
+            ),
+            A(
+                "Mjøndalen næringspark",
+                10.010,
+                59.748,
+                "industry",
+                "Ved Mjøndalen stasjon, nær E134.",
+                "By Mjøndalen station, near the E134.",
+            ),
+            A(
+                "Kobbervikdalen næringsområde",
+                10.265,
+                59.705,
+                "logistics",
+                "Ved E18 sør for Drammen sentrum.",
+                "By the E18 south of central Drammen.",
+            ),
+            A(
+                "Krokstadelva næringsområde",
+                9.985,
+                59.765,
+                "industry",
+                "Ved E134 vest i kommunen.",
+                "By the E134 in the west of the municipality.",
+            ),
         ),
     ),
     Kommune(
-        "3303", "Kongsberg", "kongsberg", "KBG", (400, 1100), 48,
+        "3303",
+        "Kongsberg",
+        "kongsberg",
+        "KBG",
+        (400, 1100),
+        48,
         "Kongsberg tilbyr arealer for teknologi- og industribedrifter langs E134 og i Kongsberg "
         "teknologipark. NCE Systems Engineering Kongsberg og et tett leverandørnettverk gjør det enkelt å "
         "etablere seg.",
@@ -324,20 +616,55 @@ KOMMUNER: tuple[Kommune, ...] = (
         "One of Norway's densest systems-engineering communities, with engineering education at the "
         "University of South-Eastern Norway.",
         (
-            A("Kongsberg teknologipark sør", 9.655, 59.665, "industry",
-              "I Kongsberg teknologipark.", "In Kongsberg Technology Park."),
-            A("Jønnevald næringsområde", 9.680, 59.690, "industry",
-              "Ved E134 nord for sentrum.", "By the E134 north of the centre."),
-            A("Raumyr næringsområde", 9.665, 59.675, "mixed",
-              "Ved E134 og Kongsberg stasjon.", "By the E134 and Kongsberg station."),
-            A("Saggrenda næringsområde", 9.590, 59.630, "industry",
-              "Ved E134 vest for Kongsberg.", "By the E134 west of Kongsberg."),
-            A("Skollenborg næringsområde", 9.685, 59.605, "logistics",
-              "Ved Rv 40 sør for sentrum.", "By the Rv 40 south of the centre."),
+            A(
+                "Kongsberg teknologipark sør",
+                9.655,
+                59.665,
+                "industry",
+                "I Kongsberg teknologipark.",
+                "In Kongsberg Technology Park.",
+            ),
+            A(
+                "Jønnevald næringsområde",
+                9.680,
+                59.690,
+                "industry",
+                "Ved E134 nord for sentrum.",
+                "By the E134 north of the centre.",
+            ),
+            A(
+                "Raumyr næringsområde",
+                9.665,
+                59.675,
+                "mixed",
+                "Ved E134 og Kongsberg stasjon.",
+                "By the E134 and Kongsberg station.",
+            ),
+            A(
+                "Saggrenda næringsområde",
+                9.590,
+                59.630,
+                "industry",
+                "Ved E134 vest for Kongsberg.",
+                "By the E134 west of Kongsberg.",
+            ),
+            A(
+                "Skollenborg næringsområde",
+                9.685,
+                59.605,
+                "logistics",
+                "Ved Rv 40 sør for sentrum.",
+                "By the Rv 40 south of the centre.",
+            ),
         ),
     ),
     Kommune(
-        "3403", "Hamar", "hamar", "HAM", (300, 900), 72,
+        "3403",
+        "Hamar",
+        "hamar",
+        "HAM",
+        (300, 900),
+        72,
         "Hamar tilbyr rimelige, flate næringsarealer langs E6 og Rv 25, midt i Innlandet og en time fra Oslo"
         " lufthavn. NCE Heidner Biocluster gir et sterkt miljø for bioøkonomi og matproduksjon.",
         "Hamar offers affordable, flat business land along the E6 and Rv 25, in the heart of Innlandet and "
@@ -348,18 +675,47 @@ KOMMUNER: tuple[Kommune, ...] = (
         "The Inland Norway University and NCE Heidner Biocluster give skills in bioeconomy, breeding and "
         "genetics.",
         (
-            A("Trehørningen næringsområde", 11.065, 60.785, "logistics",
-              "Ved E6 og Rv 25 vest for Hamar sentrum.", "By the E6 and the Rv 25 west of central Hamar."),
-            A("Ridabu næringsområde", 11.135, 60.815, "industry",
-              "Ved Rv 25 mot Elverum.", "By the Rv 25 towards Elverum."),
-            A("Børstad næringsområde", 11.110, 60.800, "mixed",
-              "Øst for Hamar sentrum, nær Rv 25.", "East of central Hamar, near the Rv 25."),
-            A("Vikingskipet øst", 11.095, 60.792, "office",
-              "Ved Vikingskipet og Hamar stasjon.", "By the Viking Ship arena and Hamar station."),
+            A(
+                "Trehørningen næringsområde",
+                11.065,
+                60.785,
+                "logistics",
+                "Ved E6 og Rv 25 vest for Hamar sentrum.",
+                "By the E6 and the Rv 25 west of central Hamar.",
+            ),
+            A(
+                "Ridabu næringsområde",
+                11.135,
+                60.815,
+                "industry",
+                "Ved Rv 25 mot Elverum.",
+                "By the Rv 25 towards Elverum.",
+            ),
+            A(
+                "Børstad næringsområde",
+                11.110,
+                60.800,
+                "mixed",
+                "Øst for Hamar sentrum, nær Rv 25.",
+                "East of central Hamar, near the Rv 25.",
+            ),
+            A(
+                "Vikingskipet øst",
+                11.095,
+                60.792,
+                "office",
+                "Ved Vikingskipet og Hamar stasjon.",
+                "By the Viking Ship arena and Hamar station.",
+            ),
         ),
     ),
     Kommune(
-        "3903", "Holmestrand", "holmestrand", "HOL", (400, 1000), 72,
+        "3903",
+        "Holmestrand",
+        "holmestrand",
+        "HOL",
+        (400, 1000),
+        72,
         "Holmestrand tilbyr næringsarealer ved E18 og Vestfoldbanen, med kort vei til Drammen og Sandefjord "
         "lufthavn Torp. Kommunen gir svar på areal og plan, og tar kontakt med Lede om strøm.",
         "Holmestrand offers business land by the E18 and the Vestfold Line, close to Drammen and Sandefjord "
@@ -367,15 +723,38 @@ KOMMUNER: tuple[Kommune, ...] = (
         "Et arbeidsmarked som spenner over Vestfold og Drammensregionen, med industri- og prosesskompetanse.",
         "A labour market spanning Vestfold and the Drammen region, with industrial and process skills.",
         (
-            A("Sande næringspark", 10.215, 59.590, "logistics",
-              "Ved E18 og Sande stasjon.", "By the E18 and Sande station."),
-            A("Holmestrand stasjon nord", 10.300, 59.495, "office",
-              "Ved Holmestrand stasjon på Vestfoldbanen.", "By Holmestrand station on the Vestfold Line."),
-            A("Hof næringsområde", 10.050, 59.545, "industry",
-              "I Hof, 15 minutter fra E18.", "In Hof, 15 minutes from the E18."),
-            A("Holmestrand vest næringsområde", 10.240, 59.520, "mixed",
-              "Ved E18, ti minutter fra Holmestrand stasjon.",
-              "By the E18, ten minutes from Holmestrand station."),
+            A(
+                "Sande næringspark",
+                10.215,
+                59.590,
+                "logistics",
+                "Ved E18 og Sande stasjon.",
+                "By the E18 and Sande station.",
+            ),
+            A(
+                "Holmestrand stasjon nord",
+                10.300,
+                59.495,
+                "office",
+                "Ved Holmestrand stasjon på Vestfoldbanen.",
+                "By Holmestrand station on the Vestfold Line.",
+            ),
+            A(
+                "Hof næringsområde",
+                10.050,
+                59.545,
+                "industry",
+                "I Hof, 15 minutter fra E18.",
+                "In Hof, 15 minutes from the E18.",
+            ),
+            A(
+                "Holmestrand vest næringsområde",
+                10.240,
+                59.520,
+                "mixed",
+                "Ved E18, ti minutter fra Holmestrand stasjon.",
+                "By the E18, ten minutes from Holmestrand station.",
+            ),
         ),
     ),
 )
@@ -383,17 +762,36 @@ del A
 
 # Per kind: area range (daa), SOSI code options, free-text use (no, en).
 KINDS: dict[str, tuple[tuple[float, float], tuple[tuple[str, ...], ...], str, str]] = {
-    "logistics": ((40, 400), (("1350",), ("1350", "1826"), ("1825",), ("1350", "1340")),
-                  "Lager, logistikk og terminalvirksomhet", "Warehousing, logistics and terminals"),
-    "industry": ((20, 300), (("1340",), ("1340", "1350"), ("1826",), ("1340", "1390")),
-                 "Industri og produksjon, også med lager", "Industry and production, also with storage"),
-    "office": ((5, 80), (("1310",), ("1810",), ("1310", "1320", "1330")),
-               "Kontor, kunnskapsbedrifter og tjenesteyting", "Offices, knowledge businesses and services"),
-    "mixed": ((10, 150), (("1300",), ("1300", "1360"), ("1825", "1810"), ("1390", "1350")),
-              "Blandet næring: lett industri, lager og kontor",
-              "Mixed business: light industry, storage, offices"),
-    "port": ((20, 200), (("1350", "1340"), ("1826",), ("1350", "1390")),
-             "Havnerelatert næring, lager og omlasting", "Port-related business, storage and transhipment"),
+    "logistics": (
+        (40, 400),
+        (("1350",), ("1350", "1826"), ("1825",), ("1350", "1340")),
+        "Lager, logistikk og terminalvirksomhet",
+        "Warehousing, logistics and terminals",
+    ),
+    "industry": (
+        (20, 300),
+        (("1340",), ("1340", "1350"), ("1826",), ("1340", "1390")),
+        "Industri og produksjon, også med lager",
+        "Industry and production, also with storage",
+    ),
+    "office": (
+        (5, 80),
+        (("1310",), ("1810",), ("1310", "1320", "1330")),
+        "Kontor, kunnskapsbedrifter og tjenesteyting",
+        "Offices, knowledge businesses and services",
+    ),
+    "mixed": (
+        (10, 150),
+        (("1300",), ("1300", "1360"), ("1825", "1810"), ("1390", "1350")),
+        "Blandet næring: lett industri, lager og kontor",
+        "Mixed business: light industry, storage, offices",
+    ),
+    "port": (
+        (20, 200),
+        (("1350", "1340"), ("1826",), ("1350", "1390")),
+        "Havnerelatert næring, lager og omlasting",
+        "Port-related business, storage and transhipment",
+    ),
 }
 OSLO_DAA = (5.0, 40.0)
 
@@ -533,7 +931,9 @@ def _choose_land_control(rng: random.Random, availability: str) -> str:
 
 OWNERSHIP_TEXT = {
     "public_company": (
-        "Kommunalt eiendomsselskap", "Interkommunalt næringsselskap", "Statlig eiendomsselskap",
+        "Kommunalt eiendomsselskap",
+        "Interkommunalt næringsselskap",
+        "Statlig eiendomsselskap",
     ),
     "private_agreement": ("Privat grunneier med utbyggingsavtale", "Private grunneiere med samarbeidsavtale"),
     "private_no_agreement": ("Flere private grunneiere, ingen avtale", "Privat grunneier, ingen avtale"),
@@ -569,8 +969,12 @@ def _power(rng: random.Random, status: str, small: bool) -> dict[str, object]:
             year = rng.randint(2028, 2032)
         if status == "E4":
             reserved_until = (AS_OF + timedelta(days=rng.randint(180, 900))).isoformat()
-    return {"power_mw_now": now, "power_mw_future": future, "power_future_year": year,
-            "power_reserved_until": reserved_until}
+    return {
+        "power_mw_now": now,
+        "power_mw_future": future,
+        "power_future_year": year,
+        "power_reserved_until": reserved_until,
+    }
 
 
 def _power_sentence(status: str, grid: str, power: dict[str, object]) -> tuple[str, str]:
@@ -579,19 +983,29 @@ def _power_sentence(status: str, grid: str, power: dict[str, object]) -> tuple[s
     future = float(power["power_mw_future"] or 0)  # type: ignore[arg-type]
     year, until = power["power_future_year"], power["power_reserved_until"]
     if status == "E0":
-        return ("Strømtilgangen er ikke avklart med nettselskapet.",
-                "Power access has not been clarified with the grid company.")
+        return (
+            "Strømtilgangen er ikke avklart med nettselskapet.",
+            "Power access has not been clarified with the grid company.",
+        )
     if status == "E1":
-        return (f"Effekt står i kø hos {grid}: {_fmt_no(future)} MW tidligst i {year}.",
-                f"Power is queued with {grid}: {_fmt_en(future)} MW not before {year}.")
+        return (
+            f"Effekt står i kø hos {grid}: {_fmt_no(future)} MW tidligst i {year}.",
+            f"Power is queued with {grid}: {_fmt_en(future)} MW not before {year}.",
+        )
     if status == "E2":
-        return (f"{grid} anslår om lag {_fmt_no(now)} MW tilgjengelig.",
-                f"{grid} estimates about {_fmt_en(now)} MW available.")
+        return (
+            f"{grid} anslår om lag {_fmt_no(now)} MW tilgjengelig.",
+            f"{grid} estimates about {_fmt_en(now)} MW available.",
+        )
     if status == "E3":
-        return (f"{grid} har vurdert {_fmt_no(now)} MW som driftsmessig forsvarlig.",
-                f"{grid} has assessed {_fmt_en(now)} MW as operationally sound.")
-    return (f"{_fmt_no(now)} MW er reservert hos {grid} til {until}.",
-            f"{_fmt_en(now)} MW is reserved with {grid} until {until}.")
+        return (
+            f"{grid} har vurdert {_fmt_no(now)} MW som driftsmessig forsvarlig.",
+            f"{grid} has assessed {_fmt_en(now)} MW as operationally sound.",
+        )
+    return (
+        f"{_fmt_no(now)} MW er reservert hos {grid} til {until}.",
+        f"{_fmt_en(now)} MW is reserved with {grid} until {until}.",
+    )
 
 
 def make_site(
@@ -622,12 +1036,14 @@ def make_site(
     terms: str | None = None
     if availability == "for_sale_or_lease":
         price = float(round(rng.uniform(*kommune.price_band) / 50) * 50)
-        terms = rng.choice((
-            "Salg eller feste; pris eks. mva.",
-            "Salg; opparbeidet tomt, pris eks. mva.",
-            "Langsiktig feste eller utleie av bygg",
-            "Salg etter forhandling; pris eks. mva.",
-        ))
+        terms = rng.choice(
+            (
+                "Salg eller feste; pris eks. mva.",
+                "Salg; opparbeidet tomt, pris eks. mva.",
+                "Langsiktig feste eller utleie av bygg",
+                "Salg etter forhandling; pris eks. mva.",
+            )
+        )
     elif availability == "optioned":
         terms = f"Opsjon til {(AS_OF + timedelta(days=rng.randint(90, 540))).isoformat()}"
 
@@ -732,8 +1148,18 @@ def _feature_collection(kommune: Kommune, features: list[dict[str, object]]) -> 
 
 
 PROFILE_COLUMNS = (
-    "kommune_nr", "contact_role", "contact_name", "email", "phone", "response_hours",
-    "pitch_no", "pitch_en", "competence_no", "competence_en", "verified_at", "is_demo",
+    "kommune_nr",
+    "contact_role",
+    "contact_name",
+    "email",
+    "phone",
+    "response_hours",
+    "pitch_no",
+    "pitch_en",
+    "competence_no",
+    "competence_en",
+    "verified_at",
+    "is_demo",
 )
 
 README = """\
@@ -798,8 +1224,9 @@ def generate(out_dir: Path) -> dict[str, int]:
         for i, anchor in enumerate(kommune.anchors, start=1):
             outline = _shape_at_origin(rng, _target_area_m2(rng, kommune, anchor))
             anchor_xy = TO_25833.transform(anchor.lon, anchor.lat)
-            geom, near = place_site(rng, outline, anchor_xy, kommune_4326=kommune_4326, inner_25833=inner,
-                                    placed_25833=placed)
+            geom, near = place_site(
+                rng, outline, anchor_xy, kommune_4326=kommune_4326, inner_25833=inner, placed_25833=placed
+            )
             displaced += not near
             features.append(make_site(rng, kommune, anchor, i, geom, stale=counter in stale_indices))
             counter += 1
@@ -809,23 +1236,39 @@ def generate(out_dir: Path) -> dict[str, int]:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(PROFILE_COLUMNS)
         for kommune in KOMMUNER:
-            writer.writerow((
-                kommune.nr, f"Næringsrådgiver, {kommune.org}", "", f"naering.{kommune.slug}@example.org", "",
-                kommune.response_hours, kommune.pitch_no, kommune.pitch_en, kommune.competence_no,
-                kommune.competence_en, _days_before(rng, 5, 200), "true",
-            ))
+            writer.writerow(
+                (
+                    kommune.nr,
+                    f"Næringsrådgiver, {kommune.org}",
+                    "",
+                    f"naering.{kommune.slug}@example.org",
+                    "",
+                    kommune.response_hours,
+                    kommune.pitch_no,
+                    kommune.pitch_en,
+                    kommune.competence_no,
+                    kommune.competence_en,
+                    _days_before(rng, 5, 200),
+                    "true",
+                )
+            )
     (out_dir / "README.md").write_text(
         README.format(n_kommuner=len(KOMMUNER), n_sites=n_sites, as_of=AS_OF.isoformat()), encoding="utf-8"
     )
-    return {"kommuner": len(KOMMUNER), "sites": n_sites, "stale_sites": len(stale_indices),
-            "placed_away_from_anchor": displaced}
+    return {
+        "kommuner": len(KOMMUNER),
+        "sites": n_sites,
+        "stale_sites": len(stale_indices),
+        "placed_away_from_anchor": displaced,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and generate the demo data."""
     parser = argparse.ArgumentParser(description="Generate invented demo data (sites and profiles).")
-    parser.add_argument("out_dir", nargs="?", type=Path, default=DEFAULT_OUT,
-                        help="output directory (default: data/demo)")
+    parser.add_argument(
+        "out_dir", nargs="?", type=Path, default=DEFAULT_OUT, help="output directory (default: data/demo)"
+    )
     args = parser.parse_args(argv)
     counts = generate(args.out_dir)
     print(", ".join(f"{k}={v}" for k, v in counts.items()) + f" -> {args.out_dir}")

@@ -50,8 +50,9 @@ TO_25832 = Transformer.from_crs(25833, 25832, always_xy=True)
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
-    parts = [p for p in shapely.get_parts(shapely.make_valid(geom))
-             if p.geom_type in ("Polygon", "MultiPolygon")]
+    parts = [
+        p for p in shapely.get_parts(shapely.make_valid(geom)) if p.geom_type in ("Polygon", "MultiPolygon")
+    ]
     return shapely.union_all(parts)
 
 
@@ -132,8 +133,14 @@ def rounded(geom: BaseGeometry, decimals: int) -> BaseGeometry:
 def site(ref: str, name: str, **extra: Any) -> dict[str, Any]:
     """Attributes of a well-formed site, in the Norwegian column names kommuner use."""
     props: dict[str, Any] = {
-        "referanse": ref, "navn": name, "modenhet": "M3", "modenhet verifisert": "2026-09-01",
-        "strøm": "E2", "effekt": 4, "tilgjengelighet": "for_sale_or_lease", "eierskap": "kommune",
+        "referanse": ref,
+        "navn": name,
+        "modenhet": "M3",
+        "modenhet verifisert": "2026-09-01",
+        "strøm": "E2",
+        "effekt": 4,
+        "tilgjengelighet": "for_sale_or_lease",
+        "eierskap": "kommune",
         "arealformål": "1340;1350",
     }
     for key, value in extra.items():
@@ -151,8 +158,12 @@ _DROP = object()
 
 
 def write_geojson(
-    path: Path, features: Sequence[tuple[BaseGeometry | None, dict[str, Any]]], *,
-    swap: Iterable[int] = (), crs_member: str | None = None, project: bool = True,
+    path: Path,
+    features: Sequence[tuple[BaseGeometry | None, dict[str, Any]]],
+    *,
+    swap: Iterable[int] = (),
+    crs_member: str | None = None,
+    project: bool = True,
 ) -> None:
     """RFC 7946 GeoJSON (lon/lat, 7 decimals); the 1-based features in `swap` are written lat/lon."""
     swapped = set(swap)
@@ -175,8 +186,9 @@ def _frame(features: Sequence[tuple[BaseGeometry, dict[str, Any]]], crs: str) ->
     return gpd.GeoDataFrame([p for _, p in features], geometry=[g for g, _ in features], crs=crs)
 
 
-def write_gpkg(path: Path, features: Sequence[tuple[BaseGeometry, dict[str, Any]]], layer: str,
-               crs: str = "EPSG:25833") -> None:
+def write_gpkg(
+    path: Path, features: Sequence[tuple[BaseGeometry, dict[str, Any]]], layer: str, crs: str = "EPSG:25833"
+) -> None:
     path.unlink(missing_ok=True)
     pyogrio.write_dataframe(_frame(features, crs), path, layer=layer, driver="GPKG")
 
@@ -188,8 +200,13 @@ def _zip(path: Path, members: dict[str, bytes]) -> None:
 
 
 def shapefile_zip(
-    path: Path, features: Sequence[tuple[BaseGeometry, dict[str, Any]]], stem: str, *, crs: str,
-    encoding: str | None = None, keep: tuple[str, ...] = (".shp", ".shx", ".dbf", ".prj", ".cpg"),
+    path: Path,
+    features: Sequence[tuple[BaseGeometry, dict[str, Any]]],
+    stem: str,
+    *,
+    crs: str,
+    encoding: str | None = None,
+    keep: tuple[str, ...] = (".shp", ".shx", ".dbf", ".prj", ".cpg"),
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / f"{stem}.shp"
@@ -206,8 +223,9 @@ def shapefile_zip(
     _zip(path, members)
 
 
-def write_csv(path: Path, rows: Sequence[Sequence[Any]], *, sep: str = ";", encoding: str = "utf-8",
-              bom: bool = False) -> None:
+def write_csv(
+    path: Path, rows: Sequence[Sequence[Any]], *, sep: str = ";", encoding: str = "utf-8", bom: bool = False
+) -> None:
     def cell(v: Any) -> str:
         s = "" if v is None else str(v)
         return f'"{s}"' if sep in s or '"' in s else s
@@ -247,39 +265,67 @@ def corner(geom: BaseGeometry) -> tuple[float, float]:
 
 def missing_required(out: Path) -> None:
     sq = spots(ASKER, 4)
-    write_geojson(out / "missing_required.geojson", [
-        (sq[0], site("ASK-101", "Billingstad næringsområde")),
-        (sq[1], site("ASK-102", "")),
-        (sq[2], site("ASK-103", "Hvalstad øst", modenhet=None)),
-        (sq[3], site(None, "Vakås sør")),
-    ])
+    write_geojson(
+        out / "missing_required.geojson",
+        [
+            (sq[0], site("ASK-101", "Billingstad næringsområde")),
+            (sq[1], site("ASK-102", "")),
+            (sq[2], site("ASK-103", "Hvalstad øst", modenhet=None)),
+            (sq[3], site(None, "Vakås sør")),
+        ],
+    )
     sq = spots(LILLESTROM, 2)
-    write_geojson(out / "no_valid_rows.geojson", [
-        (sq[0], site(None, "Kjeller", modenhet=None)),
-        (sq[1], site("LIL-111", None, strøm="E9")),
-    ])
+    write_geojson(
+        out / "no_valid_rows.geojson",
+        [
+            (sq[0], site(None, "Kjeller", modenhet=None)),
+            (sq[1], site("LIL-111", None, strøm="E9")),
+        ],
+    )
 
 
 def unknown_codes(out: Path) -> None:
     sq = spots(BAERUM, 5)
-    write_gpkg(out / "unknown_codes.gpkg", [
-        (sq[0], site("BÆR-201", "Fornebu nord", modenhet="reguleret")),
-        (sq[1], site("BÆR-202", "Lysaker øst", modenhet="Regulert")),
-        (sq[2], site("BÆR-203", "Sandvika lager", strøm="E7")),
-        (sq[3], site("BÆR-204", "Rud næringspark", arealformål="1340;lagerbygg")),
-        (sq[4], site("BÆR-205", "Hamang", tilgjengelighet="Til salgs", eierskap="Kommunal")),
-    ], layer="naeringsarealer")
+    write_gpkg(
+        out / "unknown_codes.gpkg",
+        [
+            (sq[0], site("BÆR-201", "Fornebu nord", modenhet="reguleret")),
+            (sq[1], site("BÆR-202", "Lysaker øst", modenhet="Regulert")),
+            (sq[2], site("BÆR-203", "Sandvika lager", strøm="E7")),
+            (sq[3], site("BÆR-204", "Rud næringspark", arealformål="1340;lagerbygg")),
+            (sq[4], site("BÆR-205", "Hamang", tilgjengelighet="Til salgs", eierskap="Kommunal")),
+        ],
+        layer="naeringsarealer",
+    )
 
 
 def numbers_with_units(out: Path) -> None:
     sq = spots(OSLO, 4, side=100)
     # side 100 m → 10 000 m² = 10 daa
-    header = ["referanse", "navn", "modenhet", "modenhet verifisert", "areal", "effekt", "pris", "epsg",
-              "wkt"]
+    header = [
+        "referanse",
+        "navn",
+        "modenhet",
+        "modenhet verifisert",
+        "areal",
+        "effekt",
+        "pris",
+        "epsg",
+        "wkt",
+    ]
     rows = [
         header,
-        ["OSL-301", "Alnabru terminalnær", "M3", "2026-09-01", "10 daa", "1,5 MW", "1 450 kr/m2", "25833",
-         wkt(sq[0])],
+        [
+            "OSL-301",
+            "Alnabru terminalnær",
+            "M3",
+            "2026-09-01",
+            "10 daa",
+            "1,5 MW",
+            "1 450 kr/m2",
+            "25833",
+            wkt(sq[0]),
+        ],
         ["OSL-302", "Furuset lager", "M3", "2026-09-01", "10000", "1500 kW", "1450", "25833", wkt(sq[1])],
         ["OSL-303", "Groruddalen vest", "M3", "2026-09-01", "1 ha", "mye", "", "25833", wkt(sq[2])],
         ["OSL-304", "Stubberud", "M3", "2026-09-01", "-10000", "2", "", "25833", wkt(sq[3])],
@@ -289,12 +335,15 @@ def numbers_with_units(out: Path) -> None:
 
 def dates(out: Path) -> None:
     sq = spots(LILLESTROM, 4)
-    write_geojson(out / "dates.geojson", [
-        (sq[0], site("LIL-401", "Kjeller vest", modenhet_verifisert="01.09.2026")),
-        (sq[1], site("LIL-402", "Leirsund", modenhet_verifisert="31.02.2026")),
-        (sq[2], site("LIL-403", "Lillestrøm øst", modenhet_verifisert="2027-03-01")),
-        (sq[3], site("LIL-404", "Fetsund lenser", modenhet_verifisert="i fjor")),
-    ])
+    write_geojson(
+        out / "dates.geojson",
+        [
+            (sq[0], site("LIL-401", "Kjeller vest", modenhet_verifisert="01.09.2026")),
+            (sq[1], site("LIL-402", "Leirsund", modenhet_verifisert="31.02.2026")),
+            (sq[2], site("LIL-403", "Lillestrøm øst", modenhet_verifisert="2027-03-01")),
+            (sq[3], site("LIL-404", "Fetsund lenser", modenhet_verifisert="i fjor")),
+        ],
+    )
 
 
 def old_kommune_numbers(out: Path) -> None:
@@ -304,44 +353,90 @@ def old_kommune_numbers(out: Path) -> None:
     ws = wb.active
     assert ws is not None
     ws.title = "Områder"
-    ws.append(["Kommunenr", "Referanse", "Navn", "Modenhet", "Strøm", "Tilgjengelighet", "Areal (daa)", "Øst",
-               "Nord", "Koordinatsystem"])
+    ws.append(
+        [
+            "Kommunenr",
+            "Referanse",
+            "Navn",
+            "Modenhet",
+            "Strøm",
+            "Tilgjengelighet",
+            "Areal (daa)",
+            "Øst",
+            "Nord",
+            "Koordinatsystem",
+        ]
+    )
     names = ["Billingstad", "Slependen", "Vollen"]
     for i, s in enumerate(sq):
         x, y = corner(s)
-        ws.append([3025 if i < 2 else "0220", f"ASK-50{i + 1}", names[i], "M3", "E2", "for_sale_or_lease",
-                   18, x, y, "EUREF89 UTM33"])
+        ws.append(
+            [
+                3025 if i < 2 else "0220",
+                f"ASK-50{i + 1}",
+                names[i],
+                "M3",
+                "E2",
+                "for_sale_or_lease",
+                18,
+                x,
+                y,
+                "EUREF89 UTM33",
+            ]
+        )
     ws.append([])
     save_workbook(wb, out / "old_kommune_numbers.xlsx")
-    write_geojson(out / "old_kommune_numbers_lonlat.geojson", [
-        (s.buffer(-20), site(f"ASK-51{i + 1}", f"Gammel nummerering {i + 1}", kommunenr="3025"))
-        for i, s in enumerate(spots(ASKER, 2))
-    ])
+    write_geojson(
+        out / "old_kommune_numbers_lonlat.geojson",
+        [
+            (s.buffer(-20), site(f"ASK-51{i + 1}", f"Gammel nummerering {i + 1}", kommunenr="3025"))
+            for i, s in enumerate(spots(ASKER, 2))
+        ],
+    )
 
 
 def unknown_kommune(out: Path) -> None:
     sq = spots(OSLO, 4)
-    write_geojson(out / "unknown_kommune.geojson", [
-        (sq[0], site("OSL-601", "Økern", kommunenr="0301")),
-        (sq[1], site("OSL-602", "Ulven", kommunenr="9999")),
-        (sq[2], site("OSL-603", "Bryn", kommunenr="03O1")),
-        (sq[3], site("OSL-604", "Helsfyr", kommunenr="3201")),
-    ])
+    write_geojson(
+        out / "unknown_kommune.geojson",
+        [
+            (sq[0], site("OSL-601", "Økern", kommunenr="0301")),
+            (sq[1], site("OSL-602", "Ulven", kommunenr="9999")),
+            (sq[2], site("OSL-603", "Bryn", kommunenr="03O1")),
+            (sq[3], site("OSL-604", "Helsfyr", kommunenr="3201")),
+        ],
+    )
 
 
 def crs_problems(out: Path) -> None:
     sq = spots(DRAMMEN, 2)
-    features = [(utm32(s), {"REFERANSE": f"DRA-70{i + 1}", "NAVN": f"Gulskogen {i + 1}", "MODENHET": "M3"})
-                for i, s in enumerate(sq)]
-    shapefile_zip(out / "crs_missing_no_prj.zip", features, "naeringsarealer", crs="EPSG:25832",
-                  keep=(".shp", ".shx", ".dbf", ".cpg"))
+    features = [
+        (utm32(s), {"REFERANSE": f"DRA-70{i + 1}", "NAVN": f"Gulskogen {i + 1}", "MODENHET": "M3"})
+        for i, s in enumerate(sq)
+    ]
+    shapefile_zip(
+        out / "crs_missing_no_prj.zip",
+        features,
+        "naeringsarealer",
+        crs="EPSG:25832",
+        keep=(".shp", ".shx", ".dbf", ".cpg"),
+    )
     # SWEREF99 TM, a neighbour's national CRS, declared with the legacy GeoJSON crs member
     sweref = Transformer.from_crs(25833, 3006, always_xy=True)
-    write_geojson(out / "crs_unsupported_sweref.geojson", [
-        (rounded(shapely.transform(s, lambda c: np.column_stack(sweref.transform(c[:, 0], c[:, 1]))), 2),
-         site(f"DRA-71{i + 1}", f"Lierstranda {i + 1}"))
-        for i, s in enumerate(sq)
-    ], crs_member="urn:ogc:def:crs:EPSG::3006", project=False)
+    write_geojson(
+        out / "crs_unsupported_sweref.geojson",
+        [
+            (
+                rounded(
+                    shapely.transform(s, lambda c: np.column_stack(sweref.transform(c[:, 0], c[:, 1]))), 2
+                ),
+                site(f"DRA-71{i + 1}", f"Lierstranda {i + 1}"),
+            )
+            for i, s in enumerate(sq)
+        ],
+        crs_member="urn:ogc:def:crs:EPSG::3006",
+        project=False,
+    )
     # a local construction grid: small x/y in metres that fit no accepted CRS
     rows: list[list[Any]] = [["referanse", "navn", "modenhet", "x", "y"]]
     rows += [[f"DRA-72{i}", f"Byggefelt {i}", "M2", 1200 + 300 * i, 850 + 120 * i] for i in range(1, 4)]
@@ -356,11 +451,15 @@ def crs_problems(out: Path) -> None:
 
 def axes_swapped(out: Path) -> None:
     sq = spots(LILLESTROM, 3)
-    write_geojson(out / "axes_swapped_latlon.geojson", [
-        (sq[0], site("LIL-801", "Kjeller næringspark")),
-        (sq[1], site("LIL-802", "Skedsmokorset")),
-        (sq[2], site("LIL-803", "Strømmen nord")),
-    ], swap=(2, 3))
+    write_geojson(
+        out / "axes_swapped_latlon.geojson",
+        [
+            (sq[0], site("LIL-801", "Kjeller næringspark")),
+            (sq[1], site("LIL-802", "Skedsmokorset")),
+            (sq[2], site("LIL-803", "Strømmen nord")),
+        ],
+        swap=(2, 3),
+    )
     rows: list[list[Any]] = [["Referanse", "Navn", "Modenhet", "Areal daa", "Øst", "Nord", "EPSG"]]
     for i, s in enumerate(spots(DRAMMEN, 3)):
         x, y = corner(s)
@@ -380,18 +479,26 @@ def outside(out: Path) -> None:
     inside = spots(OSLO, 1)[0]
     copenhagen = shapely.box(12.56, 55.67, 12.57, 55.68)
     paris = shapely.box(2.35, 48.85, 2.36, 48.86)
-    write_geojson(out / "outside_norway.geojson", [
-        (lonlat(inside), site("OSL-901", "Økern portal")),
-        (copenhagen, site("OSL-902", "Feil: København")),
-        (paris, site("OSL-903", "Feil: Paris")),
-    ], project=False)
+    write_geojson(
+        out / "outside_norway.geojson",
+        [
+            (lonlat(inside), site("OSL-901", "Økern portal")),
+            (copenhagen, site("OSL-902", "Feil: København")),
+            (paris, site("OSL-903", "Feil: Paris")),
+        ],
+        project=False,
+    )
     sq = spots(DRAMMEN, 1)[0]
     lier = spots(LIER, 1)[0]
-    write_gpkg(out / "outside_kommune.gpkg", [
-        (sq, site("DRA-911", "Gulskogen sør")),
-        (straddling(DRAMMEN, LIER, 0.30), site("DRA-912", "Kjellstad grense")),
-        (lier, site("DRA-913", "Lierstranda (feil kommune)")),
-    ], layer="omrader")
+    write_gpkg(
+        out / "outside_kommune.gpkg",
+        [
+            (sq, site("DRA-911", "Gulskogen sør")),
+            (straddling(DRAMMEN, LIER, 0.30), site("DRA-912", "Kjellstad grense")),
+            (lier, site("DRA-913", "Lierstranda (feil kommune)")),
+        ],
+        layer="omrader",
+    )
 
 
 def invalid_geometry(out: Path) -> None:
@@ -400,22 +507,28 @@ def invalid_geometry(out: Path) -> None:
     bowtie = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)])
     x0, y0, x1, y1 = b.bounds
     flat = shapely.Polygon([(x0, y0), (x1, y1), (x1, y1), (x0, y0)])  # a ring that goes out and back: no area
-    write_geojson(out / "invalid_geometry.geojson", [
-        (bowtie, site("BÆR-1001", "Sløyfe (sløyfepolygon)")),
-        (flat, site("BÆR-1002", "Flat linje")),
-        (c, site("BÆR-1003", "Gyldig")),
-    ])
+    write_geojson(
+        out / "invalid_geometry.geojson",
+        [
+            (bowtie, site("BÆR-1001", "Sløyfe (sløyfepolygon)")),
+            (flat, site("BÆR-1002", "Flat linje")),
+            (c, site("BÆR-1003", "Gyldig")),
+        ],
+    )
 
 
 def points(out: Path) -> None:
     a, b, c, d = spots(LILLESTROM, 4)
     line = shapely.LineString([a.centroid, b.centroid])
-    write_geojson(out / "points.geojson", [
-        (c.centroid, site("LIL-1101", "Punkt med areal", areal_daa=20)),
-        (d.centroid, site("LIL-1102", "Punkt uten areal")),
-        (line, site("LIL-1103", "Linje")),
-        (None, site("LIL-1104", "Uten geometri")),
-    ])
+    write_geojson(
+        out / "points.geojson",
+        [
+            (c.centroid, site("LIL-1101", "Punkt med areal", areal_daa=20)),
+            (d.centroid, site("LIL-1102", "Punkt uten areal")),
+            (line, site("LIL-1103", "Linje")),
+            (None, site("LIL-1104", "Uten geometri")),
+        ],
+    )
 
 
 def duplicates_in_file(out: Path) -> None:
@@ -430,32 +543,44 @@ def duplicates_in_file(out: Path) -> None:
     a, b = spots(BAERUM, 2, side=200)
     near_copy = shapely.affinity.translate(a, 10, 10)  # 90 % of each other
     half = shapely.affinity.translate(b, 100, 0)  # 50 %: a neighbour, not a copy
-    write_geojson(out / "duplicate_geometry.geojson", [
-        (a, site("BÆR-1211", "Fornebu vest")),
-        (near_copy, site("BÆR-1212", "Fornebu vest (tegnet på nytt)")),
-        (b, site("BÆR-1213", "Lysaker")),
-        (half, site("BÆR-1214", "Lysaker nabo")),
-    ])
+    write_geojson(
+        out / "duplicate_geometry.geojson",
+        [
+            (a, site("BÆR-1211", "Fornebu vest")),
+            (near_copy, site("BÆR-1212", "Fornebu vest (tegnet på nytt)")),
+            (b, site("BÆR-1213", "Lysaker")),
+            (half, site("BÆR-1214", "Lysaker nabo")),
+        ],
+    )
 
 
 def existing_sites(out: Path) -> None:
     """A first delivery from Asker, a second one, and Bærum claiming a border site Asker already has."""
     a1, a2, a3 = spots(ASKER, 3, side=200)
     border = straddling(ASKER, BAERUM, 0.40)
-    write_geojson(out / "existing_asker.geojson", [
-        (a1, site("ASK-1301", "Billingstad")),
-        (a2, site("ASK-1302", "Hvalstad")),
-        (a3, site("ASK-1303", "Vakås")),
-        (border, site("ASK-1304", "Bærumsgrensa")),
-    ])
-    write_geojson(out / "existing_asker_second.geojson", [
-        (shapely.affinity.translate(a1, 15, 0), site("ASK-1301", "Billingstad", modenhet="M4")),
-        (shapely.affinity.translate(a2, 0, 12), site("ASK-1311", "Hvalstad (ny referanse)")),
-        (shapely.affinity.translate(a3, 100, 0), site("ASK-1312", "Vakås øst")),
-    ])
-    write_geojson(out / "existing_baerum_border.geojson", [
-        (shapely.affinity.translate(border, 5, 5), site("BÆR-1321", "Grensetomta")),
-    ])
+    write_geojson(
+        out / "existing_asker.geojson",
+        [
+            (a1, site("ASK-1301", "Billingstad")),
+            (a2, site("ASK-1302", "Hvalstad")),
+            (a3, site("ASK-1303", "Vakås")),
+            (border, site("ASK-1304", "Bærumsgrensa")),
+        ],
+    )
+    write_geojson(
+        out / "existing_asker_second.geojson",
+        [
+            (shapely.affinity.translate(a1, 15, 0), site("ASK-1301", "Billingstad", modenhet="M4")),
+            (shapely.affinity.translate(a2, 0, 12), site("ASK-1311", "Hvalstad (ny referanse)")),
+            (shapely.affinity.translate(a3, 100, 0), site("ASK-1312", "Vakås øst")),
+        ],
+    )
+    write_geojson(
+        out / "existing_baerum_border.geojson",
+        [
+            (shapely.affinity.translate(border, 5, 5), site("BÆR-1321", "Grensetomta")),
+        ],
+    )
 
 
 def area_mismatch(out: Path) -> None:
@@ -465,20 +590,26 @@ def area_mismatch(out: Path) -> None:
     assert ws is not None
     ws.title = "Tomter"
     ws.append(["Referanse", "Navn", "Modenhet", "Areal (daa)", "WKT", "EPSG"])
-    for ref, name, daa, s in (("DRA-1401", "Fjell", 10.5, sq[0]), ("DRA-1402", "Åskollen", 15, sq[1]),
-                              ("DRA-1403", "Tangen", "8 daa", sq[2])):
+    for ref, name, daa, s in (
+        ("DRA-1401", "Fjell", 10.5, sq[0]),
+        ("DRA-1402", "Åskollen", 15, sq[1]),
+        ("DRA-1403", "Tangen", "8 daa", sq[2]),
+    ):
         ws.append([ref, name, "M3", daa, wkt(s), 25833])
     save_workbook(wb, out / "area_mismatch.xlsx")
 
 
 def contradictions(out: Path) -> None:
     sq = spots(OSLO, 4)
-    write_geojson(out / "contradictions.geojson", [
-        (sq[0], site("OSL-1501", "Byggeklar uten strøm", modenhet="M5", strøm="E2")),
-        (sq[1], site("OSL-1502", "Solgt innspill", modenhet="M0", tilgjengelighet="sold")),
-        (sq[2], site("OSL-1503", "Reservert uten dato", strøm="E4")),
-        (sq[3], site("OSL-1504", "Byggeklar", modenhet="M5", strøm="E4", reservert_til="2028-12-31")),
-    ])
+    write_geojson(
+        out / "contradictions.geojson",
+        [
+            (sq[0], site("OSL-1501", "Byggeklar uten strøm", modenhet="M5", strøm="E2")),
+            (sq[1], site("OSL-1502", "Solgt innspill", modenhet="M0", tilgjengelighet="sold")),
+            (sq[2], site("OSL-1503", "Reservert uten dato", strøm="E4")),
+            (sq[3], site("OSL-1504", "Byggeklar", modenhet="M5", strøm="E4", reservert_til="2028-12-31")),
+        ],
+    )
 
 
 # --- kommune-style files --------------------------------------------------------------------------------
@@ -493,8 +624,16 @@ def title_merged_excel(out: Path) -> None:
     ws.title = "Næringsarealer"
     ws["A1"] = "Næringsarealer i Asker kommune – oversikt per 1. september 2026"
     ws.merge_cells("A1:H1")
-    header = ["Referanse", "Navn", "Modenhet", "Koordinater (EUREF89 UTM33)", None, "Areal (daa)", "Strøm",
-              "Modenhet verifisert"]
+    header = [
+        "Referanse",
+        "Navn",
+        "Modenhet",
+        "Koordinater (EUREF89 UTM33)",
+        None,
+        "Areal (daa)",
+        "Strøm",
+        "Modenhet verifisert",
+    ]
     for col, value in enumerate(header, start=1):
         ws.cell(row=3, column=col, value=value)
     ws.merge_cells("D3:E3")
@@ -502,12 +641,14 @@ def title_merged_excel(out: Path) -> None:
         ws.merge_cells(f"{letter}3:{letter}4")
     ws["D4"], ws["E4"] = "Øst", "Nord"
     data: list[list[Any]] = []
-    for i, (name, maturity, when) in enumerate([
-        ("Billingstad sør", "M3", datetime(2026, 9, 1)),
-        ("Hvalstad øst", "regulert", "01.09.2026"),
-        ("", "M1", datetime(2026, 8, 15)),
-        ("Vakås", "M2", datetime(2027, 1, 15)),
-    ]):
+    for i, (name, maturity, when) in enumerate(
+        [
+            ("Billingstad sør", "M3", datetime(2026, 9, 1)),
+            ("Hvalstad øst", "regulert", "01.09.2026"),
+            ("", "M1", datetime(2026, 8, 15)),
+            ("Vakås", "M2", datetime(2027, 1, 15)),
+        ]
+    ):
         x, y = corner(sq[i])
         data.append([f"ASK-{1601 + i}", name or None, maturity, x, y, "22,5", "E2", when])
     for r, values in enumerate(data, start=5):
@@ -521,17 +662,30 @@ def title_merged_excel(out: Path) -> None:
 def latin1_semicolon(out: Path) -> None:
     """Bærum's export from an old spreadsheet: Windows-1252, semicolons, decimal commas, lat/lon points."""
     sq = spots(BAERUM, 3)
-    lines: list[list[Any]] = [["Næringsarealer i Bærum kommune", "", "", "", "", "", "", ""],
-                              ["", "", "", "", "", "", "", ""],
-                              ["Referanse", "Navn", "Modenhet", "Breddegrad", "Lengdegrad", "Areal (daa)",
-                               "Effekt (MW)", "Modenhet verifisert"]]
-    values = [("BÆR-1701", "Fornebu næringspark", "M3", "12,5", "1,5", "01.09.2026"),
-              ("BÆR-1702", "Lysaker øst – lager", "Regulert", "3,25", "0,8", "15.08.2026"),
-              ("BÆR-1703", "Sandvika nord", "M9", "40", "4", "2026-07-01")]
+    lines: list[list[Any]] = [
+        ["Næringsarealer i Bærum kommune", "", "", "", "", "", "", ""],
+        ["", "", "", "", "", "", "", ""],
+        [
+            "Referanse",
+            "Navn",
+            "Modenhet",
+            "Breddegrad",
+            "Lengdegrad",
+            "Areal (daa)",
+            "Effekt (MW)",
+            "Modenhet verifisert",
+        ],
+    ]
+    values = [
+        ("BÆR-1701", "Fornebu næringspark", "M3", "12,5", "1,5", "01.09.2026"),
+        ("BÆR-1702", "Lysaker øst – lager", "Regulert", "3,25", "0,8", "15.08.2026"),
+        ("BÆR-1703", "Sandvika nord", "M9", "40", "4", "2026-07-01"),
+    ]
     for s, (ref, name, mat, daa, mw, when) in zip(sq, values, strict=True):
         c = lonlat(s.centroid)
-        lines.append([ref, name, mat, f"{c.y:.6f}".replace(".", ","), f"{c.x:.6f}".replace(".", ","), daa, mw,
-                      when])
+        lines.append(
+            [ref, name, mat, f"{c.y:.6f}".replace(".", ","), f"{c.x:.6f}".replace(".", ","), daa, mw, when]
+        )
     write_csv(out / "latin1_semicolon.csv", lines, sep=";", encoding="cp1252")
 
 
@@ -539,23 +693,36 @@ def shapefile_utm32(out: Path) -> None:
     """Drammen works in UTM 32: a zipped Shapefile without .cpg, Latin-1 .dbf, short DBF field names."""
     sq = spots(DRAMMEN, 3)
     feats = [
-        (utm32(sq[0]), {"REFERANSE": "DRA-1801", "NAVN": "Grønland øst", "MODENHET": "M3",
-                        "AREAL_DAA": 22.5}),
-        (utm32(sq[1]), {"REFERANSE": "DRA-1802", "NAVN": "Åssiden", "MODENHET": "Byggeklar",
-                        "AREAL_DAA": 22.5}),
+        (
+            utm32(sq[0]),
+            {"REFERANSE": "DRA-1801", "NAVN": "Grønland øst", "MODENHET": "M3", "AREAL_DAA": 22.5},
+        ),
+        (
+            utm32(sq[1]),
+            {"REFERANSE": "DRA-1802", "NAVN": "Åssiden", "MODENHET": "Byggeklar", "AREAL_DAA": 22.5},
+        ),
         (utm32(sq[2]), {"REFERANSE": "DRA-1803", "NAVN": None, "MODENHET": "M1", "AREAL_DAA": None}),
     ]
-    shapefile_zip(out / "drammen_utm32_shp.zip", feats, "naeringsarealer", crs="EPSG:25832",
-                  encoding="ISO-8859-1", keep=(".shp", ".shx", ".dbf", ".prj"))
+    shapefile_zip(
+        out / "drammen_utm32_shp.zip",
+        feats,
+        "naeringsarealer",
+        crs="EPSG:25832",
+        encoding="ISO-8859-1",
+        keep=(".shp", ".shx", ".dbf", ".prj"),
+    )
 
 
 def strict_one_bad_row(out: Path) -> None:
     sq = spots(OSLO, 3)
-    write_geojson(out / "one_bad_row.geojson", [
-        (sq[0], site("OSL-1901", "Ryen")),
-        (sq[1], site("OSL-1902", "Bryn", modenhet="nesten ferdig")),
-        (sq[2], site("OSL-1903", "Økern sentrum")),
-    ])
+    write_geojson(
+        out / "one_bad_row.geojson",
+        [
+            (sq[0], site("OSL-1901", "Ryen")),
+            (sq[1], site("OSL-1902", "Bryn", modenhet="nesten ferdig")),
+            (sq[2], site("OSL-1903", "Økern sentrum")),
+        ],
+    )
 
 
 # --- hostile files (§7), submitted through the whole pipeline -------------------------------------------
@@ -591,9 +758,25 @@ def hostile(out: Path) -> None:
 
 
 BUILDERS = (
-    missing_required, unknown_codes, numbers_with_units, dates, old_kommune_numbers, unknown_kommune,
-    crs_problems, axes_swapped, outside, invalid_geometry, points, duplicates_in_file, existing_sites,
-    area_mismatch, contradictions, title_merged_excel, latin1_semicolon, shapefile_utm32, strict_one_bad_row,
+    missing_required,
+    unknown_codes,
+    numbers_with_units,
+    dates,
+    old_kommune_numbers,
+    unknown_kommune,
+    crs_problems,
+    axes_swapped,
+    outside,
+    invalid_geometry,
+    points,
+    duplicates_in_file,
+    existing_sites,
+    area_mismatch,
+    contradictions,
+    title_merged_excel,
+    latin1_semicolon,
+    shapefile_utm32,
+    strict_one_bad_row,
     hostile,
 )
 

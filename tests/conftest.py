@@ -96,8 +96,15 @@ def ref_engine(engine: Engine) -> Engine:
     return engine
 
 
-SITE_TABLES = ("site_logistics", "site_history", "site", "submission_issue", "submission", "kommune_mapping",
-               "kommune_profile")
+SITE_TABLES = (
+    "site_logistics",
+    "site_history",
+    "site",
+    "submission_issue",
+    "submission",
+    "kommune_mapping",
+    "kommune_profile",
+)
 
 
 @pytest.fixture

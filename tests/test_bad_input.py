@@ -48,8 +48,9 @@ def test_geometry_outside_norway(clean_engine: Engine, tmp_path: Path) -> None:
     assert "paris.geojson, row 1, field 'geometry'" in out and "outside Norway" in out
     assert _site_counts(clean_engine) == before
     # With a good row beside it, the good row loads and the bad one is named (non-zero exit).
-    path2 = write_geojson(tmp_path / "mixed.geojson",
-                          [(inside, site_props(1, "3203")), (outside, site_props(2, "3203"))])
+    path2 = write_geojson(
+        tmp_path / "mixed.geojson", [(inside, site_props(1, "3203")), (outside, site_props(2, "3203"))]
+    )
     code, out = _invoke(clean_engine, "submit", str(path2), "--kommune", "3203", "--lang", "en")
     assert code == 3
     assert "mixed.geojson, row 2, field 'geometry'" in out
@@ -58,7 +59,9 @@ def test_geometry_outside_norway(clean_engine: Engine, tmp_path: Path) -> None:
 
 def test_unknown_kommune_number(clean_engine: Engine, tmp_path: Path) -> None:
     x, y = anchor_25833(clean_engine, "3203")
-    path = write_geojson(tmp_path / "ukjent.geojson", [(to_lonlat(square_25833(x, y, 100)), site_props(1, "9999"))])
+    path = write_geojson(
+        tmp_path / "ukjent.geojson", [(to_lonlat(square_25833(x, y, 100)), site_props(1, "9999"))]
+    )
     before = _site_counts(clean_engine)
     code, out = _invoke(clean_engine, "submit", str(path), "--kommune", "3203", "--lang", "en")
     assert code == 4
@@ -70,9 +73,13 @@ def test_unknown_kommune_number(clean_engine: Engine, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old", "new"), [("3025", "3203"), ("3005", "3301")])
-def test_old_kommune_number_is_mapped_with_warning(clean_engine: Engine, tmp_path: Path, old: str, new: str) -> None:
+def test_old_kommune_number_is_mapped_with_warning(
+    clean_engine: Engine, tmp_path: Path, old: str, new: str
+) -> None:
     x, y = anchor_25833(clean_engine, new)
-    path = write_geojson(tmp_path / "gammel.geojson", [(to_lonlat(square_25833(x, y, 100)), site_props(1, old))])
+    path = write_geojson(
+        tmp_path / "gammel.geojson", [(to_lonlat(square_25833(x, y, 100)), site_props(1, old))]
+    )
     code, out = _invoke(clean_engine, "submit", str(path), "--kommune", old, "--lang", "en")
     assert code == 3  # loaded, with a warning
     assert "kommune-old-number" in out and "row 1, field 'kommune_nr'" in out

@@ -27,14 +27,34 @@ SCRIPT = ROOT / "scripts" / "make_demo_data.py"
 KOMMUNE_FILE = ROOT / "data" / "reference" / "kommuner" / "kommuner_2024.geojson"
 
 AS_OF = date(2026, 11, 1)  # the generator's "today": all verification dates lie before it
-CODED = {"maturity": MATURITY, "power_status": POWER, "availability": AVAILABILITY,
-         "land_control": LAND_CONTROL, "evidence": EVIDENCE}
-DATE_FIELDS = ("maturity_verified_at", "power_verified_at", "availability_verified_at",
-               "land_control_verified_at")
-BY_FIELDS = ("maturity_verified_by", "power_verified_by", "availability_verified_by",
-             "land_control_verified_by")
-GRID_BY_FYLKE = {"03": "Elvia", "31": "Elvia", "32": "Elvia", "34": "Elvia", "33": "Glitre Nett",
-                 "39": "Lede", "40": "Lede"}
+CODED = {
+    "maturity": MATURITY,
+    "power_status": POWER,
+    "availability": AVAILABILITY,
+    "land_control": LAND_CONTROL,
+    "evidence": EVIDENCE,
+}
+DATE_FIELDS = (
+    "maturity_verified_at",
+    "power_verified_at",
+    "availability_verified_at",
+    "land_control_verified_at",
+)
+BY_FIELDS = (
+    "maturity_verified_by",
+    "power_verified_by",
+    "availability_verified_by",
+    "land_control_verified_by",
+)
+GRID_BY_FYLKE = {
+    "03": "Elvia",
+    "31": "Elvia",
+    "32": "Elvia",
+    "34": "Elvia",
+    "33": "Glitre Nett",
+    "39": "Lede",
+    "40": "Lede",
+}
 GRID_COMPANIES = set(GRID_BY_FYLKE.values())
 
 
@@ -156,8 +176,11 @@ def test_sites_do_not_overlap(sites: list) -> None:
 
 
 def test_areas_plausible(sites: list) -> None:
-    frame = gpd.GeoDataFrame([{"nr": nr, "submitted": p["area_m2"]} for nr, p, _ in sites],
-                             geometry=[g for _, _, g in sites], crs=4326).to_crs(25833)
+    frame = gpd.GeoDataFrame(
+        [{"nr": nr, "submitted": p["area_m2"]} for nr, p, _ in sites],
+        geometry=[g for _, _, g in sites],
+        crs=4326,
+    ).to_crs(25833)
     frame["true"] = frame.area
     assert frame["true"].between(5_000, 400_000).all()
     assert (frame.loc[frame["nr"] == "0301", "true"] <= 40_000).all(), "Oslo's sites should be small"
@@ -262,11 +285,11 @@ def test_readme_explains_generation() -> None:
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(SCRIPT), str(tmp_path)], check=True, capture_output=True,
-                   cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, str(SCRIPT), str(tmp_path)], check=True, capture_output=True, cwd=tmp_path
+    )
     committed = sorted(p.name for p in DEMO_DIR.iterdir())
     generated = sorted(p.name for p in tmp_path.iterdir())
     assert generated == committed
     for name in committed:
         assert (tmp_path / name).read_bytes() == (DEMO_DIR / name).read_bytes(), f"{name} differs: regenerate"
-

@@ -14,15 +14,18 @@ from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonla
 
 
 def _client(engine: Engine, **settings: object) -> TestClient:
-    app = create_app(ServerSettings(environment="test", **settings),  # type: ignore[arg-type]
-                     database_url=engine.url.render_as_string(hide_password=False))
+    app = create_app(
+        ServerSettings(environment="test", **settings),  # type: ignore[arg-type]
+        database_url=engine.url.render_as_string(hide_password=False),
+    )
     return TestClient(app)
 
 
 def _upload(client: TestClient, path: Path, **form: str):  # type: ignore[no-untyped-def]
     with path.open("rb") as fh:
-        return client.post("/api/v1/submissions", files={"file": (path.name, fh)},
-                           data={"kommune_nr": "3203", **form})
+        return client.post(
+            "/api/v1/submissions", files={"file": (path.name, fh)}, data={"kommune_nr": "3203", **form}
+        )
 
 
 def test_off_by_default(clean_engine: Engine, tmp_path: Path) -> None:
@@ -37,11 +40,16 @@ def test_off_by_default(clean_engine: Engine, tmp_path: Path) -> None:
 def test_check_then_load_then_read_report(clean_engine: Engine, tmp_path: Path) -> None:
     client = _client(clean_engine, enable_http_submissions=True)
     x, y = anchor_25833(clean_engine, "3203")
-    path = write_geojson(tmp_path / "asker.geojson", [
-        (to_lonlat(square_25833(x, y, 100)), site_props(1, "3203", maturity="regulert")),
-        (to_lonlat(square_25833(x, y, 100, dx=300)), site_props(2, "3203", maturity="M5", power_status="E1",
-                                                                 power_future_year=2030)),
-    ])
+    path = write_geojson(
+        tmp_path / "asker.geojson",
+        [
+            (to_lonlat(square_25833(x, y, 100)), site_props(1, "3203", maturity="regulert")),
+            (
+                to_lonlat(square_25833(x, y, 100, dx=300)),
+                site_props(2, "3203", maturity="M5", power_status="E1", power_future_year=2030),
+            ),
+        ],
+    )
     assert "<form" in client.get("/submit").text
 
     before = table_counts(clean_engine)

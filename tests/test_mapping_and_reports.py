@@ -34,18 +34,24 @@ def test_mapping_is_used_and_stored_for_next_time(clean_engine: Engine, tmp_path
         "  Østkoordinat: east\n  Nordkoordinat: north\n  Størrelse: area_m2\n",
         encoding="utf-8",
     )
-    first = run_submission(clean_engine, _csv(clean_engine, tmp_path / "drammen.csv", [1, 2]),
-                           SubmitOptions(kommune_nr="3301", mapping_file=mapping))
+    first = run_submission(
+        clean_engine,
+        _csv(clean_engine, tmp_path / "drammen.csv", [1, 2]),
+        SubmitOptions(kommune_nr="3301", mapping_file=mapping),
+    )
     assert first.rows_loaded == 2, [i.one_line() for i in first.issues]
     assert first.columns_used["Planmodenhet"] == "maturity"
     with clean_engine.connect() as conn:
-        stored = conn.execute(text("SELECT mapping FROM kommune_mapping WHERE kommune_nr = '3301'")).scalar_one()
+        stored = conn.execute(
+            text("SELECT mapping FROM kommune_mapping WHERE kommune_nr = '3301'")
+        ).scalar_one()
         areas = conn.execute(text("SELECT area_m2_submitted, maturity FROM site")).all()
     assert stored["Betegnelse"] == "name"
     assert all(a == (10_000.0, "M3") for a in areas)
     # The next file, same columns, no --mapping: the stored mapping applies.
-    second = run_submission(clean_engine, _csv(clean_engine, tmp_path / "drammen2.csv", [3]),
-                            SubmitOptions(kommune_nr="3301"))
+    second = run_submission(
+        clean_engine, _csv(clean_engine, tmp_path / "drammen2.csv", [3]), SubmitOptions(kommune_nr="3301")
+    )
     assert second.rows_loaded == 1, [i.one_line() for i in second.issues]
 
 
@@ -61,18 +67,30 @@ def test_report_files(clean_engine: Engine, tmp_path: Path) -> None:
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert data["file"] == "rapport.csv" and data["exit_code"] == 4
     assert {(i["issue_type"], i["row"], i["field"]) for i in data["issues"]} >= {
-        ("missing-value", 2, "reference"), ("missing-value", 2, "name"), ("missing-value", 2, "maturity")}
+        ("missing-value", 2, "reference"),
+        ("missing-value", 2, "name"),
+        ("missing-value", 2, "maturity"),
+    }
     with (tmp_path / "r.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
     assert {r["issue_type"] for r in rows} >= {"missing-value", "column-unknown"}
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "Rad <span class=\"en\">/ Row</span> 2" in html and "Mangler verdi" in html and "A required value" in html
+    assert (
+        'Rad <span class="en">/ Row</span> 2' in html
+        and "Mangler verdi" in html
+        and "A required value" in html
+    )
     # A row with a geometry and a problem appears on the report's map.
     mapping = tmp_path / "m.yaml"
-    mapping.write_text("Tomtenummer: reference\nBetegnelse: name\nPlanmodenhet: maturity\nStørrelse: area_m2\n",
-                       encoding="utf-8")
-    bad = run_submission(clean_engine, _csv(clean_engine, tmp_path / "kart.csv", [1], maturity="reguleret"),
-                         SubmitOptions(kommune_nr="3301", dry_run=True, mapping_file=mapping))
+    mapping.write_text(
+        "Tomtenummer: reference\nBetegnelse: name\nPlanmodenhet: maturity\nStørrelse: area_m2\n",
+        encoding="utf-8",
+    )
+    bad = run_submission(
+        clean_engine,
+        _csv(clean_engine, tmp_path / "kart.csv", [1], maturity="reguleret"),
+        SubmitOptions(kommune_nr="3301", dry_run=True, mapping_file=mapping),
+    )
     assert {(i.issue_type, i.row) for i in bad.issues if i.severity == "error"} == {("unknown-code", 2)}
     assert "mente du M3" in next(i.fix_no for i in bad.issues if i.issue_type == "unknown-code")
     write_report(bad, tmp_path / "kart.html")
@@ -82,7 +100,9 @@ def test_report_files(clean_engine: Engine, tmp_path: Path) -> None:
 def test_cli_check_writes_report_and_nothing_else(clean_engine: Engine, tmp_path: Path) -> None:
     path = _csv(clean_engine, tmp_path / "sjekk.csv", [1])
     env = {"NAERING_DATABASE_URL": clean_engine.url.render_as_string(hide_password=False)}
-    res = CliRunner().invoke(app, ["check", str(path), "-k", "3301", "--report", str(tmp_path / "r.html")], env=env)
+    res = CliRunner().invoke(
+        app, ["check", str(path), "-k", "3301", "--report", str(tmp_path / "r.html")], env=env
+    )
     assert res.exit_code == 4, res.output
     assert (tmp_path / "r.html").exists()
     assert "sjekk.csv" in res.output and "missing-value" in res.output

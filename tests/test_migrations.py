@@ -28,7 +28,9 @@ def test_upgrade_downgrade_upgrade(admin_url: str) -> None:
         left = set(inspect(db.get_engine(url)).get_table_names()) & set(Base.metadata.tables)
         assert left == set()
         with db.get_engine(url).connect() as conn:
-            funcs = conn.execute(text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'site_history_%'")).scalar()
+            funcs = conn.execute(
+                text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'site_history_%'")
+            ).scalar()
         assert funcs == 0
 
         db.upgrade(url)
@@ -42,9 +44,9 @@ def test_upgrade_downgrade_upgrade(admin_url: str) -> None:
 def test_taxonomy_checks_enforced(engine) -> None:  # type: ignore[no-untyped-def]
     """The database refuses a maturity code the taxonomy does not know."""
     with engine.connect() as conn:
-        defs = conn.execute(text(
-            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'maturity_valid'"
-        )).scalar_one()
+        defs = conn.execute(
+            text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'maturity_valid'")
+        ).scalar_one()
     for code in ("M0", "M5"):
         assert f"'{code}'" in defs
     assert "'M6'" not in defs

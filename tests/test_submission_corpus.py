@@ -38,77 +38,177 @@ class Case:
     rejected: bool = False
 
 
-def case(file: str, kommune: str, problems: set[Pair], loaded: int, infos: set[Pair] | None = None,
-         *, rejected: bool = False) -> object:
-    return pytest.param(Case(file, kommune, frozenset(problems), loaded, frozenset(infos or ()), rejected),
-                        id=f"{file}@{kommune}")
+def case(
+    file: str,
+    kommune: str,
+    problems: set[Pair],
+    loaded: int,
+    infos: set[Pair] | None = None,
+    *,
+    rejected: bool = False,
+) -> object:
+    return pytest.param(
+        Case(file, kommune, frozenset(problems), loaded, frozenset(infos or ()), rejected),
+        id=f"{file}@{kommune}",
+    )
 
 
 ASKER, BAERUM, OSLO, DRAMMEN, LILLESTROM = "3203", "3201", "0301", "3301", "3205"
 
 CORPUS = [
     # --- §4 issue types ---
-    case("missing_required.geojson", ASKER,
-         {("missing-value", 2), ("missing-value", 3), ("missing-value", 4)}, loaded=1),
-    case("no_valid_rows.geojson", LILLESTROM,
-         {("missing-value", 1), ("unknown-code", 2), ("missing-value", 2)}, loaded=0, rejected=True),
-    case("unknown_codes.gpkg", BAERUM,
-         {("unknown-code", 1), ("unknown-code", 3), ("unknown-code", 4)}, loaded=2,
-         infos={("code-normalised", 2), ("code-normalised", 5)}),
-    case("numbers_with_units.csv", OSLO,
-         {("number-invalid", 4), ("negative-value", 5)}, loaded=2,
-         infos={("number-converted", 2), ("number-converted", 3), ("number-converted", 4),
-                ("crs-column", None)}),
-    case("dates.geojson", LILLESTROM,
-         {("date-invalid", 2), ("date-invalid", 4), ("date-future", 3)}, loaded=2),
-    case("old_kommune_numbers.xlsx", ASKER,
-         {("kommune-old-number", 2), ("kommune-old-number", 3), ("kommune-unknown", 4),
-          ("point-site", 2), ("point-site", 3), ("point-site", 4)}, loaded=2, infos={("crs-column", None)}),
-    case("old_kommune_numbers_lonlat.geojson", "3025",
-         {("kommune-old-number", None), ("kommune-old-number", 1), ("kommune-old-number", 2)}, loaded=2),
-    case("unknown_kommune.geojson", OSLO,
-         {("kommune-unknown", 2), ("kommune-unknown", 3), ("kommune-mismatch", 4)}, loaded=1),
+    case(
+        "missing_required.geojson",
+        ASKER,
+        {("missing-value", 2), ("missing-value", 3), ("missing-value", 4)},
+        loaded=1,
+    ),
+    case(
+        "no_valid_rows.geojson",
+        LILLESTROM,
+        {("missing-value", 1), ("unknown-code", 2), ("missing-value", 2)},
+        loaded=0,
+        rejected=True,
+    ),
+    case(
+        "unknown_codes.gpkg",
+        BAERUM,
+        {("unknown-code", 1), ("unknown-code", 3), ("unknown-code", 4)},
+        loaded=2,
+        infos={("code-normalised", 2), ("code-normalised", 5)},
+    ),
+    case(
+        "numbers_with_units.csv",
+        OSLO,
+        {("number-invalid", 4), ("negative-value", 5)},
+        loaded=2,
+        infos={
+            ("number-converted", 2),
+            ("number-converted", 3),
+            ("number-converted", 4),
+            ("crs-column", None),
+        },
+    ),
+    case(
+        "dates.geojson", LILLESTROM, {("date-invalid", 2), ("date-invalid", 4), ("date-future", 3)}, loaded=2
+    ),
+    case(
+        "old_kommune_numbers.xlsx",
+        ASKER,
+        {
+            ("kommune-old-number", 2),
+            ("kommune-old-number", 3),
+            ("kommune-unknown", 4),
+            ("point-site", 2),
+            ("point-site", 3),
+            ("point-site", 4),
+        },
+        loaded=2,
+        infos={("crs-column", None)},
+    ),
+    case(
+        "old_kommune_numbers_lonlat.geojson",
+        "3025",
+        {("kommune-old-number", None), ("kommune-old-number", 1), ("kommune-old-number", 2)},
+        loaded=2,
+    ),
+    case(
+        "unknown_kommune.geojson",
+        OSLO,
+        {("kommune-unknown", 2), ("kommune-unknown", 3), ("kommune-mismatch", 4)},
+        loaded=1,
+    ),
     case("unknown_kommune.geojson", "9999", {("kommune-unknown", None)}, loaded=0, rejected=True),
     case("crs_missing_no_prj.zip", DRAMMEN, {("crs-missing", None)}, loaded=0, rejected=True),
     case("crs_missing_local_grid.csv", DRAMMEN, {("crs-missing", None)}, loaded=0, rejected=True),
     case("crs_unsupported_sweref.geojson", DRAMMEN, {("crs-unsupported", None)}, loaded=0, rejected=True),
-    case("crs_column_unknown.csv", DRAMMEN,
-         {("crs-unsupported", None), ("crs-assumed", None), ("point-site", 2), ("point-site", 3)}, loaded=2),
+    case(
+        "crs_column_unknown.csv",
+        DRAMMEN,
+        {("crs-unsupported", None), ("crs-assumed", None), ("point-site", 2), ("point-site", 3)},
+        loaded=2,
+    ),
     case("axes_swapped_latlon.geojson", LILLESTROM, {("axes-swapped", 2), ("axes-swapped", 3)}, loaded=3),
-    case("axes_swapped_north_east.csv", DRAMMEN,
-         {("axes-swapped", 3), ("axes-swapped", 4), ("point-site", 2), ("point-site", 3), ("point-site", 4)},
-         loaded=3, infos={("crs-column", None)}),
+    case(
+        "axes_swapped_north_east.csv",
+        DRAMMEN,
+        {("axes-swapped", 3), ("axes-swapped", 4), ("point-site", 2), ("point-site", 3), ("point-site", 4)},
+        loaded=3,
+        infos={("crs-column", None)},
+    ),
     case("outside_norway.geojson", OSLO, {("outside-norway", 2), ("outside-norway", 3)}, loaded=1),
-    case("outside_kommune.gpkg", DRAMMEN,
-         {("outside-kommune", 2), ("outside-kommune-entirely", 3)}, loaded=2),
-    case("invalid_geometry.geojson", BAERUM,
-         {("geometry-invalid", 1), ("geometry-unrepairable", 2)}, loaded=2),
-    case("points.geojson", LILLESTROM,
-         {("point-site", 1), ("point-without-area", 2), ("geometry-wrong-type", 3), ("geometry-missing", 4)},
-         loaded=1),
+    case(
+        "outside_kommune.gpkg", DRAMMEN, {("outside-kommune", 2), ("outside-kommune-entirely", 3)}, loaded=2
+    ),
+    case(
+        "invalid_geometry.geojson", BAERUM, {("geometry-invalid", 1), ("geometry-unrepairable", 2)}, loaded=2
+    ),
+    case(
+        "points.geojson",
+        LILLESTROM,
+        {("point-site", 1), ("point-without-area", 2), ("geometry-wrong-type", 3), ("geometry-missing", 4)},
+        loaded=1,
+    ),
     case("duplicate_reference.csv", ASKER, {("duplicate-reference", 4)}, loaded=2),
     case("duplicate_geometry.geojson", BAERUM, {("duplicate-geometry", 2)}, loaded=4),
     case("existing_asker.geojson", ASKER, {("outside-kommune", 4)}, loaded=4),
-    case("area_mismatch.xlsx", DRAMMEN, {("area-mismatch", 3), ("area-mismatch", 4)}, loaded=3,
-         infos={("number-converted", 4)}),
-    case("contradictions.geojson", OSLO,
-         {("facts-contradict", 1), ("facts-contradict", 2), ("facts-contradict", 3)}, loaded=4),
+    case(
+        "area_mismatch.xlsx",
+        DRAMMEN,
+        {("area-mismatch", 3), ("area-mismatch", 4)},
+        loaded=3,
+        infos={("number-converted", 4)},
+    ),
+    case(
+        "contradictions.geojson",
+        OSLO,
+        {("facts-contradict", 1), ("facts-contradict", 2), ("facts-contradict", 3)},
+        loaded=4,
+    ),
     case("one_bad_row.geojson", OSLO, {("unknown-code", 2)}, loaded=2),
     # --- kommune-style files ---
-    case("title_merged_header.xlsx", ASKER,
-         {("crs-assumed", None), ("point-site", 5), ("point-site", 6), ("point-site", 7), ("point-site", 8),
-          ("missing-value", 7), ("date-future", 8)}, loaded=3,
-         infos={("header-rows-skipped", None), ("code-normalised", 6), ("number-converted", 5)}),
-    case("latin1_semicolon.csv", BAERUM,
-         {("crs-assumed", None), ("point-site", 4), ("point-site", 5), ("point-site", 6),
-          ("unknown-code", 6)}, loaded=2,
-         infos={("encoding-fallback", None), ("decimal-comma", None), ("header-rows-skipped", None),
-                ("number-converted", 4), ("number-converted", 5), ("code-normalised", 5)}),
-    case("utm33_in_latlon_columns.csv", ASKER,
-         {("crs-assumed", None), ("axes-swapped", 4), ("point-site", 2), ("point-site", 3),
-          ("point-site", 4)}, loaded=3),
-    case("drammen_utm32_shp.zip", DRAMMEN, {("missing-value", 3), ("facts-contradict", 2)}, loaded=2,
-         infos={("encoding-fallback", None), ("code-normalised", 2)}),
+    case(
+        "title_merged_header.xlsx",
+        ASKER,
+        {
+            ("crs-assumed", None),
+            ("point-site", 5),
+            ("point-site", 6),
+            ("point-site", 7),
+            ("point-site", 8),
+            ("missing-value", 7),
+            ("date-future", 8),
+        },
+        loaded=3,
+        infos={("header-rows-skipped", None), ("code-normalised", 6), ("number-converted", 5)},
+    ),
+    case(
+        "latin1_semicolon.csv",
+        BAERUM,
+        {("crs-assumed", None), ("point-site", 4), ("point-site", 5), ("point-site", 6), ("unknown-code", 6)},
+        loaded=2,
+        infos={
+            ("encoding-fallback", None),
+            ("decimal-comma", None),
+            ("header-rows-skipped", None),
+            ("number-converted", 4),
+            ("number-converted", 5),
+            ("code-normalised", 5),
+        },
+    ),
+    case(
+        "utm33_in_latlon_columns.csv",
+        ASKER,
+        {("crs-assumed", None), ("axes-swapped", 4), ("point-site", 2), ("point-site", 3), ("point-site", 4)},
+        loaded=3,
+    ),
+    case(
+        "drammen_utm32_shp.zip",
+        DRAMMEN,
+        {("missing-value", 3), ("facts-contradict", 2)},
+        loaded=2,
+        infos={("encoding-fallback", None), ("code-normalised", 2)},
+    ),
     # --- hostile files (§7), through the pipeline ---
     case("hostile_zip_dotdot.zip", ASKER, {("zip-unsafe", None)}, loaded=0, rejected=True),
     case("hostile_billion_laughs.kml", ASKER, {("xml-entities", None)}, loaded=0, rejected=True),
@@ -141,8 +241,9 @@ def site_counts(engine: Engine) -> dict[str, int]:
 
 
 def messages(result: SubmissionResult, slug: str, row: int | None) -> str:
-    return " | ".join(f"{i.message_en} {i.fix_en}".strip() for i in result.issues
-                      if (i.issue_type, i.row) == (slug, row))
+    return " | ".join(
+        f"{i.message_en} {i.fix_en}".strip() for i in result.issues if (i.issue_type, i.row) == (slug, row)
+    )
 
 
 def test_corpus_is_large_enough() -> None:
@@ -173,16 +274,20 @@ def test_submit(clean_engine: Engine, c: Case) -> None:
             assert conn.execute(text("SELECT status FROM submission")).scalar_one() == "loaded"
 
 
-@pytest.mark.parametrize(("file", "kommune"), [
-    ("title_merged_header.xlsx", ASKER),
-    ("crs_column_unknown.csv", DRAMMEN),
-    ("old_kommune_numbers_lonlat.geojson", "3025"),
-])
+@pytest.mark.parametrize(
+    ("file", "kommune"),
+    [
+        ("title_merged_header.xlsx", ASKER),
+        ("crs_column_unknown.csv", DRAMMEN),
+        ("old_kommune_numbers_lonlat.geojson", "3025"),
+    ],
+)
 def test_recorded_problems_match_the_report(clean_engine: Engine, file: str, kommune: str) -> None:
     result = submit(clean_engine, file, kommune)
     with clean_engine.connect() as conn:
-        stored = conn.execute(text("SELECT issue_type, row_number FROM submission_issue "
-                                   "WHERE severity IN ('error', 'warning')")).all()
+        stored = conn.execute(
+            text("SELECT issue_type, row_number FROM submission_issue WHERE severity IN ('error', 'warning')")
+        ).all()
         n_errors, n_warnings = conn.execute(text("SELECT n_errors, n_warnings FROM submission")).one()
     assert {tuple(r) for r in stored} == problems(result)
     assert n_errors + n_warnings == sum(1 for i in result.issues if i.severity in ("error", "warning"))
@@ -206,10 +311,13 @@ def test_unknown_code_suggests_the_closest_and_normalises_spellings(clean_engine
     assert "Read 'Regulert' as M3" in messages(result, "code-normalised", 2)
     assert "did you mean 1350" in messages(result, "unknown-code", 4)  # "1340;lagerbygg": nothing dropped
     with clean_engine.connect() as conn:
-        rows = conn.execute(text("SELECT reference, maturity, availability, land_control FROM site "
-                                 "ORDER BY reference")).all()
-    assert [tuple(r) for r in rows] == [("BÆR-202", "M3", "for_sale_or_lease", "kommune"),
-                                        ("BÆR-205", "M3", "for_sale_or_lease", "kommune")]
+        rows = conn.execute(
+            text("SELECT reference, maturity, availability, land_control FROM site ORDER BY reference")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("BÆR-202", "M3", "for_sale_or_lease", "kommune"),
+        ("BÆR-205", "M3", "for_sale_or_lease", "kommune"),
+    ]
 
 
 def test_numbers_with_units_are_converted(clean_engine: Engine) -> None:
@@ -218,8 +326,12 @@ def test_numbers_with_units_are_converted(clean_engine: Engine) -> None:
     assert "Read '1,5 MW' as 1.5 MW" in messages(result, "number-converted", 2)
     assert "Read '1500 kW' as 1.5 MW" in messages(result, "number-converted", 3)
     with clean_engine.connect() as conn:
-        rows = conn.execute(text("SELECT reference, area_m2_submitted, power_mw_now, price_nok_per_m2 "
-                                 "FROM site ORDER BY reference")).all()
+        rows = conn.execute(
+            text(
+                "SELECT reference, area_m2_submitted, power_mw_now, price_nok_per_m2 "
+                "FROM site ORDER BY reference"
+            )
+        ).all()
     assert [tuple(r) for r in rows] == [("OSL-301", 10000.0, 1.5, 1450), ("OSL-302", 10000.0, 1.5, 1450)]
 
 
@@ -236,13 +348,23 @@ def test_outside_kommune_names_the_share_outside(clean_engine: Engine) -> None:
 
 
 def test_swapped_axes_are_fixed_into_the_kommune(clean_engine: Engine) -> None:
-    for file, kommune in (("axes_swapped_latlon.geojson", LILLESTROM),
-                          ("axes_swapped_north_east.csv", DRAMMEN), ("utm33_in_latlon_columns.csv", ASKER)):
+    for file, kommune in (
+        ("axes_swapped_latlon.geojson", LILLESTROM),
+        ("axes_swapped_north_east.csv", DRAMMEN),
+        ("utm33_in_latlon_columns.csv", ASKER),
+    ):
         submit(clean_engine, file, kommune)
     with clean_engine.connect() as conn:
-        outside = conn.execute(text(
-            "SELECT s.reference FROM site s JOIN kommune k ON k.nr = s.kommune_nr "
-            "WHERE NOT ST_Within(s.geom_25833, k.geom_25833)")).scalars().all()
+        outside = (
+            conn.execute(
+                text(
+                    "SELECT s.reference FROM site s JOIN kommune k ON k.nr = s.kommune_nr "
+                    "WHERE NOT ST_Within(s.geom_25833, k.geom_25833)"
+                )
+            )
+            .scalars()
+            .all()
+        )
         n = conn.execute(text("SELECT count(*) FROM site")).scalar_one()
     assert (n, outside) == (9, [])
 
@@ -294,17 +416,21 @@ def test_strict_rejects_a_file_with_one_bad_row(clean_engine: Engine) -> None:
     assert site_counts(clean_engine) == before
     with clean_engine.connect() as conn:
         status = conn.execute(text("SELECT status FROM submission")).scalar_one()
-        issue = conn.execute(text("SELECT issue_type, row_number FROM submission_issue "
-                                  "WHERE severity = 'error'")).one()
+        issue = conn.execute(
+            text("SELECT issue_type, row_number FROM submission_issue WHERE severity = 'error'")
+        ).one()
     assert status == "rejected"
     assert tuple(issue) == ("unknown-code", 2)
 
 
-@pytest.mark.parametrize(("file", "kommune", "exit_code"), [
-    ("title_merged_header.xlsx", ASKER, EXIT_WARNINGS),
-    ("no_valid_rows.geojson", LILLESTROM, EXIT_REJECTED),
-    ("hostile_zip_dotdot.zip", ASKER, EXIT_REJECTED),
-])
+@pytest.mark.parametrize(
+    ("file", "kommune", "exit_code"),
+    [
+        ("title_merged_header.xlsx", ASKER, EXIT_WARNINGS),
+        ("no_valid_rows.geojson", LILLESTROM, EXIT_REJECTED),
+        ("hostile_zip_dotdot.zip", ASKER, EXIT_REJECTED),
+    ],
+)
 def test_naering_check_writes_nothing(clean_engine: Engine, file: str, kommune: str, exit_code: int) -> None:
     submit(clean_engine, "existing_asker.geojson", ASKER)  # something already there to leave alone
     before = table_counts(clean_engine)

@@ -24,7 +24,9 @@ GEOD = Geod(ellps="GRS80")
 
 @pytest.fixture
 def client(clean_engine: Engine) -> TestClient:
-    app = create_app(ServerSettings(environment="test"), database_url=clean_engine.url.render_as_string(False))
+    app = create_app(
+        ServerSettings(environment="test"), database_url=clean_engine.url.render_as_string(False)
+    )
     return TestClient(app)
 
 
@@ -32,8 +34,9 @@ def _asker_file(engine: Engine, tmp_path: Path, n: int = 3) -> tuple[Path, list[
     x, y = anchor_25833(engine, "3203")
     squares = [square_25833(x, y, 150 + 10 * i, dx=400 * i) for i in range(n)]
     lonlat = [to_lonlat(s) for s in squares]
-    path = write_geojson(tmp_path / "asker.geojson",
-                         [(g, site_props(i + 1, "3203")) for i, g in enumerate(lonlat)])
+    path = write_geojson(
+        tmp_path / "asker.geojson", [(g, site_props(i + 1, "3203")) for i, g in enumerate(lonlat)]
+    )
     return path, lonlat
 
 
@@ -78,7 +81,8 @@ def test_submit_gpkg_25833(clean_engine: Engine, tmp_path: Path) -> None:
     x, y = anchor_25833(clean_engine, "0301")
     frame = gpd.GeoDataFrame(
         [site_props(i, "0301") for i in range(1, 3)],
-        geometry=[square_25833(x, y, 120, dx=300 * i) for i in range(2)], crs=25833,
+        geometry=[square_25833(x, y, 120, dx=300 * i) for i in range(2)],
+        crs=25833,
     )
     path = tmp_path / "oslo.gpkg"
     frame.to_file(path, layer="naeringsarealer", driver="GPKG")

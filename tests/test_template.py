@@ -387,8 +387,14 @@ def test_mixed_wkt_and_lat_lon_rows_share_the_wkt_crs(xlsx: Path, tmp_path: Path
     """The example row keeps its EWKT (EPSG:25833); a lat/lon row below it is reprojected into 25833."""
     wb = openpyxl.load_workbook(xlsx)
     ws = wb[SITES_SHEET]
-    for name, value in {"reference": "ASK-005", "name": "Punkt", "maturity": "M1", "area_m2": 10000,
-                        "lat": 59.86, "lon": 10.455}.items():
+    for name, value in {
+        "reference": "ASK-005",
+        "name": "Punkt",
+        "maturity": "M1",
+        "area_m2": 10000,
+        "lat": 59.86,
+        "lon": 10.455,
+    }.items():
         ws[f"{column_of(ws, name)}3"] = value
     path = tmp_path / "mixed.xlsx"
     wb.save(path)

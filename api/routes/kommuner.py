@@ -17,8 +17,10 @@ router = APIRouter(prefix="/api/v1/kommuner", tags=["kommuner"])
 
 @router.get("", response_model=KommuneList, summary="Kommuner with membership and contact")
 def kommuner(session: SessionDep, members_only: Annotated[bool, Query()] = False) -> KommuneList:
-    return KommuneList(kommuner=[Kommune(**k) for k in list_kommuner(session, members_only=members_only)],
-                       attribution=attribution_lines("en"))
+    return KommuneList(
+        kommuner=[Kommune(**k) for k in list_kommuner(session, members_only=members_only)],
+        attribution=attribution_lines("en"),
+    )
 
 
 @router.get("/{nr}", response_model=Kommune, summary="One kommune and its one-door-in profile")

@@ -21,9 +21,13 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     try:
         parts = tuple(float(v) for v in value.split(","))
     except ValueError as exc:
-        raise BadRequestError("bbox must be minLon,minLat,maxLon,maxLat / bbox må være minLon,minLat,maxLon,maxLat") from exc
+        raise BadRequestError(
+            "bbox must be minLon,minLat,maxLon,maxLat / bbox må være minLon,minLat,maxLon,maxLat"
+        ) from exc
     if len(parts) != 4 or parts[0] >= parts[2] or parts[1] >= parts[3]:
-        raise BadRequestError("bbox must be minLon,minLat,maxLon,maxLat / bbox må være minLon,minLat,maxLon,maxLat")
+        raise BadRequestError(
+            "bbox must be minLon,minLat,maxLon,maxLat / bbox må være minLon,minLat,maxLon,maxLat"
+        )
     return parts  # type: ignore[return-value]
 
 
@@ -39,16 +43,25 @@ def search_sites(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> SiteCollection:
-    filters = SiteFilter(kommune=kommune, min_area_m2=min_area_m2,
-                         maturity_min=str(maturity_min.value) if maturity_min else None,  # type: ignore[attr-defined]
-                         power_min=str(power_min.value) if power_min else None,  # type: ignore[attr-defined]
-                         bbox=_bbox(bbox))
+    filters = SiteFilter(
+        kommune=kommune,
+        min_area_m2=min_area_m2,
+        maturity_min=str(maturity_min.value) if maturity_min else None,  # type: ignore[attr-defined]
+        power_min=str(power_min.value) if power_min else None,  # type: ignore[attr-defined]
+        bbox=_bbox(bbox),
+    )
     features, total = list_sites(session, filters=filters, limit=limit, offset=offset)
     nxt = None
     if offset + limit < total:
         nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
-    return SiteCollection(features=[SiteFeature(**f) for f in features], total=total, limit=limit, offset=offset,
-                          next=nxt, attribution=attribution_lines("en"))
+    return SiteCollection(
+        features=[SiteFeature(**f) for f in features],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next=nxt,
+        attribution=attribution_lines("en"),
+    )
 
 
 @router.get("/{site_id}", response_model=SiteFeature, summary="One site's passport")

@@ -30,8 +30,10 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
 
 def _enabled(settings: ServerSettings) -> None:
     if not settings.enable_http_submissions:
-        raise DisabledError("HTTP submissions are off until sign-in exists; use `naering submit`. / "
-                            "Innsending over HTTP er slått av inntil innlogging finnes; bruk `naering submit`.")
+        raise DisabledError(
+            "HTTP submissions are off until sign-in exists; use `naering submit`. / "
+            "Innsending over HTTP er slått av inntil innlogging finnes; bruk `naering submit`."
+        )
 
 
 def _save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
@@ -47,8 +49,10 @@ def _save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
     return target
 
 
-_TEMPLATE_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   "gpkg": "application/geopackage+sqlite3"}
+_TEMPLATE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "gpkg": "application/geopackage+sqlite3",
+}
 
 
 @router.get("/api/v1/submissions/template.{kind}", summary="The submission template (Excel or GeoPackage)")
@@ -57,15 +61,20 @@ def submission_template(
     lang: Annotated[str, Query(pattern="^(no|en)$")] = "no",
 ) -> Response:
     body = template_bytes(kind, lang=lang)
-    return Response(body, media_type=_TEMPLATE_TYPES[kind],
-                    headers={"Content-Disposition": f'attachment; filename="naeringsarealer-mal.{kind}"'})
+    return Response(
+        body,
+        media_type=_TEMPLATE_TYPES[kind],
+        headers={"Content-Disposition": f'attachment; filename="naeringsarealer-mal.{kind}"'},
+    )
 
 
 @router.post("/api/v1/submissions", summary="Upload a kommune file: check (dry_run) or load")
 def create_submission(
     request: Request,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="GeoPackage, zipped Shapefile, GeoJSON, KML, FGB, Excel, CSV")],
+    file: Annotated[
+        UploadFile, File(description="GeoPackage, zipped Shapefile, GeoJSON, KML, FGB, Excel, CSV")
+    ],
     kommune_nr: Annotated[str, Form(pattern=r"^\d{3,4}$")],
     dry_run: Annotated[bool, Form()] = True,
     replace: Annotated[bool, Form()] = False,
@@ -76,8 +85,15 @@ def create_submission(
     folder = Path(tempfile.mkdtemp(prefix="naering-upload-"))
     try:
         path = _save_upload(file, folder, limits.max_bytes)
-        options = SubmitOptions(kommune_nr=kommune_nr.zfill(4), dry_run=dry_run, replace=replace, strict=strict,
-                                actor="http", limits=limits, filename=path.name)
+        options = SubmitOptions(
+            kommune_nr=kommune_nr.zfill(4),
+            dry_run=dry_run,
+            replace=replace,
+            strict=strict,
+            actor="http",
+            limits=limits,
+            filename=path.name,
+        )
         result = run_submission(request.app.state.engine, path, options)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -96,8 +112,11 @@ def submission_json(submission_id: int, session: SessionDep, settings: SettingsD
     return as_dict(result)
 
 
-@router.get("/api/v1/submissions/{submission_id}/report.html", response_class=HTMLResponse,
-            summary="A stored submission's report (HTML)")
+@router.get(
+    "/api/v1/submissions/{submission_id}/report.html",
+    response_class=HTMLResponse,
+    summary="A stored submission's report (HTML)",
+)
 def submission_html(submission_id: int, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     _enabled(settings)
     result = stored_result(session, submission_id)

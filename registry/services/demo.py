@@ -23,8 +23,10 @@ def load_profiles(engine: Engine, path: Path) -> int:
         rows = list(csv.DictReader(fh))
     with transaction(engine, actor=DEMO_ACTOR) as session:
         for r in rows:
-            session.execute(text("""
-                INSERT INTO kommune_profile (kommune_nr, contact_role, contact_name, email, phone, response_hours,
+            session.execute(
+                text("""
+                INSERT INTO kommune_profile (kommune_nr, contact_role, contact_name, email, phone,
+                    response_hours,
                     pitch_no, pitch_en, competence_no, competence_en, verified_at, is_demo)
                 VALUES (:kommune_nr, :contact_role, :contact_name, :email, :phone, :response_hours,
                     :pitch_no, :pitch_en, :competence_no, :competence_en, :verified_at, :is_demo)
@@ -36,15 +38,18 @@ def load_profiles(engine: Engine, path: Path) -> int:
                     is_demo = EXCLUDED.is_demo, updated_at = now()
                 WHERE (kommune_profile.contact_role, kommune_profile.email, kommune_profile.pitch_no,
                        kommune_profile.verified_at)
-                  IS DISTINCT FROM (EXCLUDED.contact_role, EXCLUDED.email, EXCLUDED.pitch_no, EXCLUDED.verified_at)
-            """), {
-                **r,
-                "contact_name": r.get("contact_name") or None,
-                "phone": r.get("phone") or None,
-                "response_hours": int(r["response_hours"]) if r.get("response_hours") else None,
-                "verified_at": dt.date.fromisoformat(r["verified_at"]) if r.get("verified_at") else None,
-                "is_demo": str(r.get("is_demo", "true")).lower() in {"true", "1", "yes", "ja"},
-            })
+                  IS DISTINCT FROM
+                  (EXCLUDED.contact_role, EXCLUDED.email, EXCLUDED.pitch_no, EXCLUDED.verified_at)
+            """),
+                {
+                    **r,
+                    "contact_name": r.get("contact_name") or None,
+                    "phone": r.get("phone") or None,
+                    "response_hours": int(r["response_hours"]) if r.get("response_hours") else None,
+                    "verified_at": dt.date.fromisoformat(r["verified_at"]) if r.get("verified_at") else None,
+                    "is_demo": str(r.get("is_demo", "true")).lower() in {"true", "1", "yes", "ja"},
+                },
+            )
     return len(rows)
 
 
@@ -58,7 +63,11 @@ def load_demo(
         kommune_nr = path.stem.split("_", 1)[1]
         if progress:
             progress(path.name)
-        results.append(run_submission(
-            engine, path, SubmitOptions(kommune_nr=kommune_nr, is_demo=True, actor=DEMO_ACTOR, replace=True)
-        ))
+        results.append(
+            run_submission(
+                engine,
+                path,
+                SubmitOptions(kommune_nr=kommune_nr, is_demo=True, actor=DEMO_ACTOR, replace=True),
+            )
+        )
     return results

@@ -35,8 +35,10 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
     ("År / Year", lambda p: p["power"]["future_year"]),
     ("≤ 5 MW", lambda p: p["power"]["le_5mw"]),
     ("Nettselskap / Grid company", lambda p: p["power"]["grid_company"]),
-    ("Avstand transformatorstasjon (km) / Substation distance (km)",
-     lambda p: p["power"]["substation_distance_km"]),
+    (
+        "Avstand transformatorstasjon (km) / Substation distance (km)",
+        lambda p: p["power"]["substation_distance_km"],
+    ),
     ("Strøm verifisert / Power verified", lambda p: p["power"]["verified_at"]),
     ("Tilgjengelighet / Availability", lambda p: _axis(p["availability"])),
     ("Arealkontroll / Land control", lambda p: _axis(p["land_control"])),

@@ -25,15 +25,28 @@ def _kommune(row: Any) -> dict[str, Any]:
     profile = None
     if m["contact_role"] or m["email"]:
         profile = {
-            "contact_role": m["contact_role"], "contact_name": m["contact_name"], "email": m["email"],
-            "phone": m["phone"], "response_hours": m["response_hours"], "pitch_no": m["pitch_no"],
-            "pitch_en": m["pitch_en"], "competence_no": m["competence_no"], "competence_en": m["competence_en"],
-            "verified_at": m["verified_at"].isoformat() if m["verified_at"] else None, "is_demo": m["is_demo"],
+            "contact_role": m["contact_role"],
+            "contact_name": m["contact_name"],
+            "email": m["email"],
+            "phone": m["phone"],
+            "response_hours": m["response_hours"],
+            "pitch_no": m["pitch_no"],
+            "pitch_en": m["pitch_en"],
+            "competence_no": m["competence_no"],
+            "competence_en": m["competence_en"],
+            "verified_at": m["verified_at"].isoformat() if m["verified_at"] else None,
+            "is_demo": m["is_demo"],
         }
     return {
-        "nr": m["nr"], "name": m["name"], "fylke_nr": m["fylke_nr"], "fylke_name": m["fylke_name"],
-        "regionraad": m["regionraad"], "is_member": m["is_member"], "membership_note": m["membership_note"],
-        "one_door_in": profile, "published_sites": m["published_sites"],
+        "nr": m["nr"],
+        "name": m["name"],
+        "fylke_nr": m["fylke_nr"],
+        "fylke_name": m["fylke_name"],
+        "regionraad": m["regionraad"],
+        "is_member": m["is_member"],
+        "membership_note": m["membership_note"],
+        "one_door_in": profile,
+        "published_sites": m["published_sites"],
         "published_area_m2": round(float(m["published_area_m2"]), 1),
     }
 
@@ -48,14 +61,27 @@ def get_kommune(session: Session, nr: str) -> dict[str, Any] | None:
     return _kommune(row) if row else None
 
 
-def kommune_outlines(session: Session, *, members_only: bool = True, tolerance_m: float = 50.0) -> dict[str, Any]:
+def kommune_outlines(
+    session: Session, *, members_only: bool = True, tolerance_m: float = 50.0
+) -> dict[str, Any]:
     """Kommune outlines as a CRS84 FeatureCollection, simplified for maps."""
     where = " WHERE is_member" if members_only else ""
-    rows = session.execute(text(
-        "SELECT nr, name, is_member, ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(geom_25833, :tol), 4326), 6)"
-        " AS g FROM kommune" + where + " ORDER BY nr"
-    ), {"tol": tolerance_m}).all()
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": json.loads(r.g),
-         "properties": {"nr": r.nr, "name": r.name, "is_member": r.is_member}} for r in rows
-    ]}
+    rows = session.execute(
+        text(
+            "SELECT nr, name, is_member, "
+            "ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(geom_25833, :tol), 4326), 6)"
+            " AS g FROM kommune" + where + " ORDER BY nr"
+        ),
+        {"tol": tolerance_m},
+    ).all()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(r.g),
+                "properties": {"nr": r.nr, "name": r.name, "is_member": r.is_member},
+            }
+            for r in rows
+        ],
+    }

@@ -62,10 +62,10 @@ def _where(f: SiteFilter) -> tuple[str, dict[str, Any]]:
         params["min_area"] = f.min_area_m2
     if f.maturity_min:
         clauses.append("s.maturity = ANY(:maturities)")
-        params["maturities"] = list(MATURITY.codes[MATURITY.rank(f.maturity_min):])
+        params["maturities"] = list(MATURITY.codes[MATURITY.rank(f.maturity_min) :])
     if f.power_min:
         clauses.append("s.power_status = ANY(:powers)")
-        params["powers"] = list(POWER.codes[POWER.rank(f.power_min):])
+        params["powers"] = list(POWER.codes[POWER.rank(f.power_min) :])
     if f.bbox:
         clauses.append("s.geom_25833 && ST_Transform(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326), 25833)")
         params.update(dict(zip(("x0", "y0", "x1", "y1"), f.bbox, strict=True)))
@@ -85,12 +85,18 @@ def _term(tax: Taxonomy, code: str | None) -> dict[str, Any] | None:
     return {"code": code, "label_no": tax.label(code, "no"), "label_en": tax.label(code, "en")}
 
 
-def _feature(row: Any, *, logistics: list[dict[str, Any]] | None = None, detail: bool = False) -> dict[str, Any]:
+def _feature(
+    row: Any, *, logistics: list[dict[str, Any]] | None = None, detail: bool = False
+) -> dict[str, Any]:
     m = row._mapping
     axes = {}
     for axis, column, tax in AXES:
-        verified_at = m[f"{column}_verified_at"] if f"{column}_verified_at" in m else m.get(f"{axis}_verified_at")
-        verified_by = m[f"{column}_verified_by"] if f"{column}_verified_by" in m else m.get(f"{axis}_verified_by")
+        verified_at = (
+            m[f"{column}_verified_at"] if f"{column}_verified_at" in m else m.get(f"{axis}_verified_at")
+        )
+        verified_by = (
+            m[f"{column}_verified_by"] if f"{column}_verified_by" in m else m.get(f"{axis}_verified_by")
+        )
         axes[axis] = {
             **(_term(tax, m[column]) or {"code": None}),
             "verified_at": verified_at.isoformat() if verified_at else None,
@@ -98,12 +104,18 @@ def _feature(row: Any, *, logistics: list[dict[str, Any]] | None = None, detail:
             "stale": is_stale(verified_at),
         }
     power = axes["power"]
-    power.update({
-        "mw_now": m["power_mw_now"], "mw_future": m["power_mw_future"], "future_year": m["power_future_year"],
-        "reserved_until": m["power_reserved_until"].isoformat() if m["power_reserved_until"] else None,
-        "grid_company": m["grid_company"], "le_5mw": m["power_le_5mw"],
-        "nearest_substation_id": m["nearest_substation_id"], "substation_distance_km": m["substation_distance_km"],
-    })
+    power.update(
+        {
+            "mw_now": m["power_mw_now"],
+            "mw_future": m["power_mw_future"],
+            "future_year": m["power_future_year"],
+            "reserved_until": m["power_reserved_until"].isoformat() if m["power_reserved_until"] else None,
+            "grid_company": m["grid_company"],
+            "le_5mw": m["power_le_5mw"],
+            "nearest_substation_id": m["nearest_substation_id"],
+            "substation_distance_km": m["substation_distance_km"],
+        }
+    )
     area = float(m["area_m2"])
     props: dict[str, Any] = {
         "id": m["id"],
@@ -123,27 +135,42 @@ def _feature(row: Any, *, logistics: list[dict[str, Any]] | None = None, detail:
         "is_demo": m["is_demo"],
         "stale": any(a["stale"] for a in axes.values() if a.get("code") is not None),
         "contact": {
-            "role": m["contact_role"], "email": m["contact_email"], "phone": m["contact_phone"],
+            "role": m["contact_role"],
+            "email": m["contact_email"],
+            "phone": m["contact_phone"],
             "response_hours": m["response_hours"],
         },
         "updated_at": m["updated_at"].isoformat(),
     }
     if detail:
-        props.update({
-            "description_no": m["description_no"], "description_en": m["description_en"],
-            "ownership_text": m["ownership_text"],
-            "price_nok_per_m2": float(m["price_nok_per_m2"]) if m["price_nok_per_m2"] is not None else None,
-            "price_terms": m["price_terms"], "plan_id": m["plan_id"], "plan_status": m["plan_status"],
-            "links": list(m["links"]), "evidence_url": m["evidence_url"],
-            "logistics": logistics or [],
-            "provenance": {"submission_id": m["submission_id"], "source_row": m["source_row"],
-                           "file_hash": m["file_hash"]},
-            "created_at": m["created_at"].isoformat(),
-        })
+        props.update(
+            {
+                "description_no": m["description_no"],
+                "description_en": m["description_en"],
+                "ownership_text": m["ownership_text"],
+                "price_nok_per_m2": float(m["price_nok_per_m2"])
+                if m["price_nok_per_m2"] is not None
+                else None,
+                "price_terms": m["price_terms"],
+                "plan_id": m["plan_id"],
+                "plan_status": m["plan_status"],
+                "links": list(m["links"]),
+                "evidence_url": m["evidence_url"],
+                "logistics": logistics or [],
+                "provenance": {
+                    "submission_id": m["submission_id"],
+                    "source_row": m["source_row"],
+                    "file_hash": m["file_hash"],
+                },
+                "created_at": m["created_at"].isoformat(),
+            }
+        )
     return {"type": "Feature", "id": m["id"], "geometry": json.loads(m["geojson"]), "properties": props}
 
 
-def list_sites(session: Session, *, filters: SiteFilter, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+def list_sites(
+    session: Session, *, filters: SiteFilter, limit: int = 100, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
     """Return one page of sites as GeoJSON features, and the total matching the filters."""
     where, params = _where(filters)
     total = session.execute(text("SELECT count(*) FROM site s" + where), params).scalar_one()
@@ -155,19 +182,32 @@ def list_sites(session: Session, *, filters: SiteFilter, limit: int = 100, offse
 
 
 def site_logistics(session: Session, site_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         SELECT l.kind, n.name, n.code, n.note, l.distance_km, l.precision_km, l.method, n.coord_source
         FROM site_logistics l JOIN logistics_node n ON n.id = l.node_id
         WHERE l.site_id = :id ORDER BY l.kind
-    """), {"id": site_id}).all()
+    """),
+        {"id": site_id},
+    ).all()
     return [
-        {"kind": _term(LOGISTICS_KIND, r.kind), "name": r.name, "code": r.code, "distance_km": r.distance_km,
-         "precision_km": r.precision_km, "method": r.method, "node_note": r.note, "node_source": r.coord_source}
+        {
+            "kind": _term(LOGISTICS_KIND, r.kind),
+            "name": r.name,
+            "code": r.code,
+            "distance_km": r.distance_km,
+            "precision_km": r.precision_km,
+            "method": r.method,
+            "node_note": r.note,
+            "node_source": r.coord_source,
+        }
         for r in rows
     ]
 
 
-def get_site(session: Session, site_id: int, *, statuses: tuple[str, ...] = ("published",)) -> dict[str, Any] | None:
+def get_site(
+    session: Session, site_id: int, *, statuses: tuple[str, ...] = ("published",)
+) -> dict[str, Any] | None:
     """One site's passport as a GeoJSON feature, or None when not visible."""
     row = session.execute(
         text(_SITE_SELECT + " WHERE s.id = :id AND s.status = ANY(:statuses)"),
@@ -176,15 +216,23 @@ def get_site(session: Session, site_id: int, *, statuses: tuple[str, ...] = ("pu
     if row is None:
         return None
     feature = _feature(row, logistics=site_logistics(session, site_id), detail=True)
-    sub = session.execute(text("""
-        SELECT name, grid_company, available_cons_mw, reserved_cons_mw, available_prod_mw, capacity_date, caveat
+    sub = session.execute(
+        text("""
+        SELECT name, grid_company, available_cons_mw, reserved_cons_mw, available_prod_mw,
+               capacity_date, caveat
         FROM substation WHERE id = :id
-    """), {"id": row._mapping["nearest_substation_id"]}).first()
+    """),
+        {"id": row._mapping["nearest_substation_id"]},
+    ).first()
     if sub is not None:
         feature["properties"]["power"]["nearest_substation"] = {
-            "name": sub.name, "grid_company": sub.grid_company, "available_cons_mw": sub.available_cons_mw,
-            "reserved_cons_mw": sub.reserved_cons_mw, "available_prod_mw": sub.available_prod_mw,
-            "capacity_date": sub.capacity_date.isoformat() if sub.capacity_date else None, "caveat": sub.caveat,
+            "name": sub.name,
+            "grid_company": sub.grid_company,
+            "available_cons_mw": sub.available_cons_mw,
+            "reserved_cons_mw": sub.reserved_cons_mw,
+            "available_prod_mw": sub.available_prod_mw,
+            "capacity_date": sub.capacity_date.isoformat() if sub.capacity_date else None,
+            "caveat": sub.caveat,
         }
     return feature
 
@@ -196,12 +244,20 @@ def all_sites_rows(session: Session, *, statuses: tuple[str, ...] = ("published"
         {"statuses": list(statuses)},
     ).all()
     logistics: dict[int, list[dict[str, Any]]] = {}
-    for r in session.execute(text("""
+    for r in session.execute(
+        text("""
         SELECT l.site_id, l.kind, n.name, l.distance_km, l.precision_km FROM site_logistics l
         JOIN logistics_node n ON n.id = l.node_id
-    """)).all():
+    """)
+    ).all():
         logistics.setdefault(r.site_id, []).append(
-            {"kind": _term(LOGISTICS_KIND, r.kind), "name": r.name, "distance_km": r.distance_km,
-             "precision_km": r.precision_km}
+            {
+                "kind": _term(LOGISTICS_KIND, r.kind),
+                "name": r.name,
+                "distance_km": r.distance_km,
+                "precision_km": r.precision_km,
+            }
         )
-    return [_feature(r, logistics=logistics.get(r._mapping["id"], []), detail=True)["properties"] for r in rows]
+    return [
+        _feature(r, logistics=logistics.get(r._mapping["id"], []), detail=True)["properties"] for r in rows
+    ]
