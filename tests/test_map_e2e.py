@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine, text
 
 from api.app import create_app
@@ -18,11 +14,10 @@ from registry.services.demo import load_demo
 from registry.settings import ServerSettings
 from schemas.taxonomy import MATURITY
 from tests.browser import console_errors, headless_chromium
+from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-STARTUP_TIMEOUT_S = 15
-SHUTDOWN_TIMEOUT_S = 10
 DRAW_TIMEOUT_S = 20
 SCREENSHOT = "/tmp/map_e2e.png"
 
@@ -60,35 +55,6 @@ FETCH_STATUS_JS = """
     fetch(arguments[0]).then(r => r.json().then(body => done([r.status, body.id])))
         .catch(e => done([0, String(e)]));
 """
-
-
-class LiveServer:
-    """Uvicorn serving an ASGI app on 127.0.0.1 at a free port, in a background thread."""
-
-    def __init__(self, app: Any) -> None:
-        # Bind first and hand the socket to uvicorn: the port cannot be taken in between.
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"uvicorn did not start at {self.url} within {STARTUP_TIMEOUT_S} s")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=SHUTDOWN_TIMEOUT_S)
-        self.socket.close()
-        assert not self.thread.is_alive(), "uvicorn did not stop"
 
 
 @pytest.fixture

@@ -1,0 +1,63 @@
+"""The /submit page in headless Chromium: a kommune officer uploads a file and reads the report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from api.app import create_app
+from registry.settings import ServerSettings
+from tests.browser import console_errors, headless_chromium
+from tests.live_server import LiveServer
+from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat, write_geojson
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_upload_app(clean_engine: Engine) -> Iterator[str]:
+    settings = ServerSettings(environment="test", enable_http_submissions=True)
+    server = LiveServer(
+        create_app(settings, database_url=clean_engine.url.render_as_string(hide_password=False))
+    )
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def test_upload_check_and_read_report(clean_engine: Engine, live_upload_app: str, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    x, y = anchor_25833(clean_engine, "3203")
+    path = write_geojson(
+        tmp_path / "asker_kontroll.geojson",
+        [
+            (to_lonlat(square_25833(x, y, 100)), site_props(1, "3203")),
+            (to_lonlat(square_25833(x, y, 100, dx=300)), site_props(2, "3203", maturity="reguleret")),
+        ],
+    )
+    with headless_chromium() as browser:
+        browser.get(f"{live_upload_app}/submit")
+        browser.find_element(By.NAME, "kommune_nr").send_keys("3203")
+        browser.find_element(By.NAME, "file").send_keys(str(path))
+        browser.find_element(By.TAG_NAME, "button").click()
+        status = browser.find_element(By.ID, "status")
+        WebDriverWait(browser, 30).until(lambda d: "Kontroll" in status.text)
+        assert "Check only" in status.text
+        WebDriverWait(browser, 10).until(
+            lambda d: "Rad" in (d.find_element(By.ID, "report").get_attribute("srcdoc") or "")
+        )
+        browser.switch_to.frame(browser.find_element(By.ID, "report"))
+        report = browser.find_element(By.TAG_NAME, "body").text
+        assert "asker_kontroll.geojson" in report
+        assert "reguleret" in report and "mente du M3" in report
+        browser.switch_to.default_content()
+        assert [e for e in console_errors(browser) if "favicon" not in e.get("message", "")] == []
+    with clean_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM site")).scalar_one() == 0
