@@ -55,22 +55,62 @@ FILL = 0.6  # share of the sub-cells of a used cell that get a site, when there 
 # Planted issues: issue type → share of rows (at least one row each).
 PLANTED = {"area-mismatch": 0.005, "facts-contradict": 0.005, "code-normalised": 0.01}
 
-PLACES = ("Uvdal", "Rødberg", "Nore", "Tunhovd", "Dagali", "Rollag", "Veggli", "Nesbyen", "Lampeland",
-          "Kravik", "Pikerfoss", "Vasstulan", "Imingfjell", "Djupsjø", "Smådøl", "Sevletfjord", "Geilo")
-SUFFIXES = ("næringsområde", "næringspark", "industriområde", "sør", "nord", "vest", "øst", "handelspark",
-            "logistikkpark", "kraftpark")
+PLACES = (
+    "Uvdal",
+    "Rødberg",
+    "Nore",
+    "Tunhovd",
+    "Dagali",
+    "Rollag",
+    "Veggli",
+    "Nesbyen",
+    "Lampeland",
+    "Kravik",
+    "Pikerfoss",
+    "Vasstulan",
+    "Imingfjell",
+    "Djupsjø",
+    "Smådøl",
+    "Sevletfjord",
+    "Geilo",
+)
+SUFFIXES = (
+    "næringsområde",
+    "næringspark",
+    "industriområde",
+    "sør",
+    "nord",
+    "vest",
+    "øst",
+    "handelspark",
+    "logistikkpark",
+    "kraftpark",
+)
 USES = ("1340;1350", "1300", "1310", "1826", "1825", "1350", "1340", "1390", "1810", "1360", "1340;1390")
 GRID_COMPANIES = ("Noranett", "Elvia")
-PRIVATE_OWNERS = ("Numedal Eiendom AS", "Uvdal Næringsbygg AS", "Rødberg Tomteselskap AS",
-                  "Dagali Utvikling AS", "Tunhovd Invest AS")
+PRIVATE_OWNERS = (
+    "Numedal Eiendom AS",
+    "Uvdal Næringsbygg AS",
+    "Rødberg Tomteselskap AS",
+    "Dagali Utvikling AS",
+    "Tunhovd Invest AS",
+)
 PUBLIC_OWNERS = ("Statskog SF", "Statsbygg", "Numedal Næringsselskap KF")
 PRICE_TERMS = ("Salg", "Feste", "Salg eller feste", "Utleie", "Etter avtale")
-VERIFIERS = {"maturity": ("Planavdelingen", "Arealplanlegger", "Plan og bygg"),
-             "power": ("Noranett, tilknytning", "Elvia, kundeservice tilknytning", "Næringssjef"),
-             "availability": ("Næringsavdelingen", "Næringssjef", "Eiendomsavdelingen"),
-             "land_control": ("Eiendomsavdelingen", "Matrikkelfører", "Næringsavdelingen")}
-PLAN_STATUS = {"M0": "Innspill til kommuneplan", "M1": "Kommuneplan 2023–2035", "M2": "Regulering pågår",
-               "M3": "Vedtatt reguleringsplan", "M4": "Vedtatt, opparbeidet", "M5": "Vedtatt, byggeklar"}
+VERIFIERS = {
+    "maturity": ("Planavdelingen", "Arealplanlegger", "Plan og bygg"),
+    "power": ("Noranett, tilknytning", "Elvia, kundeservice tilknytning", "Næringssjef"),
+    "availability": ("Næringsavdelingen", "Næringssjef", "Eiendomsavdelingen"),
+    "land_control": ("Eiendomsavdelingen", "Matrikkelfører", "Næringsavdelingen"),
+}
+PLAN_STATUS = {
+    "M0": "Innspill til kommuneplan",
+    "M1": "Kommuneplan 2023–2035",
+    "M2": "Regulering pågår",
+    "M3": "Vedtatt reguleringsplan",
+    "M4": "Vedtatt, opparbeidet",
+    "M5": "Vedtatt, byggeklar",
+}
 
 
 @dataclass
@@ -115,7 +155,10 @@ def _allocate(n: int, n_cells: int) -> list[tuple[int, int]]:
     """Per tier: (sites, cells) so that the sites fit the kommune's cells."""
     counts = [int(n * share) for *_, share in TIERS[:-1]]
     counts.append(n - sum(counts))
-    cells = [c if per == 1 else int(np.ceil(c / (per**2 * FILL))) for c, (_, per, *_r) in zip(counts, TIERS)]
+    cells = [
+        c if per == 1 else int(np.ceil(c / (per**2 * FILL)))
+        for c, (_, per, *_r) in zip(counts, TIERS, strict=True)
+    ]
     if sum(cells) <= n_cells:
         return list(zip(counts, cells, strict=True))
     # Tight (100k): cap the large and medium tiers to a share of the cells, the small tier takes the rest.
@@ -124,8 +167,10 @@ def _allocate(n: int, n_cells: int) -> list[tuple[int, int]]:
     medium = min(counts[1], medium_cells * 9)
     small = n - large - medium
     per_small = TIERS[2][1] ** 2
-    small_cells = max(int(np.ceil(small / per_small)), min(n_cells - large - medium_cells,
-                                                             int(np.ceil(small / (per_small * FILL)))))
+    small_cells = max(
+        int(np.ceil(small / per_small)),
+        min(n_cells - large - medium_cells, int(np.ceil(small / (per_small * FILL)))),
+    )
     if large + medium_cells + small_cells > n_cells:
         raise SystemExit(f"{n} sites do not fit in {n_cells} cells of {CELL_M:.0f} m")
     return [(large, large), (medium, medium_cells), (small, small_cells)]
@@ -177,20 +222,24 @@ def generate(n: int, *, seed: int = 20261127, outline: shapely.Geometry | None =
         areas.append(np.exp(rng.uniform(np.log(lo), np.log(hi), count)) * 1000.0)  # log-uniform daa → m²
         rmax.append(np.full(count, CELL_M / per / 2 - 6.0))
     order = rng.permutation(n)  # tiers mixed through the file, as a kommune's list would be
-    geoms, area = _star_polygons(rng, np.concatenate(centres)[order], np.concatenate(areas)[order],
-                                 np.concatenate(rmax)[order])
+    geoms, area = _star_polygons(
+        rng, np.concatenate(centres)[order], np.concatenate(areas)[order], np.concatenate(rmax)[order]
+    )
     frame, planted = _attributes(rng, area)
     return Sites(geoms=geoms, frame=frame, planted=planted)
 
 
-def _dates(rng: np.random.Generator, n: int, start: str = "2024-01-01", end_days_before: int = 20) -> np.ndarray:
+def _dates(
+    rng: np.random.Generator, n: int, start: str = "2024-01-01", end_days_before: int = 20
+) -> np.ndarray:
     lo, hi = np.datetime64(start), TODAY - np.timedelta64(end_days_before, "D")
     days = rng.integers(0, (hi - lo).astype(int), n)
     return (lo + days.astype("timedelta64[D]")).astype(str).astype(object)
 
 
-def _pick(rng: np.random.Generator, options: tuple[str, ...] | list[str], n: int,
-          p: list[float] | None = None) -> np.ndarray:
+def _pick(
+    rng: np.random.Generator, options: tuple[str, ...] | list[str], n: int, p: list[float] | None = None
+) -> np.ndarray:
     return np.asarray(options, dtype=object)[rng.choice(len(options), size=n, p=p)]
 
 
@@ -200,23 +249,36 @@ def _attributes(rng: np.random.Generator, area_m2: np.ndarray) -> tuple[pd.DataF
     power = _pick(rng, POWER.codes, n, [0.15, 0.15, 0.35, 0.20, 0.15])
     m5 = maturity == "M5"
     power[m5] = _pick(rng, ("E3", "E4"), int(m5.sum()))
-    mw_now = np.round(np.select(
-        [power == "E0", power == "E1", power == "E2"],
-        [np.zeros(n), rng.uniform(0, 1, n), rng.uniform(0.5, 5, n)], rng.uniform(1, 20, n)), 1)
+    mw_now = np.round(
+        np.select(
+            [power == "E0", power == "E1", power == "E2"],
+            [np.zeros(n), rng.uniform(0, 1, n), rng.uniform(0.5, 5, n)],
+            rng.uniform(1, 20, n),
+        ),
+        1,
+    )
     mw_future = np.round(mw_now + rng.uniform(2, 30, n), 1)
     reserved = np.where(power == "E4", _dates(rng, n, "2027-01-01", -800), None)
 
     early = np.isin(maturity, ["M0", "M1"])
-    availability = np.where(early, _pick(rng, ("not_on_market", "for_sale_or_lease", "optioned"), n, [0.6, 0.2, 0.2]),
-                            _pick(rng, AVAILABILITY.codes, n, [0.3, 0.4, 0.15, 0.15]))
+    availability = np.where(
+        early,
+        _pick(rng, ("not_on_market", "for_sale_or_lease", "optioned"), n, [0.6, 0.2, 0.2]),
+        _pick(rng, AVAILABILITY.codes, n, [0.3, 0.4, 0.15, 0.15]),
+    )
     land = _pick(rng, LAND_CONTROL.codes, n, [0.35, 0.15, 0.30, 0.20])
     land[(availability == "for_sale_or_lease") & (land == "private_no_agreement")] = "private_agreement"
-    owner = np.select([land == "kommune", land == "public_company"],
-                      [np.full(n, f"{KOMMUNE_NAME} kommune", dtype=object), _pick(rng, PUBLIC_OWNERS, n)],
-                      _pick(rng, PRIVATE_OWNERS, n))
+    owner = np.select(
+        [land == "kommune", land == "public_company"],
+        [np.full(n, f"{KOMMUNE_NAME} kommune", dtype=object), _pick(rng, PUBLIC_OWNERS, n)],
+        _pick(rng, PRIVATE_OWNERS, n),
+    )
     uses = _pick(rng, USES, n)
-    use_text = pd.Series(uses).map(
-        lambda u: " og ".join(SOSI_USE.label(c, "no").lower() for c in u.split(";"))).str.capitalize()
+    use_text = (
+        pd.Series(uses)
+        .map(lambda u: " og ".join(SOSI_USE.label(c, "no").lower() for c in u.split(";")))
+        .str.capitalize()
+    )
     place = _pick(rng, PLACES, n)
     name = pd.Series(place) + " " + pd.Series(_pick(rng, SUFFIXES, n))
     area_m2 = np.round(area_m2)
@@ -226,42 +288,52 @@ def _attributes(rng: np.random.Generator, area_m2: np.ndarray) -> tuple[pd.DataF
     mat_label = pd.Series(maturity).map(lambda c: MATURITY.label(c, "no").lower())
     mat_label_en = pd.Series(maturity).map(lambda c: MATURITY.label(c, "en").lower())
 
-    frame = pd.DataFrame({
-        "kommune_nr": KOMMUNE_NR,
-        "name": name,
-        "area_m2": area_m2,
-        "area_daa": daa,
-        "uses": uses,
-        "use_text": use_text,
-        "maturity": maturity,
-        "maturity_verified_at": _dates(rng, n),
-        "maturity_verified_by": _pick(rng, VERIFIERS["maturity"], n),
-        "power_status": power,
-        "power_mw_now": mw_now,
-        "power_mw_future": mw_future,
-        "power_future_year": rng.integers(2026, 2033, n).astype("int32"),
-        "power_reserved_until": reserved,
-        "grid_company": _pick(rng, GRID_COMPANIES, n, [0.8, 0.2]),
-        "power_verified_at": _dates(rng, n),
-        "power_verified_by": _pick(rng, VERIFIERS["power"], n),
-        "availability": availability,
-        "availability_verified_at": _dates(rng, n),
-        "availability_verified_by": _pick(rng, VERIFIERS["availability"], n),
-        "land_control": land,
-        "land_control_verified_at": _dates(rng, n),
-        "land_control_verified_by": _pick(rng, VERIFIERS["land_control"], n),
-        "ownership_text": owner,
-        "evidence": _pick(rng, EVIDENCE.codes, n, [0.40, 0.45, 0.15]),
-        "evidence_url": "https://www.nore-og-uvdal.kommune.no/plan/" + plan_id,
-        "price_nok_per_m2": np.round(rng.uniform(250, 1800, n), -1),
-        "price_terms": _pick(rng, PRICE_TERMS, n),
-        "plan_id": plan_id,
-        "plan_status": pd.Series(maturity).map(PLAN_STATUS),
-        "description_no": daa.map("{:.0f}".format) + " daa næringsareal ved " + pd.Series(place) + ", "
-                          + mat_label + ".",
-        "description_en": daa.map("{:.0f}".format) + " daa of business land at " + pd.Series(place) + ", "
-                          + mat_label_en + ".",
-    })
+    frame = pd.DataFrame(
+        {
+            "kommune_nr": KOMMUNE_NR,
+            "name": name,
+            "area_m2": area_m2,
+            "area_daa": daa,
+            "uses": uses,
+            "use_text": use_text,
+            "maturity": maturity,
+            "maturity_verified_at": _dates(rng, n),
+            "maturity_verified_by": _pick(rng, VERIFIERS["maturity"], n),
+            "power_status": power,
+            "power_mw_now": mw_now,
+            "power_mw_future": mw_future,
+            "power_future_year": rng.integers(2026, 2033, n).astype("int32"),
+            "power_reserved_until": reserved,
+            "grid_company": _pick(rng, GRID_COMPANIES, n, [0.8, 0.2]),
+            "power_verified_at": _dates(rng, n),
+            "power_verified_by": _pick(rng, VERIFIERS["power"], n),
+            "availability": availability,
+            "availability_verified_at": _dates(rng, n),
+            "availability_verified_by": _pick(rng, VERIFIERS["availability"], n),
+            "land_control": land,
+            "land_control_verified_at": _dates(rng, n),
+            "land_control_verified_by": _pick(rng, VERIFIERS["land_control"], n),
+            "ownership_text": owner,
+            "evidence": _pick(rng, EVIDENCE.codes, n, [0.40, 0.45, 0.15]),
+            "evidence_url": "https://www.nore-og-uvdal.kommune.no/plan/" + plan_id,
+            "price_nok_per_m2": np.round(rng.uniform(250, 1800, n), -1),
+            "price_terms": _pick(rng, PRICE_TERMS, n),
+            "plan_id": plan_id,
+            "plan_status": pd.Series(maturity).map(PLAN_STATUS),
+            "description_no": daa.map("{:.0f}".format)
+            + " daa næringsareal ved "
+            + pd.Series(place)
+            + ", "
+            + mat_label
+            + ".",
+            "description_en": daa.map("{:.0f}".format)
+            + " daa of business land at "
+            + pd.Series(place)
+            + ", "
+            + mat_label_en
+            + ".",
+        }
+    )
     return frame, _plant(rng, frame)
 
 
@@ -281,8 +353,9 @@ def _plant(rng: np.random.Generator, frame: pd.DataFrame) -> dict[str, int]:
     frame.loc[mismatch, "area_daa"] = np.round(frame.loc[mismatch, "area_m2"] / 1000.0, 1)
     # Sold while only in the master plan (facts-contradict, warning); everything else stays consistent.
     frame.loc[contradict, ["maturity", "availability", "plan_status"]] = ["M1", "sold", PLAN_STATUS["M1"]]
-    frame.loc[contradict, "power_status"] = np.where(frame.loc[contradict, "power_status"] == "E4", "E3",
-                                                     frame.loc[contradict, "power_status"])
+    frame.loc[contradict, "power_status"] = np.where(
+        frame.loc[contradict, "power_status"] == "E4", "E3", frame.loc[contradict, "power_status"]
+    )
     frame.loc[contradict, "power_reserved_until"] = None
     return counts
 
@@ -304,7 +377,11 @@ def write_variant(sites: Sites, variant: int, path: Path) -> None:
     if path.exists():
         path.unlink()
     pyogrio.write_dataframe(
-        _geodataframe(frame, sites.geoms), path, layer=LAYER, driver="GPKG", geometry_type="Polygon",
+        _geodataframe(frame, sites.geoms),
+        path,
+        layer=LAYER,
+        driver="GPKG",
+        geometry_type="Polygon",
     )
 
 
@@ -317,8 +394,10 @@ def copy_variant(source: Path, variant: int, path: Path) -> None:
         for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
             db.create_function(fn, 1, lambda _geom: 0, deterministic=True)
         new_ref = f"'NOU{variant:02d}-' || substr(reference, 7)"
-        db.execute(f"UPDATE {LAYER} SET reference = {new_ref}, "
-                   f"links = 'https://www.nore-og-uvdal.kommune.no/naering/' || {new_ref}")
+        db.execute(
+            f"UPDATE {LAYER} SET reference = {new_ref}, "
+            f"links = 'https://www.nore-og-uvdal.kommune.no/naering/' || {new_ref}"
+        )
         db.commit()
 
 
@@ -351,12 +430,22 @@ def ensure_files(n: int, variants: int, *, force: bool = False) -> tuple[list[Pa
         copy_variant(paths[0], v, p)
     area = shapely.area(sites.geoms)
     manifest = {
-        "n": n, "kommune_nr": KOMMUNE_NR, "layer": LAYER, "epsg": EPSG, "planted_issues": sites.planted,
-        "area_daa": {"min": round(float(area.min()) / 1000, 2), "median": round(float(np.median(area)) / 1000, 2),
-                     "max": round(float(area.max()) / 1000, 2)},
-        "vertices": {"min": int(shapely.get_num_coordinates(sites.geoms).min() - 1),
-                     "max": int(shapely.get_num_coordinates(sites.geoms).max() - 1)},
-        "generate_s": round(t_gen, 2), "write_s": round(time.perf_counter() - t0 - t_gen, 2),
+        "n": n,
+        "kommune_nr": KOMMUNE_NR,
+        "layer": LAYER,
+        "epsg": EPSG,
+        "planted_issues": sites.planted,
+        "area_daa": {
+            "min": round(float(area.min()) / 1000, 2),
+            "median": round(float(np.median(area)) / 1000, 2),
+            "max": round(float(area.max()) / 1000, 2),
+        },
+        "vertices": {
+            "min": int(shapely.get_num_coordinates(sites.geoms).min() - 1),
+            "max": int(shapely.get_num_coordinates(sites.geoms).max() - 1),
+        },
+        "generate_s": round(t_gen, 2),
+        "write_s": round(time.perf_counter() - t0 - t_gen, 2),
     }
     man_path.write_text(json.dumps(manifest, indent=2))
     return paths, manifest
@@ -383,8 +472,11 @@ def _check(n: int, path: Path) -> None:
     tree = shapely.STRtree(geoms)
     pairs = tree.query(geoms, predicate="intersects")
     overlaps = int((pairs[0] < pairs[1]).sum())
-    print(f"  valid={bool(shapely.is_valid(geoms).all())} inside={bool(shapely.contains(outline, geoms).all())} "
-          f"overlapping pairs={overlaps} rows={len(gdf)} (expected {n}) crs={gdf.crs.to_epsg()}")
+    print(
+        f"  valid={bool(shapely.is_valid(geoms).all())} "
+        f"inside={bool(shapely.contains(outline, geoms).all())} "
+        f"overlapping pairs={overlaps} rows={len(gdf)} (expected {n}) crs={gdf.crs.to_epsg()}"
+    )
 
 
 if __name__ == "__main__":

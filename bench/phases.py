@@ -12,13 +12,12 @@ table and writes bench/out/phases_<size>.json.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
-import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 T_START = time.perf_counter()
@@ -27,10 +26,10 @@ from registry.db import get_engine  # noqa: E402
 
 T_IMPORTS = time.perf_counter() - T_START
 
-import psycopg  # noqa: E402
-
 import make_data  # noqa: E402
+import psycopg  # noqa: E402
 import run as bench_run  # noqa: E402
+
 from etl import load as load_mod  # noqa: E402
 from etl import validate as validate_mod  # noqa: E402
 from etl.lookup import KommuneIndex  # noqa: E402
@@ -96,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
 
     url = os.environ.get("NAERING_DATABASE_URL") or bench_run.bench_url()
-    paths, manifest = make_data.ensure_files(args.size, args.variant + 1)
+    paths, _manifest = make_data.ensure_files(args.size, args.variant + 1)
     path = paths[args.variant]
     with psycopg.connect(**bench_run._psycopg_args(bench_run.make_url(url)), autocommit=True) as conn:
         bench_run.reset_sites(conn)
@@ -106,18 +105,24 @@ def main() -> None:
     engine = get_engine(url)
     time_sql(engine)
     result = pipeline.run_submission(
-        engine, path, pipeline.SubmitOptions(kommune_nr=make_data.KOMMUNE_NR, replace=True, actor="bench"),
+        engine,
+        path,
+        pipeline.SubmitOptions(kommune_nr=make_data.KOMMUNE_NR, replace=True, actor="bench"),
         progress=lambda phase: marks.append((phase, time.perf_counter())),
     )
     t_end = time.perf_counter()
     marks.append(("(end)", t_end))
-    phases = {"imports (etl.pipeline, registry.db)": T_IMPORTS,
-              "before read (engine, kommune index)": marks[0][1] - t0}
-    for (name, start), (_, stop) in zip(marks, marks[1:]):
+    phases = {
+        "imports (etl.pipeline, registry.db)": T_IMPORTS,
+        "before read (engine, kommune index)": marks[0][1] - t0,
+    }
+    for (name, start), (_, stop) in itertools.pairwise(marks):
         phases[name] = stop - start
     total = T_IMPORTS + (t_end - t0)
-    print(f"{args.size} sites from {path.name}: loaded {result.rows_loaded}, {len(result.issues)} issues, "
-          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"{args.size} sites from {path.name}: loaded {result.rows_loaded}, {len(result.issues)} issues, "
+        f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     print(f"{'phase':<48}{'s':>8}{'share':>8}")
     for name, secs in phases.items():
         print(f"{name:<48}{secs:8.2f}{secs / total:8.0%}")
@@ -129,13 +134,22 @@ def main() -> None:
     for stmt, secs in sorted(SQL.items(), key=lambda kv: -kv[1])[:12]:
         print(f"{stmt:<92}{secs:8.2f}")
     out = make_data.OUT / f"phases_{args.size}.json"
-    out.write_text(json.dumps({"size": args.size, "file": path.name, "rows_loaded": result.rows_loaded,
-                               "phases_s": {k: round(v, 3) for k, v in phases.items()},
-                               "steps_s": {k.strip(): round(v, 3) for k, v in STEPS.items()},
-                               "sql_s": {k: round(v, 3) for k, v in sorted(SQL.items(), key=lambda kv: -kv[1])[:20]},
-                               "total_s": round(total, 3)}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "size": args.size,
+                "file": path.name,
+                "rows_loaded": result.rows_loaded,
+                "phases_s": {k: round(v, 3) for k, v in phases.items()},
+                "steps_s": {k.strip(): round(v, 3) for k, v in STEPS.items()},
+                "sql_s": {k: round(v, 3) for k, v in sorted(SQL.items(), key=lambda kv: -kv[1])[:20]},
+                "total_s": round(total, 3),
+            },
+            indent=2,
+        )
+    )
     print(f"\nwritten: {out}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -28,10 +28,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import make_data
 import psycopg
 from sqlalchemy import make_url
 
-import make_data
 from etl.reference import load_reference
 from registry import db, localdb
 from registry.settings import DatabaseSettings
@@ -65,8 +65,25 @@ def bench_url() -> str:
     return localdb.url(port=settings.pg_port, database=BENCH_DB)
 
 
+def pin_statistics(conn: psycopg.Connection) -> None:
+    """Keep autovacuum off the site tables of the scratch database, so every run sees the same statistics.
+
+    Without this, autovacuum sometimes ANALYZEs `site` while it is empty between runs. Statistics that
+    say `site` is empty turn etl.load._upsert's INSERT into a per-row re-scan of `site` (quadratic), and
+    timings would depend on when autovacuum ran. TRUNCATE resets the statistics to "unknown"
+    (reltuples = -1), the state of a freshly migrated registry.
+    """
+    for table in SITE_TABLES:
+        conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = off)")
+
+
 def _psycopg_args(url: Any) -> dict[str, Any]:
-    args = {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username, "dbname": url.database}
+    args = {
+        "host": url.host or "127.0.0.1",
+        "port": url.port or 5432,
+        "user": url.username,
+        "dbname": url.database,
+    }
     if url.password:
         args["password"] = url.password
     return args
@@ -91,31 +108,45 @@ def reset_sites(conn: psycopg.Connection) -> None:
     conn.execute(f"TRUNCATE {', '.join(SITE_TABLES)} RESTART IDENTITY CASCADE")
     conn.execute(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}")
     conn.execute("CHECKPOINT")
+    reltuples = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 'site'").fetchone()[0]
+    if reltuples >= 0:
+        print(f"  note: site statistics say {reltuples:.0f} rows after TRUNCATE (expected unknown, -1)")
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
     """Run `cmd` under /usr/bin/time -v; return wall seconds, peak RSS (MB), exit code and output tail."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         t0 = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-v", "-o", tf.name, *cmd], env=env, capture_output=True, text=True,
-                              check=False)
+        proc = subprocess.run(
+            ["/usr/bin/time", "-v", "-o", tf.name, *cmd], env=env, capture_output=True, text=True, check=False
+        )
         wall = time.perf_counter() - t0
         report = Path(tf.name).read_text()
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report)
-    return {"wall_s": wall, "rss_mb": int(rss.group(1)) / 1024 if rss else float("nan"),
-            "exit": proc.returncode, "tail": (proc.stdout + proc.stderr)[-1500:]}
+    return {
+        "wall_s": wall,
+        "rss_mb": int(rss.group(1)) / 1024 if rss else float("nan"),
+        "exit": proc.returncode,
+        "tail": (proc.stdout + proc.stderr)[-1500:],
+    }
 
 
 def verify_submit(conn: psycopg.Connection, n: int, manifest: dict[str, Any]) -> dict[str, Any]:
     """Check in the database that all n rows were loaded and that every check and enrichment ran."""
-    sub = conn.execute("SELECT status, rows_read, rows_loaded FROM submission ORDER BY id DESC LIMIT 1").fetchone()
+    sub = conn.execute(
+        "SELECT status, rows_read, rows_loaded FROM submission ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     sites, enriched = conn.execute(
-        "SELECT count(*), count(nearest_substation_id) FROM site WHERE status <> 'archived'").fetchone()
+        "SELECT count(*), count(nearest_substation_id) FROM site WHERE status <> 'archived'"
+    ).fetchone()
     logistics = conn.execute("SELECT count(*) FROM site_logistics").fetchone()[0]
     kinds = conn.execute("SELECT count(DISTINCT kind) FROM logistics_node").fetchone()[0]
     history = conn.execute("SELECT count(*) FROM site_history WHERE action = 'insert'").fetchone()[0]
-    issues = dict(conn.execute(
-        "SELECT issue_type, count(*) FROM submission_issue WHERE row_number IS NOT NULL GROUP BY 1").fetchall())
+    issues = dict(
+        conn.execute(
+            "SELECT issue_type, count(*) FROM submission_issue WHERE row_number IS NOT NULL GROUP BY 1"
+        ).fetchall()
+    )
     planted = manifest["planted_issues"]
     problems = []
     if sub is None or sub[0] != "loaded" or sub[1] != n or sub[2] != n:
@@ -141,24 +172,47 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def bench_size(n: int, runs: int, *, url: str, env: dict[str, str], conn: psycopg.Connection) -> dict[str, Any]:
+def bench_size(
+    n: int, runs: int, *, url: str, env: dict[str, str], conn: psycopg.Connection
+) -> dict[str, Any]:
     paths, manifest = make_data.ensure_files(n, runs)
     pg = _ogr_pg(make_url(url))
     submit_runs, ogr_runs = [], []
     for i, path in enumerate(paths):
         reset_sites(conn)
-        ogr = timed(["ogr2ogr", "--config", "PG_USE_COPY", "YES", "-f", "PostgreSQL", pg, str(path),
-                     "-nln", SCRATCH_TABLE, "-overwrite"], env)
+        ogr = timed(
+            [
+                "ogr2ogr",
+                "--config",
+                "PG_USE_COPY",
+                "YES",
+                "-f",
+                "PostgreSQL",
+                pg,
+                str(path),
+                "-nln",
+                SCRATCH_TABLE,
+                "-overwrite",
+            ],
+            env,
+        )
         ogr["rows"] = conn.execute(f"SELECT count(*) FROM {SCRATCH_TABLE}").fetchone()[0]
         ogr_runs.append(ogr)
         conn.execute(f"DROP TABLE {SCRATCH_TABLE}")
         conn.execute("CHECKPOINT")
-        sub = timed([str(BIN / "naering"), "submit", str(path), "--kommune", make_data.KOMMUNE_NR, "--replace"], env)
+        sub = timed(
+            [str(BIN / "naering"), "submit", str(path), "--kommune", make_data.KOMMUNE_NR, "--replace"], env
+        )
         sub.update(verify_submit(conn, n, manifest))
         submit_runs.append(sub)
-        state = "ok" if sub["ok"] and sub["exit"] in (0, 3) else f"FAILED {sub['problems']} exit {sub['exit']}"
-        print(f"  {n:>7} run {i + 1}: submit {sub['wall_s']:7.2f} s {sub['rss_mb']:7.0f} MB  "
-              f"ogr2ogr {ogr['wall_s']:6.2f} s  rows {sub['rows_loaded']}/{ogr['rows']}  {state}", flush=True)
+        state = (
+            "ok" if sub["ok"] and sub["exit"] in (0, 3) else f"FAILED {sub['problems']} exit {sub['exit']}"
+        )
+        print(
+            f"  {n:>7} run {i + 1}: submit {sub['wall_s']:7.2f} s {sub['rss_mb']:7.0f} MB  "
+            f"ogr2ogr {ogr['wall_s']:6.2f} s  rows {sub['rows_loaded']}/{ogr['rows']}  {state}",
+            flush=True,
+        )
         if state != "ok":
             print(sub["tail"], file=sys.stderr)
     submit_s = median([r["wall_s"] for r in submit_runs])
@@ -193,13 +247,28 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     big, small = by_size.get(100_000), by_size.get(50)
     if big:
-        out.append({"target": f"ratio ≤ {RATIO_MAX:g} at 100k (aim {RATIO_AIM:g})", "value": big["ratio"],
-                    "pass": big["ratio"] <= RATIO_MAX and big["all_checks_ran"]})
-        out.append({"target": f"peak RSS ≤ {RSS_MAX_MB:.0f} MB at 100k", "value": big["submit_peak_rss_mb"],
-                    "pass": big["submit_peak_rss_mb"] <= RSS_MAX_MB})
+        out.append(
+            {
+                "target": f"ratio ≤ {RATIO_MAX:g} at 100k (aim {RATIO_AIM:g})",
+                "value": big["ratio"],
+                "pass": big["ratio"] <= RATIO_MAX and big["all_checks_ran"],
+            }
+        )
+        out.append(
+            {
+                "target": f"peak RSS ≤ {RSS_MAX_MB:.0f} MB at 100k",
+                "value": big["submit_peak_rss_mb"],
+                "pass": big["submit_peak_rss_mb"] <= RSS_MAX_MB,
+            }
+        )
     if small:
-        out.append({"target": f"50-site file < {SMALL_MAX_S:g} s", "value": small["submit_median_s"],
-                    "pass": small["submit_median_s"] < SMALL_MAX_S and small["all_checks_ran"]})
+        out.append(
+            {
+                "target": f"50-site file < {SMALL_MAX_S:g} s",
+                "value": small["submit_median_s"],
+                "pass": small["submit_median_s"] < SMALL_MAX_S and small["all_checks_ran"],
+            }
+        )
     return out
 
 
@@ -207,25 +276,43 @@ def machine(url: str) -> dict[str, Any]:
     with psycopg.connect(**_psycopg_args(make_url(url))) as conn:
         pg = conn.execute("SELECT version()").fetchone()[0]
         postgis = conn.execute("SELECT postgis_full_version()").fetchone()[0]
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
-    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    mem_kb = int(mem.group(1)) if mem else 0
     ogr = subprocess.run(["ogr2ogr", "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    return {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "nproc": os.cpu_count(),
-            "cpu": cpu, "mem_gb": round(mem_kb / 1024 / 1024, 1), "python": platform.python_version(),
-            "platform": platform.platform(), "postgres": pg.split(" on ")[0],
-            "postgis": postgis.split('"')[1] if '"' in postgis else postgis[:40], "gdal": ogr}
+    return {
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "mem_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "postgres": pg.split(" on ")[0],
+        "postgis": postgis.split('"')[1] if '"' in postgis else postgis[:40],
+        "gdal": ogr,
+    }
 
 
 def print_table(rows: list[dict[str, Any]], checks: list[dict[str, Any]], startup: float) -> str:
     lines = [
-        "| sites | submit median s | ogr2ogr median s | ratio | submit peak RSS MB | rows loaded | all checks ran |",
-        "|------:|----------------:|-----------------:|------:|-------------------:|------------:|:--------------:|",
+        "| sites | submit median s | ogr2ogr median s | ratio | submit peak RSS MB | rows loaded "
+        "| all checks ran |",
+        "|------:|----------------:|-----------------:|------:|-------------------:|------------:"
+        "|:--------------:|",
     ]
     for r in rows:
-        lines.append(f"| {r['size']:,} | {r['submit_median_s']:.2f} | {r['ogr2ogr_median_s']:.2f} | {r['ratio']:.1f} "
-                     f"| {r['submit_peak_rss_mb']:.0f} | {r['rows_loaded']:,} / {r['size']:,} "
-                     f"| {'yes' if r['all_checks_ran'] else 'NO'} |")
+        lines.append(
+            f"| {r['size']:,} | {r['submit_median_s']:.2f} | {r['ogr2ogr_median_s']:.2f} | {r['ratio']:.1f} "
+            f"| {r['submit_peak_rss_mb']:.0f} | {r['rows_loaded']:,} / {r['size']:,} "
+            f"| {'yes' if r['all_checks_ran'] else 'NO'} |"
+        )
     lines.append("")
     lines.append(f"CLI start-up (`naering submit --help`): {startup:.2f} s")
     for c in checks:
@@ -254,15 +341,23 @@ def main() -> None:
     kinds = LOGISTICS_KIND.codes
     rows = []
     with psycopg.connect(**_psycopg_args(make_url(url)), autocommit=True) as conn:
+        pin_statistics(conn)
         for n in sizes:
             rows.append(bench_size(n, args.runs, url=url, env=env, conn=conn))
         reset_sites(conn)
     startup = startup_s(env, args.runs)
     checks = targets(rows)
     table = print_table(rows, checks, startup)
-    results = {"machine": machine(url), "command": f".venv/bin/python bench/run.py --sizes {args.sizes} "
-               f"--runs {args.runs}", "kommune_nr": make_data.KOMMUNE_NR, "logistics_kinds": list(kinds),
-               "cli_startup_s": round(startup, 3), "sizes": rows, "targets": checks, "table_md": table}
+    results = {
+        "machine": machine(url),
+        "command": f".venv/bin/python bench/run.py --sizes {args.sizes} --runs {args.runs}",
+        "kommune_nr": make_data.KOMMUNE_NR,
+        "logistics_kinds": list(kinds),
+        "cli_startup_s": round(startup, 3),
+        "sizes": rows,
+        "targets": checks,
+        "table_md": table,
+    }
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"results: {args.out}")
 

@@ -25,6 +25,24 @@ class Enrichment:
     # kind → (node id array, distance km array, precision km array)
     logistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """The staging columns (see etl.load.LOGISTICS_COLUMNS): ids as objects with None, km rounded."""
+
+        def ids(values: np.ndarray) -> np.ndarray:
+            out = np.empty(len(values), dtype=object)
+            out[:] = [None if v < 0 else int(v) for v in values.tolist()]
+            return out
+
+        cols = {
+            "nearest_substation_id": ids(self.substation_id),
+            "substation_distance_km": np.round(self.substation_km, 3),
+        }
+        for kind, (node, km, precision) in self.logistics.items():
+            cols[f"{kind}_node"] = ids(node)
+            cols[f"{kind}_km"] = np.round(km, 3)
+            cols[f"{kind}_precision"] = precision
+        return cols
+
 
 def _points(
     conn: Connection, sql: str, params: dict[str, str] | None = None
@@ -63,7 +81,12 @@ def enrich(conn: Connection, geoms: np.ndarray) -> Enrichment:
             {"kind": kind},
         )
         nid, nkm = _nearest(geoms, ids, pts)
-        prec_by_id = dict(zip(ids.tolist(), precision.tolist(), strict=True))
-        prec = np.array([prec_by_id.get(int(i), np.nan) for i in nid])
+        # precision of the matched node, by position of its id (ids are few; -1 means none matched)
+        prec = np.full(len(nid), np.nan)
+        if len(ids):
+            order = np.argsort(ids)
+            pos = np.searchsorted(ids[order], nid)
+            matched = nid >= 0
+            prec[matched] = precision[order][pos[matched]]
         logistics[kind] = (nid, nkm, prec)
     return Enrichment(substation_id=sid, substation_km=skm, logistics=logistics)

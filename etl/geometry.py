@@ -23,6 +23,21 @@ NORWAY_LONLAT = (4.0, 57.7, 31.5, 71.5)
 NORWAY_25833 = (-120_000.0, 6_420_000.0, 1_130_000.0, 7_960_000.0)
 
 
+# shapely.get_type_id → name (index id + 1; -1 is a missing geometry).
+_TYPE_NAMES = (
+    "",
+    "Point",
+    "LineString",
+    "LinearRing",
+    "Polygon",
+    "MultiPoint",
+    "MultiLineString",
+    "MultiPolygon",
+    "GeometryCollection",
+)
+_POLYGON, _MULTIPOLYGON = 3, 6
+
+
 @dataclass
 class GeometryResult:
     geoms: np.ndarray  # shapely MultiPolygons in EPSG:25833, None where the row failed
@@ -101,8 +116,10 @@ def process_geometries(
 ) -> GeometryResult:
     """Reproject to EPSG:25833 and repair; one issue per problem row, naming the row and field."""
     issues: list[Issue] = []
-    arr = np.array(geoms.to_numpy(), dtype=object)
-    present = np.array([g is not None and not (isinstance(g, float)) and not g.is_empty for g in arr])
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = [g if isinstance(g, BaseGeometry) else None for g in geoms.to_numpy()]
+    present = ~shapely.is_missing(arr)
+    present[present] = ~shapely.is_empty(arr[present])
     arr[~present] = None
     for i in np.flatnonzero(~present):
         issues.append(make_issue("geometry-missing", row=int(rows[i]), field="geometry", file=file))
@@ -179,7 +196,8 @@ def process_geometries(
 
     # Types: polygons kept, points become circle sites when an area is given, anything else is refused.
     is_point = np.zeros(len(arr), dtype=bool)
-    types = np.array([g.geom_type if g is not None else "" for g in arr])
+    type_ids = shapely.get_type_id(arr)
+    types = np.array(_TYPE_NAMES, dtype=object)[type_ids + 1]
     for i in np.flatnonzero(present & np.isin(types, ["Point", "MultiPoint"])):
         area = None if area_m2 is None else area_m2.iat[i]
         if area is None or not np.isfinite(area) or area <= 0:  # NaN is a blank cell, not an area
@@ -199,38 +217,36 @@ def process_geometries(
         )
         arr[i] = None
 
-    # Repair invalid polygons.
-    live = np.array([g is not None for g in arr])
-    if live.any():
-        valid = shapely.is_valid(arr[live])
-        for j, i in enumerate(np.flatnonzero(live)):
-            if valid[j]:
-                arr[i] = _to_multipolygon(arr[i])
-                if arr[i] is None:
-                    issues.append(
-                        make_issue(
-                            "geometry-wrong-type",
-                            row=int(rows[i]),
-                            field="geometry",
-                            value=types[i],
-                            file=file,
-                        )
-                    )
-                continue
-            reason = shapely.is_valid_reason(arr[i])
-            fixed = _to_multipolygon(shapely.make_valid(arr[i]))
-            if fixed is None or fixed.area <= 0:
-                issues.append(
-                    make_issue(
-                        "geometry-unrepairable", row=int(rows[i]), field="geometry", detail=reason, file=file
-                    )
+    # Repair invalid polygons; valid ones become MultiPolygons in one vectorised step.
+    live = ~shapely.is_missing(arr)
+    valid = np.zeros(len(arr), dtype=bool)
+    valid[live] = shapely.is_valid(arr[live])
+    type_ids = shapely.get_type_id(arr)
+    simple = np.flatnonzero(valid & (type_ids == _POLYGON))
+    if len(simple):
+        arr[simple] = shapely.multipolygons(arr[simple], indices=np.arange(len(simple)))
+    for i in np.flatnonzero(live & valid & (type_ids != _POLYGON) & (type_ids != _MULTIPOLYGON)):
+        arr[i] = _to_multipolygon(arr[i])
+        if arr[i] is None:
+            issues.append(
+                make_issue(
+                    "geometry-wrong-type", row=int(rows[i]), field="geometry", value=types[i], file=file
                 )
-                arr[i] = None
-            else:
-                issues.append(
-                    make_issue(
-                        "geometry-invalid", row=int(rows[i]), field="geometry", detail=reason, file=file
-                    )
+            )
+    for i in np.flatnonzero(live & ~valid):
+        reason = shapely.is_valid_reason(arr[i])
+        fixed = _to_multipolygon(shapely.make_valid(arr[i]))
+        if fixed is None or fixed.area <= 0:
+            issues.append(
+                make_issue(
+                    "geometry-unrepairable", row=int(rows[i]), field="geometry", detail=reason, file=file
                 )
-                arr[i] = fixed
+            )
+            arr[i] = None
+        else:
+            issues.append(
+                make_issue("geometry-invalid", row=int(rows[i]), field="geometry", detail=reason, file=file)
+            )
+            arr[i] = fixed
+    issues.sort(key=lambda i: (i.row is not None, i.row or 0))
     return GeometryResult(geoms=arr, source_epsg=epsg, is_point_site=is_point, issues=issues)

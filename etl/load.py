@@ -8,19 +8,22 @@ deleted. A per-kommune advisory lock serialises concurrent submissions for the s
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import shapely
 from sqlalchemy import Connection, text
 
-from etl.enrich import METHOD, Enrichment
+from etl.enrich import METHOD
 from etl.issues import Issue, make_issue
+from etl.validate import DUPLICATE_OVERLAP
+from schemas.taxonomy import LOGISTICS_KIND
 
 LOCK_NAMESPACE = 8121  # first key of pg_advisory_xact_lock(int, int): "submissions"
-DUPLICATE_OVERLAP = 0.8
 
 # Site columns filled from a submission, in COPY order (geometry and bookkeeping are added).
 SITE_FIELDS: tuple[str, ...] = (
@@ -67,7 +70,10 @@ DEFAULTS: dict[str, Any] = {
     "uses": [],
     "links": [],
 }
-STAGING_COLUMNS = (*SITE_FIELDS, "source_row", "geom_25833")
+ARRAY_COLUMNS = ("uses", "links")
+# Per logistics kind: nearest node id, distance and the node's precision, computed before staging.
+LOGISTICS_COLUMNS = tuple(f"{k}_{part}" for k in LOGISTICS_KIND.codes for part in ("node", "km", "precision"))
+STAGING_COLUMNS = (*SITE_FIELDS, "source_row", *LOGISTICS_COLUMNS, "geom_25833")
 
 
 @dataclass
@@ -115,44 +121,67 @@ def previous_identical(conn: Connection, kommune_nr: str, file_hash: str) -> int
     return int(row[0]) if row and row[1] == file_hash else None
 
 
-def _stage(conn: Connection, records: Sequence[dict[str, Any]], geoms: np.ndarray) -> None:
+def _array_literal(value: Any) -> str | None:
+    """A PostgreSQL text[] literal for COPY ... CSV ('{"1340","1350"}'); None for no value."""
+    if value is None:
+        return None
+    items = ('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value)
+    return "{" + ",".join(items) + "}"
+
+
+def staging_frame(staged: pd.DataFrame, geoms: np.ndarray) -> pd.DataFrame:
+    """The rows to COPY, in STAGING_COLUMNS order, with defaults, array literals and hex EWKB."""
+    out = pd.DataFrame(index=staged.index)
+    for col in STAGING_COLUMNS[:-1]:
+        values = staged[col] if col in staged else pd.Series(None, index=staged.index, dtype=object)
+        if col in DEFAULTS:
+            values = values.where(values.notna(), None)
+            values = values.map(lambda v, d=DEFAULTS[col]: d if v is None else v)
+        if col in ARRAY_COLUMNS:
+            cache: dict[tuple[str, ...], str | None] = {}
+            values = values.map(lambda v, c=cache: c.setdefault(tuple(v), _array_literal(v)))
+        out[col] = values
+    out["geom_25833"] = (
+        shapely.to_wkb(shapely.set_srid(geoms, 25833), hex=True, include_srid=True) if len(geoms) else []
+    )
+    return out
+
+
+def _stage(conn: Connection, staged: pd.DataFrame, geoms: np.ndarray) -> None:
+    """COPY the rows into a temporary staging table (CSV, one round trip) and index it."""
     conn.execute(
         text(
             "CREATE TEMP TABLE staging ON COMMIT DROP AS SELECT "
-            + ", ".join(f"{c}" for c in SITE_FIELDS)
+            + ", ".join(SITE_FIELDS)
             + ", 0::int AS source_row, geom_25833 FROM site WITH NO DATA"
         )
     )
-    hexes = shapely.to_wkb(shapely.set_srid(geoms, 25833), hex=True, include_srid=True) if len(geoms) else []
+    conn.execute(
+        text(
+            "ALTER TABLE staging "
+            + ", ".join(
+                f"ADD COLUMN {c} {'int' if c.endswith('_node') else 'float8'}" for c in LOGISTICS_COLUMNS
+            )
+        )
+    )
+    # Arrow's C++ CSV writer: nulls unquoted (NULL to COPY), strings quoted (an empty string stays one).
+    table = pa.Table.from_pandas(staging_frame(staged, geoms), preserve_index=False)
+    buffer = pa.BufferOutputStream()
+    pa_csv.write_csv(table, buffer, write_options=pa_csv.WriteOptions(include_header=False))
     raw = conn.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cur, cur.copy(f"COPY staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
-        for rec, wkb in zip(records, hexes, strict=True):
-            copy.write_row([rec.get(c, DEFAULTS.get(c)) for c in STAGING_COLUMNS[:-1]] + [wkb])
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as copy,
+    ):
+        copy.write(buffer.getvalue().to_pybytes())
     conn.execute(text("CREATE INDEX ON staging USING gist (geom_25833)"))
     conn.execute(text("CREATE INDEX ON staging (reference)"))
-    conn.execute(text("ANALYZE staging"))
+    conn.execute(text("ANALYZE staging (reference, kommune_nr)"))
 
 
 def _duplicate_issues(conn: Connection, plan: LoadPlan) -> list[Issue]:
     issues: list[Issue] = []
-    in_file = conn.execute(
-        text("""
-        SELECT b.source_row, a.source_row,
-               ST_Area(ST_Intersection(a.geom_25833, b.geom_25833))
-               / LEAST(ST_Area(a.geom_25833), ST_Area(b.geom_25833)) AS share
-        FROM staging a JOIN staging b
-          ON a.source_row < b.source_row AND a.geom_25833 && b.geom_25833
-         AND ST_Intersects(a.geom_25833, b.geom_25833)
-    """)
-    ).all()
-    for row, other, share in in_file:
-        if share >= DUPLICATE_OVERLAP:
-            issues.append(
-                make_issue(
-                    "duplicate-geometry", row=row, field="geometry", detail=f"{share:.0%} (rad/row {other})"
-                )
-            )
     existing = conn.execute(
         text("""
         WITH near AS (
@@ -189,7 +218,19 @@ _CHANGED = (
 )
 
 
+def _match_existing(conn: Connection) -> None:
+    """Record in staging the id of the live site each row updates (same kommune and reference)."""
+    conn.execute(text("ALTER TABLE staging ADD COLUMN site_id int"))
+    conn.execute(
+        text("""
+        UPDATE staging s SET site_id = t.id FROM site t
+        WHERE t.kommune_nr = s.kommune_nr AND t.reference = s.reference AND t.status <> 'archived'
+    """)
+    )
+
+
 def _upsert(conn: Connection, plan: LoadPlan, submission_id: int) -> tuple[int, int, int]:
+    """Update matched sites that changed, insert the new ones, archive the missing ones (--replace)."""
     params = {
         "status": plan.status,
         "sub": submission_id,
@@ -197,14 +238,14 @@ def _upsert(conn: Connection, plan: LoadPlan, submission_id: int) -> tuple[int, 
         "demo": plan.is_demo,
         "k": plan.kommune_nr,
     }
+    _match_existing(conn)
     sets = ", ".join(f"{c} = s.{c}" for c in (*SITE_FIELDS, "geom_25833"))
     updated = conn.execute(
         text(f"""
         UPDATE site t SET {sets}, status = :status, submission_id = :sub, source_row = s.source_row,
                file_hash = :hash, is_demo = :demo, updated_at = now()
         FROM staging s
-        WHERE t.kommune_nr = s.kommune_nr AND t.reference = s.reference AND t.status <> 'archived'
-          AND ({_CHANGED})
+        WHERE t.id = s.site_id AND ({_CHANGED})
     """),
         params,
     ).rowcount
@@ -215,9 +256,7 @@ def _upsert(conn: Connection, plan: LoadPlan, submission_id: int) -> tuple[int, 
         SELECT {", ".join(f"s.{c}" for c in (*SITE_FIELDS, "geom_25833"))},
                :status, :sub, s.source_row, :hash, :demo
         FROM staging s
-        WHERE s.reference IS NULL OR NOT EXISTS (
-          SELECT 1 FROM site t WHERE t.kommune_nr = s.kommune_nr AND t.reference = s.reference
-            AND t.status <> 'archived')
+        WHERE s.site_id IS NULL
     """),
         params,
     ).rowcount
@@ -231,49 +270,30 @@ def _upsert(conn: Connection, plan: LoadPlan, submission_id: int) -> tuple[int, 
         """),
             {"k": plan.kommune_nr},
         ).rowcount
+    # The new rows' ids, for their logistics distances.
+    conn.execute(
+        text("""
+        UPDATE staging s SET site_id = t.id FROM site t
+        WHERE s.site_id IS NULL AND t.kommune_nr = s.kommune_nr AND t.reference = s.reference
+          AND t.status <> 'archived'
+    """)
+    )
     return inserted, updated, archived
 
 
-def _write_logistics(
-    conn: Connection, records: Sequence[dict[str, Any]], enrichment: Enrichment, kommune_nr: str
-) -> None:
-    """Replace the logistics distances of the sites just loaded."""
-    ids = {
-        r[0]: r[1]
-        for r in conn.execute(
-            text(
-                "SELECT reference, id FROM site WHERE kommune_nr = :k AND status <> 'archived' "
-                "AND reference IS NOT NULL"
-            ),
-            {"k": kommune_nr},
-        )
-    }
+def _write_logistics(conn: Connection) -> None:
+    """Replace the logistics distances of the sites just loaded, from the staging table, in SQL."""
+    conn.execute(text("DELETE FROM site_logistics WHERE site_id IN (SELECT site_id FROM staging)"))
+    values = ", ".join(f"('{k}', s.{k}_node, s.{k}_km, s.{k}_precision)" for k in LOGISTICS_KIND.codes)
     conn.execute(
-        text("""
-        DELETE FROM site_logistics WHERE site_id IN
-          (SELECT t.id FROM site t JOIN staging s ON s.reference = t.reference
-           WHERE t.kommune_nr = :k AND t.status <> 'archived')
+        text(f"""
+        INSERT INTO site_logistics (site_id, kind, node_id, distance_km, precision_km, method)
+        SELECT s.site_id, v.kind, v.node, v.km, v.precision, :method
+        FROM staging s CROSS JOIN LATERAL (VALUES {values}) AS v(kind, node, km, precision)
+        WHERE v.node IS NOT NULL AND s.site_id IS NOT NULL
     """),
-        {"k": kommune_nr},
+        {"method": METHOD},
     )
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    with (
-        raw.cursor() as cur,
-        cur.copy(
-            "COPY site_logistics (site_id, kind, node_id, distance_km, precision_km, method) FROM STDIN"
-        ) as copy,
-    ):
-        for i, rec in enumerate(records):
-            site_id = ids.get(rec.get("reference"))
-            if site_id is None:
-                continue
-            for kind, (node_ids, km, precision) in enrichment.logistics.items():
-                if node_ids[i] < 0:
-                    continue
-                copy.write_row(
-                    [site_id, kind, int(node_ids[i]), round(float(km[i]), 3), float(precision[i]), METHOD]
-                )
 
 
 def _write_submission(
@@ -339,23 +359,24 @@ def load(
     conn: Connection,
     plan: LoadPlan,
     *,
-    records: list[dict[str, Any]],
+    staged: pd.DataFrame,
     geoms: np.ndarray,
-    enrichment: Enrichment,
     rows_read: int,
     issues: list[Issue],
 ) -> LoadOutcome:
     """Stage, check for duplicates and write, inside the caller's transaction (which owns commit)."""
+    # Bulk statements run once; compiling them with JIT costs more than it saves.
+    conn.execute(text("SET LOCAL jit = off"))
     lock_kommune(conn, plan.kommune_nr)
     if not plan.dry_run:
         prev = previous_identical(conn, plan.kommune_nr, plan.file_hash)
         if prev is not None:
             note = make_issue("resubmission-noop", detail=str(prev), file=plan.filename)
             return LoadOutcome(prev, True, False, 0, 0, 0, 0, [note])
-    _stage(conn, records, geoms)
+    _stage(conn, staged, geoms)
     issues = issues + _duplicate_issues(conn, plan)
     has_error = any(i.severity == "error" for i in issues)
-    rejected = not records or (plan.strict and has_error)
+    rejected = staged.empty or (plan.strict and has_error)
     if plan.dry_run:
         return LoadOutcome(None, False, rejected, 0, 0, 0, 0, issues)
     if rejected:
@@ -363,6 +384,6 @@ def load(
         return LoadOutcome(sid, False, True, 0, 0, 0, 0, issues)
     sid = _write_submission(conn, plan, status="loaded", rows_read=rows_read, issues=issues)
     inserted, updated, archived = _upsert(conn, plan, sid)
-    _write_logistics(conn, records, enrichment, plan.kommune_nr)
-    finish_submission(conn, sid, loaded=len(records), archived=archived)
-    return LoadOutcome(sid, False, False, len(records), inserted, updated, archived, issues)
+    _write_logistics(conn)
+    finish_submission(conn, sid, loaded=len(staged), archived=archived)
+    return LoadOutcome(sid, False, False, len(staged), inserted, updated, archived, issues)

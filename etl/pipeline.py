@@ -25,9 +25,15 @@ from etl.geometry import process_geometries
 from etl.issues import Issue, SubmissionRejected, make_issue
 from etl.load import LoadPlan, load
 from etl.lookup import KommuneIndex
-from etl.validate import check_area, check_kommune, check_within_kommune, validate_frame
+from etl.validate import (
+    check_area,
+    check_duplicate_geometries,
+    check_kommune,
+    check_within_kommune,
+    validate_frame,
+)
 from etl.values import parse_values
-from registry.models import ACTOR_SETTING
+from registry.actor import ACTOR_SETTING
 
 PHASES = ("read", "normalise columns", "parse values", "geometry", "validate", "enrich", "load")
 
@@ -188,24 +194,20 @@ def _run(engine: Engine, path: Path, options: SubmitOptions, result: SubmissionR
         outlines = {nr: g for nr in set(kommune_col.dropna()) if (g := index.geometry(conn, nr)) is not None}
         _, w_issues = check_within_kommune(geo.geoms, rows, kommune_col, outlines)
         issues += w_issues
+    issues += check_duplicate_geometries(geo.geoms, rows)
 
     error_rows = {i.row for i in issues if i.severity == "error" and i.row is not None}
     keep = np.array([int(r) not in error_rows for r in rows]) & np.array([g is not None for g in geo.geoms])
-    values = values.assign(area_m2_submitted=values.get("area_m2"))
-    records = [{k: v for k, v in rec.items() if v is not None} for rec in values[keep].to_dict("records")]
-    for rec, r in zip(records, rows[keep], strict=True):
-        rec["source_row"] = int(r)
+    staged = values.loc[keep].copy()
+    staged["area_m2_submitted"] = staged.get("area_m2")
+    staged["source_row"] = rows[keep]
     geoms = geo.geoms[keep]
 
     say("enrich")
     with engine.begin() as conn:
         if options.actor:
             conn.execute(text("SELECT set_config(:k, :v, true)"), {"k": ACTOR_SETTING, "v": options.actor})
-        enrichment = enrich(conn, geoms)
-        for i, rec in enumerate(records):
-            if enrichment.substation_id[i] >= 0:
-                rec["nearest_substation_id"] = int(enrichment.substation_id[i])
-                rec["substation_distance_km"] = round(float(enrichment.substation_km[i]), 3)
+        staged = staged.assign(**enrich(conn, geoms).columns())
 
         say("load")
         plan = LoadPlan(
@@ -230,9 +232,8 @@ def _run(engine: Engine, path: Path, options: SubmitOptions, result: SubmissionR
         outcome = load(
             conn,
             plan,
-            records=records,
+            staged=staged,
             geoms=geoms,
-            enrichment=enrichment,
             rows_read=len(frame),
             issues=result.issues + issues,
         )

@@ -276,18 +276,34 @@ def parser_for(spec: FieldSpec) -> Callable[[Any], Parsed]:
     return parse_text
 
 
-_BLANK_KEY = object()
-
-
-def _hashable(raw: Any) -> Any:
-    """A dictionary key for a cell: blanks (None, NaN, NaT) share one key; unhashables use repr."""
-    if is_blank(raw):
-        return _BLANK_KEY
+def _distinct(column: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Per-row codes into the distinct values (-1 for None/NaN), computed in C by pandas."""
     try:
-        hash(raw)
-        return raw
-    except TypeError:
-        return repr(raw)
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        return np.asarray(codes), list(uniques)
+    except TypeError:  # unhashable cells, e.g. JSON arrays in a GeoJSON property
+        keys = [repr(v) for v in column]
+        codes, uniques_keys = pd.factorize(pd.Series(keys, dtype=object))
+        first = {k: v for k, v in zip(keys, column, strict=True)}
+        return np.asarray(codes), [first[k] for k in uniques_keys]
+
+
+_BLANK_TEXT = ["", "-", "–", "nan", "NaN", "null", "NULL", "None"]
+
+
+def _strip_text(column: pd.Series) -> pd.Series:
+    """Strip a column of strings; blanks become None (the same outcome as parse_text, per column)."""
+    stripped = column.str.strip()
+    blank = (stripped.isna() | stripped.isin(_BLANK_TEXT)).to_numpy()
+    values = stripped.to_numpy(dtype=object, na_value=None, copy=True)
+    values[blank] = None
+    return pd.Series(values, index=column.index, dtype=object)
+
+
+def _object_array(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
@@ -299,40 +315,51 @@ def parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
         if spec.name not in frame.columns:
             continue
         column = frame[spec.name]
+        if spec.kind == "text" and pd.api.types.infer_dtype(column, skipna=True) in {"string", "empty"}:
+            out[spec.name] = _strip_text(column)  # the common case, vectorised: nothing to report
+            continue
         parse = parser_for(spec)
-        keys = column.map(_hashable)
-        parsed_by_key: dict[Any, Parsed] = {}
-        for key, raw in zip(keys, column, strict=True):
-            if key not in parsed_by_key:
-                parsed_by_key[key] = parse(raw)
-        results = [parsed_by_key[k] for k in keys]
-        out[spec.name] = pd.Series([r.value for r in results], index=frame.index, dtype=object)
+        codes, uniques = _distinct(column)
+        # The last entry stands for blank cells (code -1).
+        parsed = [parse(u) for u in uniques] + [parse(None)]
+        values = _object_array([p.value for p in parsed])[codes]
+        out[spec.name] = pd.Series(values, index=frame.index, dtype=object)
+        with_issue = np.array([p.issue is not None for p in parsed])[codes]
         # Positions given a value that could not be read: already reported here, so the required-value
         # rule must not also call them missing (validate.check_required reads this).
-        unreadable = [i for i, res in enumerate(results) if res.value is None and res.issue is not None]
-        if unreadable:
-            out.attrs.setdefault(UNREADABLE, {})[spec.name] = unreadable
-        for i, (res, raw) in enumerate(zip(results, column, strict=True)):
-            if res.issue is None:
-                continue
-            slug = res.issue
-            issues.append(make_issue(slug, row=int(rows[i]), field=spec.name, value=raw, detail=res.detail))
+        unreadable = np.array([p.issue is not None and p.value is None for p in parsed])[codes]
+        if unreadable.any():
+            out.attrs.setdefault(UNREADABLE, {})[spec.name] = np.flatnonzero(unreadable).tolist()
+        raw_values = column.to_numpy()
+        for i in np.flatnonzero(with_issue):
+            res = parsed[codes[i]]
+            assert res.issue is not None
+            issues.append(
+                make_issue(
+                    res.issue, row=int(rows[i]), field=spec.name, value=raw_values[i], detail=res.detail
+                )
+            )
     # Negative numbers are never meaningful for these fields.
     for name in ("area_m2", "area_daa", "power_mw_now", "power_mw_future", "price_nok_per_m2"):
         if name in out:
-            values = out[name].tolist()
-            for i, v in enumerate(values):
-                if v is not None and v < 0:
-                    issues.append(make_issue("negative-value", row=int(rows[i]), field=name, value=v))
-                    values[i] = None
-            # a whole-column assignment: `out[name].iat[i] = None` is a no-op under pandas copy-on-write
-            out[name] = pd.Series(values, index=out.index, dtype=object)
+            numbers = pd.to_numeric(out[name], errors="coerce")
+            negative = np.flatnonzero((numbers < 0).to_numpy())
+            if len(negative):
+                for i in negative:
+                    issues.append(
+                        make_issue("negative-value", row=int(rows[i]), field=name, value=out[name].iat[i])
+                    )
+                values = out[name].to_numpy(copy=True)
+                values[negative] = None
+                out[name] = pd.Series(values, index=out.index, dtype=object)
     # area_daa is a convenience: fill area_m2 from it when area_m2 is not given.
     if "area_daa" in out:
-        # element-wise, keeping None: Series.map would turn the column into float64 with NaN for blanks
-        daa = [None if v is None else v * 1000.0 for v in out.pop("area_daa").tolist()]
-        m2 = out["area_m2"].tolist() if "area_m2" in out else [None] * len(daa)
+        daa = pd.to_numeric(out.pop("area_daa"), errors="coerce") * 1000.0
+        m2 = pd.to_numeric(out["area_m2"], errors="coerce") if "area_m2" in out else daa * np.nan
+        filled = m2.where(m2.notna(), daa)
         out["area_m2"] = pd.Series(
-            [a if a is not None else d for a, d in zip(m2, daa, strict=True)], index=out.index, dtype=object
+            _object_array([None if np.isnan(v) else float(v) for v in filled.to_numpy()]),
+            index=out.index,
+            dtype=object,
         )
     return out, issues

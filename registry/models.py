@@ -394,13 +394,11 @@ class SiteHistory(Base):
     changed_by: Mapped[str | None] = mapped_column(Text)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    geom_before: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False))
+    geom_after: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False))
 
     __table_args__ = (
         CheckConstraint(
             "action IN (" + ", ".join(f"'{a}'" for a in HISTORY_ACTIONS) + ")", name="action_valid"
         ),
     )
-
-
-# Stored by the history trigger: who acts, set per transaction with `SET LOCAL naering.actor = ...`.
-ACTOR_SETTING = "naering.actor"
