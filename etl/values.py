@@ -300,6 +300,13 @@ def _strip_text(column: pd.Series) -> pd.Series:
     return pd.Series(values, index=column.index, dtype=object)
 
 
+def _split_urls(values: pd.Series) -> pd.Series:
+    """Split stripped strings into lists of links (the same outcome as parse_urls, per column)."""
+    parts = values.str.split(r"[\s;,]+", regex=True)
+    lists = [[u for u in p if u] if isinstance(p, list) else [] for p in parts.tolist()]
+    return pd.Series(_object_array(lists), index=values.index, dtype=object)
+
+
 def _object_array(values: list[Any]) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = values
@@ -315,8 +322,11 @@ def parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
         if spec.name not in frame.columns:
             continue
         column = frame[spec.name]
-        if spec.kind == "text" and pd.api.types.infer_dtype(column, skipna=True) in {"string", "empty"}:
-            out[spec.name] = _strip_text(column)  # the common case, vectorised: nothing to report
+        plain_strings = pd.api.types.infer_dtype(column, skipna=True) in {"string", "empty"}
+        if spec.kind in {"text", "urls"} and plain_strings:
+            # The common case, vectorised: plain strings have nothing to report.
+            text_values = _strip_text(column)
+            out[spec.name] = text_values if spec.kind == "text" else _split_urls(text_values)
             continue
         parse = parser_for(spec)
         codes, uniques = _distinct(column)
