@@ -222,8 +222,8 @@ _t(
     ERROR,
     "Ukjent verdi «{value}».",
     "Unknown value '{value}'.",
-    "Bruk en av de tillatte verdiene{detail}.",
-    "Use one of the allowed values{detail}.",
+    "Bruk en av de tillatte verdiene{detail}",
+    "Use one of the allowed values{detail}",
 )
 _t("code-normalised", INFO, "Tolket «{value}» som {detail}.", "Read '{value}' as {detail}.")
 _t(
@@ -388,23 +388,28 @@ def make_issue(
     field: str | None = None,
     value: object = None,
     detail: str = "",
+    detail_en: str | None = None,
     file: str | None = None,
     severity: str | None = None,
 ) -> Issue:
-    """Build an issue of a declared type, filling {value} and {detail} into its bilingual templates."""
+    """Build an issue of a declared type, filling {value} and {detail} into its bilingual templates.
+
+    `detail` fills both languages unless `detail_en` gives the English one.
+    """
     t = ISSUE_TYPES[slug]
     sval = "" if value is None else str(value)
-    fmt = {"value": sval, "detail": detail}
+    no = {"value": sval, "detail": detail}
+    en = {"value": sval, "detail": detail if detail_en is None else detail_en}
     return Issue(
         issue_type=slug,
         severity=severity or t.severity,
-        message_no=t.message_no.format(**fmt),
-        message_en=t.message_en.format(**fmt),
+        message_no=t.message_no.format(**no),
+        message_en=t.message_en.format(**en),
         row=row,
         field=field,
         value=None if value is None else sval[:500],
-        fix_no=t.fix_no.format(**fmt),
-        fix_en=t.fix_en.format(**fmt),
+        fix_no=t.fix_no.format(**no),
+        fix_en=t.fix_en.format(**en),
         file=file,
     )
 

@@ -29,6 +29,7 @@ class Parsed:
     value: Any
     issue: str | None = None  # issue slug
     detail: str = ""
+    detail_en: str | None = None  # when the English detail differs
 
 
 _MISSING = Parsed(None)
@@ -172,15 +173,18 @@ def _index(tax: Taxonomy) -> dict[str, str]:
     return _CODE_INDEXES[tax.name]
 
 
-def _suggest(tax: Taxonomy, text: str) -> str:
+def _suggest(tax: Taxonomy, text: str) -> tuple[str, str]:
+    """The closest allowed value as a (Norwegian, English) hint, or the list of allowed codes."""
     keys = list(_index(tax))
     close = difflib.get_close_matches(normalise_header(text), keys, n=1, cutoff=0.6)
     if close:
         code = _index(tax)[close[0]]
         return (
-            f" — mente du {code} ({tax.label(code, 'no')})? / did you mean {code} ({tax.label(code, 'en')})?"
+            f" — mente du {code} ({tax.label(code, 'no')})?",
+            f" — did you mean {code} ({tax.label(code, 'en')})?",
         )
-    return ": " + ", ".join(tax.codes)
+    codes = ": " + ", ".join(tax.codes) + "."
+    return codes, codes
 
 
 def parse_code(raw: Any, tax: Taxonomy) -> Parsed:
@@ -202,7 +206,8 @@ def parse_code(raw: Any, tax: Taxonomy) -> Parsed:
     code = _index(tax).get(key)
     if code:
         return Parsed(code, "code-normalised", f"{code} ({tax.label(code, 'en')})")
-    return Parsed(None, "unknown-code", _suggest(tax, text))
+    hint_no, hint_en = _suggest(tax, text)
+    return Parsed(None, "unknown-code", hint_no, hint_en)
 
 
 def parse_codes(raw: Any, tax: Taxonomy) -> Parsed:
@@ -222,7 +227,7 @@ def parse_codes(raw: Any, tax: Taxonomy) -> Parsed:
             code = _index(tax).get(normalise_header(str(raw)))
             if code is not None:
                 return Parsed([code], "code-normalised", f"{code} ({tax.label(code, 'en')})")
-            return Parsed(None, "unknown-code", got.detail)
+            return Parsed(None, "unknown-code", got.detail, got.detail_en)
         if got.value not in codes:
             codes.append(got.value)
     return Parsed(codes)
@@ -346,7 +351,12 @@ def parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
             assert res.issue is not None
             issues.append(
                 make_issue(
-                    res.issue, row=int(rows[i]), field=spec.name, value=raw_values[i], detail=res.detail
+                    res.issue,
+                    row=int(rows[i]),
+                    field=spec.name,
+                    value=raw_values[i],
+                    detail=res.detail,
+                    detail_en=res.detail_en,
                 )
             )
     # Negative numbers are never meaningful for these fields.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,8 @@ from registry.settings import DatabaseSettings, ServerSettings
 app = typer.Typer(
     help="Næringsarealregisteret — the Oslo region's business-land registry.",
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+    # A kommune officer should never see a stack trace; unexpected errors print one line (see main()).
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database: start the local PostGIS, migrate, print the URL.", no_args_is_help=True)
 reference_app = typer.Typer(
@@ -46,10 +48,32 @@ def _url(*, start: bool = True) -> str:
     return database_url(settings)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine(*, require_reference: bool = True):  # type: ignore[no-untyped-def]
+    """The engine for the configured database; says what to run when it is not ready."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     from registry.db import get_engine
 
-    return get_engine(_url())
+    engine = get_engine(_url())
+    try:
+        with engine.connect() as conn:
+            ready = conn.execute(text("SELECT to_regclass('kommune') IS NOT NULL")).scalar()
+            if ready and require_reference:
+                ready = conn.execute(text("SELECT EXISTS (SELECT 1 FROM kommune)")).scalar()
+    except SQLAlchemyError as exc:
+        console.print(
+            "[red]Databasen svarer ikke / The database does not answer "
+            f"({exc.__class__.__name__}). Check NAERING_DATABASE_URL or run `naering db start`.[/red]"
+        )
+        raise typer.Exit(1) from None
+    if not ready:
+        console.print(
+            "[red]Databasen er ikke klar / The database is not ready: run `naering db upgrade` and "
+            "`naering reference load` (or `make db`).[/red]"
+        )
+        raise typer.Exit(1)
+    return engine
 
 
 @db_app.command("url")
@@ -98,7 +122,7 @@ def reference_load() -> None:
     from etl.reference import load_reference
 
     with console.status("loading reference data …") as status:
-        counts = load_reference(_engine(), progress=lambda msg: status.update(msg))
+        counts = load_reference(_engine(require_reference=False), progress=lambda msg: status.update(msg))
     table = Table("table", "rows")
     for name, n in counts.items():
         table.add_row(name, str(n))
@@ -269,7 +293,22 @@ def serve(
 
 
 def main() -> None:  # pragma: no cover
-    sys.exit(app())
+    """Entry point: run the app; an unexpected error becomes one line, not a stack trace."""
+    import logging
+
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        logging.getLogger("naering").debug("unexpected error", exc_info=True)
+        console.print(
+            f"[red]Uventet feil / Unexpected error: {exc.__class__.__name__}. "
+            "Nothing was saved; run again with NAERING_DEBUG=1 for details.[/red]"
+        )
+        if os.environ.get("NAERING_DEBUG"):
+            raise
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m registry.cli`
