@@ -1,0 +1,44 @@
+"""Errors reach clients as problem+json without stack traces or SQL text."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.app import create_app
+from registry.settings import ServerSettings
+
+
+def test_database_failure_leaks_no_sql(engine: Engine) -> None:
+    broken = engine.url.set(database="naering_no_such_database").render_as_string(hide_password=False)
+    client = TestClient(
+        create_app(ServerSettings(environment="test"), database_url=broken), raise_server_exceptions=False
+    )
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json()["database"] is False
+    res = client.get("/api/v1/sites")
+    assert res.status_code == 500
+    assert res.headers["content-type"].startswith("application/problem+json")
+    body = res.text
+    assert "Something went wrong" in body
+    for leak in ("SELECT", "psycopg", "Traceback", "naering_no_such_database", "sqlalchemy"):
+        assert leak not in body
+
+
+def test_unknown_route_is_problem_json(engine: Engine) -> None:
+    client = TestClient(
+        create_app(
+            ServerSettings(environment="test"), database_url=engine.url.render_as_string(hide_password=False)
+        )
+    )
+    res = client.get("/api/v1/nothing-here")
+    assert res.status_code == 404 and res.json()["type"] == "/problems/not-found"
+
+
+def test_production_refuses_placeholder_secret() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        ServerSettings(environment="production", secret_key="changethis")
+    assert ServerSettings(environment="production", secret_key="a-real-secret-of-some-length").secret_key
