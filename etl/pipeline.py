@@ -23,7 +23,7 @@ from etl.columns import load_mapping, normalise_columns
 from etl.enrich import enrich
 from etl.geometry import process_geometries
 from etl.issues import Issue, SubmissionRejected, make_issue
-from etl.load import LoadPlan, load
+from etl.load import LoadPlan, load, previous_identical
 from etl.lookup import KommuneIndex
 from etl.validate import (
     check_area,
@@ -154,6 +154,14 @@ def _run(engine: Engine, path: Path, options: SubmitOptions, result: SubmissionR
     say("read")
     read = readers.read_submission(path, layer=options.layer, limits=options.limits)
     result.file_hash = read.file_hash
+    if not options.dry_run:
+        # The same file again: say so before any work (load() checks once more under the kommune's lock).
+        with engine.connect() as conn:
+            previous = previous_identical(conn, options.kommune_nr, read.file_hash)
+        if previous is not None:
+            result.noop, result.submission_id = True, previous
+            result.issues.append(make_issue("resubmission-noop", detail=str(previous), file=name))
+            return
     result.issues += read.issues
     frame = read.frame
     result.rows_read = len(frame)
