@@ -1,13 +1,16 @@
 """A private PostgreSQL + PostGIS cluster inside the checkout, for the demo, the tests and the CLI.
 
 Used only when NAERING_DATABASE_URL is unset. The data directory is `.pgdata/` in the checkout
-(git-ignored), the server listens on 127.0.0.1 only, on its own port (NAERING_PG_PORT, default 55432),
-with trust authentication: it is a developer's throw-away cluster, never a deployment. PostgreSQL
-refuses to run as root, so as root the server runs as the `postgres` system user.
+(git-ignored; see `data_dir` for the one exception), the server listens on 127.0.0.1 only, on its own
+port (NAERING_PG_PORT, default 55432), with trust authentication: it is a developer's throw-away
+cluster, never a deployment. PostgreSQL refuses to run as root, so as root the server runs as the
+`postgres` system user.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import pwd
 import shutil
@@ -24,8 +27,15 @@ class LocalDbError(RuntimeError):
     """The local cluster cannot be prepared; the message says what to do."""
 
 
+@functools.cache
 def data_dir() -> Path:
-    return PROJECT_ROOT / ".pgdata"
+    """`.pgdata/` in the checkout; as root, when `postgres` cannot reach the checkout (a private parent
+    folder such as /root), a folder of this checkout's own under /var/tmp instead."""
+    inside = PROJECT_ROOT / ".pgdata"
+    if os.geteuid() != 0 or _run(["test", "-x", str(PROJECT_ROOT)]).returncode == 0:
+        return inside
+    digest = hashlib.sha1(str(PROJECT_ROOT).encode()).hexdigest()[:12]
+    return Path("/var/tmp") / f"naering-pgdata-{digest}"
 
 
 def url(*, port: int, database: str) -> str:
