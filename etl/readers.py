@@ -128,8 +128,22 @@ def read_submission(path: Path, *, layer: str | None = None, limits: ReadLimits 
         raise reject("file-unreadable", name, _describe(exc), field=layer) from exc
 
 
+# GDAL's own wording, translated into what a kommune officer can act on.
+_NOT_A_FORMAT = (
+    "innholdet er ikke et kjent geodata- eller tabellformat / "
+    "the content is not a known geodata or table format"
+)
+_KNOWN_ERRORS = (
+    ("not recognized as being in a supported file format", _NOT_A_FORMAT),
+    ("not recognised as a supported file format", _NOT_A_FORMAT),
+)
+
+
 def _describe(exc: BaseException) -> str:
     msg = str(exc).strip() or type(exc).__name__
+    for needle, plain in _KNOWN_ERRORS:
+        if needle in msg:
+            return plain
     msg = re.sub(r"(?:[A-Za-z]:)?(?:[/\\][^/\\\s'\"]+)+[/\\]", "", msg)  # no server paths in messages
     return msg[:300]
 
