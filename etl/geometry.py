@@ -69,19 +69,18 @@ def _in_box(x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float]
     return (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
 
 
-def _guess_crs(x: np.ndarray, y: np.ndarray) -> tuple[int | None, bool]:
-    """Guess (epsg, swapped) from representative coordinates when no CRS is declared."""
+def _guess_crs(x: np.ndarray, y: np.ndarray) -> int | None:
+    """Guess the EPSG code from representative coordinates when no CRS is declared."""
     if len(x) == 0:
-        return None, False
+        return None
     # Each point must fit the CRS's Norway box one way or the other: a sheet where only some rows have
     # north typed into the east column is still UTM 33 (those rows are swapped back per row later).
     for epsg, box in ((4326, NORWAY_LONLAT), (25833, NORWAY_25833)):
-        straight, swapped = _in_box(x, y, box), _in_box(y, x, box)
-        if np.all(straight | swapped):
-            return epsg, bool(np.all(swapped & ~straight))
+        if np.all(_in_box(x, y, box) | _in_box(y, x, box)):
+            return epsg
     if np.all((np.abs(x) <= 180) & (np.abs(y) <= 90)):
-        return 4326, False
-    return None, False
+        return 4326
+    return None
 
 
 def _swap(geoms: np.ndarray) -> np.ndarray:
@@ -135,7 +134,7 @@ def process_geometries(
 
     epsg: int | None
     if declared is None:
-        epsg, swapped = _guess_crs(x, y)
+        epsg = _guess_crs(x, y)
         if epsg is None:
             raise SubmissionRejected([make_issue("crs-missing", file=file)])
         issues.append(make_issue("crs-assumed", detail=f"EPSG:{epsg}", file=file))
@@ -145,7 +144,6 @@ def process_geometries(
             raise SubmissionRejected(
                 [make_issue("crs-unsupported", detail=declared.to_string()[:80], file=file)]
             )
-        swapped = False
 
     # Axis swap, per row: coordinates that fit Norway only when swapped.
     if len(x):
@@ -161,7 +159,7 @@ def process_geometries(
             fits = _in_box(x, y, box)
             fits_swapped = _in_box(y, x, box)
         row_swapped = np.zeros(len(arr), dtype=bool)
-        row_swapped[np.flatnonzero(present)] = (~fits & fits_swapped) | (swapped & fits_swapped & ~fits)
+        row_swapped[np.flatnonzero(present)] = ~fits & fits_swapped
         if row_swapped.any():
             arr[row_swapped] = _swap(arr[row_swapped])
             axis_names = "lat/lon" if CRS.from_epsg(epsg).is_geographic else "nord/øst — north/east"

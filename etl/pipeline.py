@@ -200,8 +200,7 @@ def _run(engine: Engine, path: Path, options: SubmitOptions, result: SubmissionR
         values["kommune_nr"] = kommune_col
         issues += check_area(values, rows, geo.geoms, geo.is_point_site)
         outlines = {nr: g for nr in set(kommune_col.dropna()) if (g := index.geometry(conn, nr)) is not None}
-        _, w_issues = check_within_kommune(geo.geoms, rows, kommune_col, outlines)
-        issues += w_issues
+        issues += check_within_kommune(geo.geoms, rows, kommune_col, outlines)
     issues += check_duplicate_geometries(geo.geoms, rows)
 
     error_rows = {i.row for i in issues if i.severity == "error" and i.row is not None}

@@ -230,9 +230,8 @@ def check_duplicate_geometries(geoms: np.ndarray, rows: np.ndarray) -> list[Issu
 
 def check_within_kommune(
     geoms: np.ndarray, rows: np.ndarray, kommune_nrs: pd.Series, outlines: Mapping[str, BaseGeometry]
-) -> tuple[np.ndarray, list[Issue]]:
+) -> list[Issue]:
     """Flag sites sticking out of their kommune (warning) or entirely outside it (error)."""
-    errors = np.zeros(len(geoms), dtype=bool)
     issues = []
     for nr, outline in outlines.items():
         idx = np.flatnonzero((kommune_nrs.to_numpy() == nr) & np.array([g is not None for g in geoms]))
@@ -247,7 +246,6 @@ def check_within_kommune(
                 issues.append(
                     make_issue("outside-kommune-entirely", row=int(rows[i]), field="geometry", value=nr)
                 )
-                errors[i] = True
             elif share_out > OUTSIDE_TOLERANCE:
                 issues.append(
                     make_issue(
@@ -258,7 +256,7 @@ def check_within_kommune(
                         detail=f"{share_out:.0%}",
                     )
                 )
-    return errors, issues
+    return issues
 
 
 def validate_frame(frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date | None = None) -> list[Issue]:

@@ -185,6 +185,14 @@ def _submit(
     raise typer.Exit(result.exit_code)
 
 
+# Options shared by `submit` and `check`, declared once.
+FileArg = Annotated[Path, typer.Argument(help="The kommune's file")]
+KommuneOpt = Annotated[str, typer.Option("--kommune", "-k", help="2024 kommune number, e.g. 3203")]
+MappingOpt = Annotated[Path | None, typer.Option(help="YAML column mapping (stored for next time)")]
+LayerOpt = Annotated[str | None, typer.Option(help="Layer of a multi-layer file")]
+ReportOpt = Annotated[Path | None, typer.Option(help="Write a report: .html, .json or .csv")]
+LangOpt = Annotated[str, typer.Option(help="Message language: no or en")]
+
 _EXIT_HELP = (
     "Exit codes: 0 clean; 3 loaded with warnings or with some rows refused; 4 rejected, nothing loaded."
 )
@@ -195,15 +203,15 @@ _EXIT_HELP = (
     "Excel, CSV). Rows with errors are left out unless --strict rejects the file. " + _EXIT_HELP
 )
 def submit(
-    file: Annotated[Path, typer.Argument(help="The kommune's file")],
-    kommune: Annotated[str, typer.Option("--kommune", "-k", help="2024 kommune number, e.g. 3203")],
+    file: FileArg,
+    kommune: KommuneOpt,
     replace: Annotated[bool, typer.Option(help="Archive the kommune's sites missing from this file")] = False,
     strict: Annotated[bool, typer.Option(help="Reject the whole file on any error")] = False,
     draft: Annotated[bool, typer.Option(help="Load as drafts, not published")] = False,
-    mapping: Annotated[Path | None, typer.Option(help="YAML column mapping (stored for next time)")] = None,
-    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file")] = None,
-    report: Annotated[Path | None, typer.Option(help="Write a report: .html, .json or .csv")] = None,
-    lang: Annotated[str, typer.Option(help="Message language: no or en")] = "no",
+    mapping: MappingOpt = None,
+    layer: LayerOpt = None,
+    report: ReportOpt = None,
+    lang: LangOpt = "no",
 ) -> None:
     _submit(
         file,
@@ -221,12 +229,12 @@ def submit(
 
 @app.command(help="Check a kommune's file without writing anything. " + _EXIT_HELP)
 def check(
-    file: Annotated[Path, typer.Argument(help="The kommune's file")],
-    kommune: Annotated[str, typer.Option("--kommune", "-k", help="2024 kommune number, e.g. 3203")],
-    mapping: Annotated[Path | None, typer.Option(help="YAML column mapping")] = None,
-    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file")] = None,
-    report: Annotated[Path | None, typer.Option(help="Write a report: .html, .json or .csv")] = None,
-    lang: Annotated[str, typer.Option(help="Message language: no or en")] = "no",
+    file: FileArg,
+    kommune: KommuneOpt,
+    mapping: MappingOpt = None,
+    layer: LayerOpt = None,
+    report: ReportOpt = None,
+    lang: LangOpt = "no",
 ) -> None:
     _submit(
         file,

@@ -23,12 +23,13 @@ from schemas.taxonomy import (
     Taxonomy,
 )
 
-AXES: tuple[tuple[str, str, Taxonomy], ...] = (
-    ("maturity", "maturity", MATURITY),
-    ("power", "power_status", POWER),
-    ("availability", "availability", AVAILABILITY),
-    ("land_control", "land_control", LAND_CONTROL),
-    ("evidence", "evidence", EVIDENCE),
+# (axis name in the API, code column, prefix of its *_verified_at / *_verified_by columns, taxonomy)
+AXES: tuple[tuple[str, str, str, Taxonomy], ...] = (
+    ("maturity", "maturity", "maturity", MATURITY),
+    ("power", "power_status", "power", POWER),
+    ("availability", "availability", "availability", AVAILABILITY),
+    ("land_control", "land_control", "land_control", LAND_CONTROL),
+    ("evidence", "evidence", "evidence", EVIDENCE),
 )
 
 _SITE_SELECT = """
@@ -90,13 +91,8 @@ def _feature(
 ) -> dict[str, Any]:
     m = row._mapping
     axes = {}
-    for axis, column, tax in AXES:
-        verified_at = (
-            m[f"{column}_verified_at"] if f"{column}_verified_at" in m else m.get(f"{axis}_verified_at")
-        )
-        verified_by = (
-            m[f"{column}_verified_by"] if f"{column}_verified_by" in m else m.get(f"{axis}_verified_by")
-        )
+    for axis, column, verified, tax in AXES:
+        verified_at, verified_by = m[f"{verified}_verified_at"], m[f"{verified}_verified_by"]
         axes[axis] = {
             **(_term(tax, m[column]) or {"code": None}),
             "verified_at": verified_at.isoformat() if verified_at else None,
@@ -130,7 +126,7 @@ def _feature(
         "area_m2_submitted": m["area_m2_submitted"],
         "uses": [_term(SOSI_USE, c) for c in m["uses"]],
         "use_text": m["use_text"],
-        **{axis: value for axis, value in axes.items()},
+        **axes,
         "status": _term(SITE_STATUS, m["status"]),
         "is_demo": m["is_demo"],
         "stale": any(a["stale"] for a in axes.values() if a.get("code") is not None),
