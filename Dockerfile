@@ -6,6 +6,7 @@ COPY etl etl
 COPY maps maps
 COPY schemas schemas
 COPY registry registry
+COPY cli cli
 COPY data data
 RUN pip install --no-cache-dir -e .
 RUN useradd --system naering

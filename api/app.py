@@ -11,8 +11,6 @@ from api.routes import exports, health, kommuner, maps, sites, submissions
 from registry.db import get_engine, session_factory
 from registry.settings import ServerSettings
 
-STATIC_DIR_PACKAGE = "maps"
-
 
 def create_app(settings: ServerSettings | None = None, *, database_url: str | None = None) -> FastAPI:
     """Build the app for `settings`, bound to the database at `database_url` (or the configured one)."""

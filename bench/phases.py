@@ -4,9 +4,9 @@
 
 Runs against the bench database (run bench/run.py once first; it creates and fills `naering_bench`),
 after emptying the site tables, like one timed run of bench/run.py. Times the imports the CLI pays
-before any work, then every phase of etl.pipeline (via its progress callback) and, inside the phases,
-the step functions the pipeline calls (wrapped here by name, nothing in etl/ is changed). Prints a
-table and writes bench/out/phases_<size>.json.
+before any work, then every phase of the submission service (via its progress callback) and, inside
+the phases, the step functions the pipeline calls (wrapped here by name, nothing in the project is
+changed). Prints a table and writes bench/out/phases_<size>.json.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections import defaultdict
 from typing import Any
 
 T_START = time.perf_counter()
-import etl.pipeline as pipeline  # noqa: E402  (timed: the CLI pays these imports on every run)
+import registry.services.submissions as service  # noqa: E402  (timed: the CLI pays these imports)
 from registry.db import get_engine  # noqa: E402
 
 T_IMPORTS = time.perf_counter() - T_START
@@ -30,9 +30,11 @@ import make_data  # noqa: E402
 import psycopg  # noqa: E402
 import run as bench_run  # noqa: E402
 
-from etl import load as load_mod  # noqa: E402
+from etl import pipeline  # noqa: E402
 from etl import validate as validate_mod  # noqa: E402
-from etl.lookup import KommuneIndex  # noqa: E402
+from registry.store import reference as reference_store  # noqa: E402
+from registry.store import site_load as load_mod  # noqa: E402
+from registry.store import submissions as submissions_store  # noqa: E402
 
 STEPS: dict[str, float] = defaultdict(float)
 SQL: dict[str, float] = defaultdict(float)  # statement (first words) → seconds
@@ -65,8 +67,9 @@ def _wrap(module: Any, name: str, label: str) -> None:
 
 
 def instrument() -> None:
-    """Wrap the step functions the pipeline and the load phase call, by module attribute."""
-    _wrap(KommuneIndex, "load", "kommune index (SQL)")
+    """Wrap the step functions the pipeline and the submission service call, by module attribute."""
+    _wrap(reference_store, "kommune_names", "kommune index (SQL)")
+    _wrap(reference_store, "kommune_outline", "kommune outline (SQL)")
     _wrap(pipeline.readers, "read_submission", "read: read_submission")
     _wrap(pipeline, "normalise_columns", "normalise: normalise_columns")
     _wrap(pipeline, "parse_values", "parse: parse_values")
@@ -79,13 +82,12 @@ def instrument() -> None:
     _wrap(pipeline, "check_kommune", "validate: check_kommune")
     _wrap(pipeline, "check_area", "validate: check_area")
     _wrap(pipeline, "check_within_kommune", "validate: check_within_kommune")
-    _wrap(pipeline, "enrich", "enrich: enrich")
-    _wrap(pipeline, "load", "load: load")
-    _wrap(load_mod, "_stage", "  load: _stage (COPY + indexes)")
-    _wrap(load_mod, "_duplicate_issues", "  load: _duplicate_issues (SQL)")
-    _wrap(load_mod, "_write_submission", "  load: _write_submission (issues COPY)")
-    _wrap(load_mod, "_upsert", "  load: _upsert (UPDATE/INSERT/archive)")
-    _wrap(load_mod, "_write_logistics", "  load: _write_logistics")
+    _wrap(service, "enrich", "enrich: enrich")
+    _wrap(load_mod, "stage", "load: stage (COPY + indexes)")
+    _wrap(load_mod, "overlaps", "load: overlaps (SQL)")
+    _wrap(submissions_store, "insert_submission", "load: insert_submission (issues COPY)")
+    _wrap(load_mod, "write_sites", "load: write_sites (UPDATE/INSERT/archive)")
+    _wrap(load_mod, "write_logistics", "load: write_logistics")
 
 
 def main() -> None:
@@ -104,16 +106,16 @@ def main() -> None:
     t0 = time.perf_counter()
     engine = get_engine(url)
     time_sql(engine)
-    result = pipeline.run_submission(
+    result = service.run_submission(
         engine,
         path,
-        pipeline.SubmitOptions(kommune_nr=make_data.KOMMUNE_NR, replace=True, actor="bench"),
+        service.SubmitOptions(kommune_nr=make_data.KOMMUNE_NR, replace=True, actor="bench"),
         progress=lambda phase: marks.append((phase, time.perf_counter())),
     )
     t_end = time.perf_counter()
     marks.append(("(end)", t_end))
     phases = {
-        "imports (etl.pipeline, registry.db)": T_IMPORTS,
+        "imports (submission service, registry.db)": T_IMPORTS,
         "before read (engine, kommune index)": marks[0][1] - t0,
     }
     for (name, start), (_, stop) in itertools.pairwise(marks):

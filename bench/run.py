@@ -32,8 +32,8 @@ import make_data
 import psycopg
 from sqlalchemy import make_url
 
-from etl.reference import load_reference
 from registry import db, localdb
+from registry.services.reference import load_reference
 from registry.settings import DatabaseSettings
 from schemas.taxonomy import LOGISTICS_KIND
 
@@ -69,7 +69,7 @@ def pin_statistics(conn: psycopg.Connection) -> None:
     """Keep autovacuum off the site tables of the scratch database, so every run sees the same statistics.
 
     Without this, autovacuum sometimes ANALYZEs `site` while it is empty between runs. Statistics that
-    say `site` is empty turn etl.load._upsert's INSERT into a per-row re-scan of `site` (quadratic), and
+    say `site` is empty turn write_sites' INSERT into a per-row re-scan of `site` (quadratic), and
     timings would depend on when autovacuum ran. TRUNCATE resets the statistics to "unknown"
     (reltuples = -1), the state of a freshly migrated registry.
     """
@@ -103,7 +103,7 @@ def reset_sites(conn: psycopg.Connection) -> None:
 
     No ANALYZE afterwards: TRUNCATE leaves the planner statistics "unknown" (as after a fresh migration).
     Statistics saying `site` is empty (reltuples = 0, e.g. after VACUUM ANALYZE of an empty table) make
-    etl.load._upsert's INSERT re-scan `site` once per staged row: quadratic (see bench/README.md).
+    write_sites' INSERT re-scan `site` once per staged row: quadratic (see bench/README.md).
     """
     conn.execute(f"TRUNCATE {', '.join(SITE_TABLES)} RESTART IDENTITY CASCADE")
     conn.execute(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}")

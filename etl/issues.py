@@ -134,8 +134,8 @@ _t(
     ERROR,
     "Filen har flere lag ({detail}); velg ett.",
     "The file has several layers ({detail}); choose one.",
-    "Oppgi laget med --layer.",
-    "Name the layer with --layer.",
+    "Velg hvilket lag som skal leses.",
+    "Choose the layer to read.",
 )
 _t(
     "layer-unknown",
@@ -250,6 +250,22 @@ _t(
     "'{value}' is not a valid date.",
     "Skriv datoen som 2026-09-01 eller 01.09.2026.",
     "Write the date as 2026-09-01 or 01.09.2026.",
+)
+_t(
+    "value-out-of-range",
+    ERROR,
+    "Verdien «{value}» er utenfor det tillatte området ({detail}).",
+    "The value '{value}' is outside the allowed range ({detail}).",
+    "Rett verdien.",
+    "Correct the value.",
+)
+_t(
+    "date-too-early",
+    WARNING,
+    "Datoen {value} er tidligere enn {detail}; er den skrevet riktig?",
+    "The date {value} is earlier than {detail}; is it typed correctly?",
+    "Kontroller datoen.",
+    "Check the date.",
 )
 _t(
     "date-future",
@@ -427,8 +443,8 @@ _t(
     INFO,
     "Kolonner som ikke ble gjenkjent (tatt vare på, ikke brukt): {detail}",
     "Columns not recognised (kept, not used): {detail}",
-    "Bruk malens kolonnenavn eller en mapping-fil (--mapping).",
-    "Use the template's column names or a mapping file (--mapping).",
+    "Bruk malens kolonnenavn, eller oppgi hvilken kolonne som er hvilket felt (kolonnemapping).",
+    "Use the template's column names, or say which column is which field (a column mapping).",
 )
 
 # --- reading phase (etl/readers.py) ---
@@ -437,8 +453,8 @@ _t(
     INFO,
     "Filen har flere lag eller ark ({detail}); leste «{value}».",
     "The file has several layers or sheets ({detail}); read '{value}'.",
-    "Oppgi laget med --layer hvis et annet lag er ment.",
-    "Name the layer with --layer if another one is meant.",
+    "Velg et annet lag hvis det var det som var ment.",
+    "Choose another layer if that one was meant.",
 )
 _t(
     "encoding-fallback",
@@ -477,6 +493,6 @@ _t(
     ERROR,
     "Raden mangler kommunenummer, og innsendingen oppgir ingen kommune.",
     "The row has no kommune number, and the submission names no kommune.",
-    "Oppgi kommunen med --kommune.",
-    "Name the kommune with --kommune.",
+    "Oppgi hvilken kommune filen gjelder.",
+    "Name the kommune the file belongs to.",
 )

@@ -1,7 +1,7 @@
 """Readers for the shipped reference data: each returns plain rows with shapely geometries in EPSG:25833.
 
 Phases per source: read → normalise → repair/reproject geometry → validate. Nothing here touches the
-database; `etl.reference` writes the rows. Errors name the file (and line) that is wrong.
+database; `registry.services.reference` writes the rows. Errors name the file (and line) that is wrong.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Submission reports: a terminal summary, and files for the kommune (.html, .json, .csv).
+"""Submission reports: files for the kommune (.html, .json, .csv) and the data the API returns.
 
 The HTML report is for a kommune officer: issues per row in plain language (Norwegian and English) and a
 small map of the rows with problems, drawn as inline SVG so the file works offline, by e-mail, anywhere.
@@ -14,10 +14,8 @@ from typing import Any
 
 import shapely
 from jinja2 import Environment, PackageLoader, select_autoescape
-from rich.console import Console
-from rich.table import Table
 
-from etl.pipeline import SubmissionResult
+from etl.result import SubmissionResult
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_LABEL = {"error": "Feil / Error", "warning": "Advarsel / Warning", "info": "Info"}
@@ -68,29 +66,6 @@ def as_dict(result: SubmissionResult) -> dict[str, Any]:
 
 def sorted_issues(result: SubmissionResult) -> list[Any]:
     return sorted(result.issues, key=lambda i: (i.row is not None, i.row or 0, SEVERITY_ORDER[i.severity]))
-
-
-def print_summary(
-    result: SubmissionResult, *, console: Console, lang: str = "no", max_lines: int = 30
-) -> None:
-    no, en = outcome_text(result)
-    console.print(
-        f"[bold]{result.filename}[/bold] → kommune {result.kommune_nr}: {no if lang == 'no' else en}"
-    )
-    console.print(
-        f"rows read {result.rows_read}, loaded {result.rows_loaded} (new {result.rows_inserted}, "
-        f"changed {result.rows_updated}), archived {result.rows_archived}"
-    )
-    counts = result.counts()
-    if counts:
-        table = Table("severity", "issue type", "count")
-        for (sev, slug), n in sorted(counts.items(), key=lambda kv: (SEVERITY_ORDER[kv[0][0]], kv[0][1])):
-            table.add_row(sev, slug, str(n))
-        console.print(table)
-    shown = [i for i in sorted_issues(result) if i.severity != "info"][:max_lines]
-    for issue in shown:
-        issue.file = issue.file or result.filename
-        console.print(issue.one_line(lang), markup=False, highlight=False)
 
 
 def _svg_map(result: SubmissionResult, *, size: int = 420) -> str | None:

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from etl.validate import BOUNDS, EARLIEST_DATE
 from schemas.fields import FIELDS, FieldSpec
 from schemas.taxonomy import Taxonomy
 
@@ -57,7 +58,7 @@ EXAMPLE_WKT = (
 
 DATA_ROWS = 1000  # rows below the header that carry the dropdowns and checks
 _FIRST_DATA_ROW = 2  # the example row
-_EARLIEST_DATE = "DATE(2000,1,1)"
+_EARLIEST_DATE = f"DATE({EARLIEST_DATE.year},{EARLIEST_DATE.month},{EARLIEST_DATE.day})"
 
 _REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
 _OPTIONAL_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -350,15 +351,29 @@ def _validations(spec: FieldSpec, ranges: dict[str, str], lang: str) -> list[Dat
         )
         dv.errorStyle = "warning" if verified else "stop"
     elif spec.kind == "float":
-        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-        dv.error = _bi("Skriv et tall som er 0 eller større", "Enter a number of 0 or more", lang) + (
-            f" ({_unit(spec)})." if spec.unit else "."
-        )
-    elif spec.kind == "int":
+        low = BOUNDS[spec.name].minimum if spec.name in BOUNDS else None
+        if low is None:
+            return []
         dv = DataValidation(
-            type="whole", operator="between", formula1="2000", formula2="2100", allow_blank=True
+            type="decimal", operator="greaterThanOrEqual", formula1=f"{low:g}", allow_blank=True
         )
-        dv.error = _bi("Skriv et årstall, f.eks. 2029.", "Enter a year, e.g. 2029.", lang)
+        dv.error = _bi(
+            f"Skriv et tall som er {low:g} eller større", f"Enter a number of {low:g} or more", lang
+        ) + (f" ({_unit(spec)})." if spec.unit else ".")
+    elif spec.kind == "int":
+        year = BOUNDS[spec.name]
+        dv = DataValidation(
+            type="whole",
+            operator="between",
+            formula1=f"{year.minimum:g}",
+            formula2=f"{year.maximum:g}",
+            allow_blank=True,
+        )
+        dv.error = _bi(
+            f"Skriv et årstall {year.describe()}, f.eks. 2029.",
+            f"Enter a year {year.describe()}, e.g. 2029.",
+            lang,
+        )
     else:
         return []
     dv.errorTitle = title[:32]  # Excel's limits: 32 characters for titles, 255 for messages

@@ -1,14 +1,18 @@
-"""Phase 5: validation rules — the one copy, used by the submission pipeline and by the API's writes.
+"""The validation rules — the one copy, for every write path (file intake now; the site form and the
+API's writes call `validate_record`).
 
 Rules work on a frame of parsed canonical values (one row per site) so a 100k-row file is checked with
-vectorised masks; `validate_record` runs the same rules on a single site.
+vectorised masks; `validate_record` runs the same rules on a single site. The allowed ranges (`BOUNDS`,
+`EARLIEST_DATE`) are declared here once; the Excel template's data checks derive from them, and the
+database's check constraints are the safety net behind them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -17,13 +21,74 @@ from shapely.geometry.base import BaseGeometry
 
 from etl.issues import Issue, make_issue
 from etl.lookup import KommuneIndex
-from etl.values import UNREADABLE
 from schemas.fields import FIELDS
 
 AREA_TOLERANCE = 0.10  # submitted vs computed area
 OUTSIDE_TOLERANCE = 0.01  # share of a site that may stick out of its kommune before we say so
 VERIFIED_FIELDS = tuple(f.name for f in FIELDS if f.name.endswith("_verified_at"))
 REQUIRED_FIELDS = tuple(f.name for f in FIELDS if f.required)
+DATE_FIELDS = tuple(f.name for f in FIELDS if f.kind == "date")
+
+# Key in the parsed frame's `attrs`: field name → positions whose value was given but unreadable
+# (etl.values records them; the required-value rule must not call them missing too).
+UNREADABLE = "unreadable_positions"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The allowed range of a number field (inclusive); None is open."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def describe(self) -> str:
+        if self.maximum is None:
+            return f"≥ {self.minimum:g}"
+        if self.minimum is None:
+            return f"≤ {self.maximum:g}"
+        return f"{self.minimum:g}–{self.maximum:g}"
+
+
+BOUNDS: dict[str, Bounds] = {
+    "area_m2": Bounds(0),
+    "area_daa": Bounds(0),
+    "power_mw_now": Bounds(0),
+    "power_mw_future": Bounds(0),
+    "price_nok_per_m2": Bounds(0),
+    "power_future_year": Bounds(2000, 2100),
+}
+# No fact of the registry was verified, reserved or dated before this.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+
+
+def check_bounds(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
+    """Report numbers outside their allowed range, and clear them so no later rule reads them."""
+    issues = []
+    for name, bounds in BOUNDS.items():
+        if name not in frame:
+            continue
+        numbers = pd.to_numeric(frame[name], errors="coerce")
+        never = pd.Series(False, index=numbers.index)
+        low = numbers < bounds.minimum if bounds.minimum is not None else never
+        high = numbers > bounds.maximum if bounds.maximum is not None else never
+        bad = np.flatnonzero((low | high).to_numpy())
+        if not len(bad):
+            continue
+        for i in bad:
+            negative = bounds.minimum == 0 and bool(low.iat[i])
+            issues.append(
+                make_issue(
+                    "negative-value" if negative else "value-out-of-range",
+                    row=int(rows[i]),
+                    field=name,
+                    value=frame[name].iat[i],
+                    detail="" if negative else bounds.describe(),
+                )
+            )
+        values = frame[name].to_numpy(copy=True)
+        values[bad] = None
+        frame[name] = pd.Series(values, index=frame.index, dtype=object)
+    return issues
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -48,6 +113,19 @@ def check_required(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
 
 def check_dates(frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date) -> list[Issue]:
     issues = []
+    for name in DATE_FIELDS:
+        col = _col(frame, name)
+        early = col.map(lambda v: isinstance(v, dt.date) and v < EARLIEST_DATE).to_numpy(bool)
+        issues += [
+            make_issue(
+                "date-too-early",
+                row=int(rows[i]),
+                field=name,
+                value=col.iat[i].isoformat(),
+                detail=EARLIEST_DATE.isoformat(),
+            )
+            for i in np.flatnonzero(early)
+        ]
     for name in VERIFIED_FIELDS:
         col = _col(frame, name)
         future = col.map(lambda v: isinstance(v, dt.date) and v > today).to_numpy(bool)
@@ -201,6 +279,30 @@ def check_area(frame: pd.DataFrame, rows: np.ndarray, geoms: np.ndarray, is_poin
 
 
 DUPLICATE_OVERLAP = 0.8  # share of the smaller site covered by the other
+
+
+class OverlapLike(Protocol):
+    """An overlap of a file's row with a live site (registry.store.site_load.Overlap)."""
+
+    source_row: int
+    site_id: int
+    site_name: str
+    kommune_nr: str
+    share: float
+
+
+def check_duplicate_sites(overlaps: Iterable[OverlapLike]) -> list[Issue]:
+    """Flag a row whose site overlaps a live site by ≥ 80 % of the smaller of the two."""
+    return [
+        make_issue(
+            "duplicate-site",
+            row=o.source_row,
+            field="geometry",
+            detail=f"{o.share:.0%} (#{o.site_id} {o.site_name}, {o.kommune_nr})",
+        )
+        for o in overlaps
+        if o.share >= DUPLICATE_OVERLAP
+    ]
 
 
 def check_duplicate_geometries(geoms: np.ndarray, rows: np.ndarray) -> list[Issue]:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from etl.issues import Issue, make_issue
+from etl.validate import UNREADABLE, check_bounds
 from schemas.fields import FIELDS, FieldSpec, normalise_header
 from schemas.taxonomy import Taxonomy
 
@@ -33,9 +34,6 @@ class Parsed:
 
 
 _MISSING = Parsed(None)
-
-# Key in the parsed frame's `attrs`: field name → positions whose value was given but unreadable.
-UNREADABLE = "unreadable_positions"
 
 # Units understood in numeric cells, as factors to the field's own unit.
 _AREA_UNITS = {
@@ -359,19 +357,8 @@ def parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
                     detail_en=res.detail_en,
                 )
             )
-    # Negative numbers are never meaningful for these fields.
-    for name in ("area_m2", "area_daa", "power_mw_now", "power_mw_future", "price_nok_per_m2"):
-        if name in out:
-            numbers = pd.to_numeric(out[name], errors="coerce")
-            negative = np.flatnonzero((numbers < 0).to_numpy())
-            if len(negative):
-                for i in negative:
-                    issues.append(
-                        make_issue("negative-value", row=int(rows[i]), field=name, value=out[name].iat[i])
-                    )
-                values = out[name].to_numpy(copy=True)
-                values[negative] = None
-                out[name] = pd.Series(values, index=out.index, dtype=object)
+    # Out-of-range numbers are reported and cleared before area_daa is folded into area_m2.
+    issues += check_bounds(out, rows)
     # area_daa is a convenience: fill area_m2 from it when area_m2 is not given.
     if "area_daa" in out:
         daa = pd.to_numeric(out.pop("area_daa"), errors="coerce") * 1000.0

@@ -8,16 +8,33 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.actor import ACTOR_SETTING
-from registry.settings import DatabaseSettings, database_url
+from registry import localdb
+from registry.settings import DatabaseSettings
+
+# Who acts, per transaction (`set_config('naering.actor', ..., true)`); the history triggers read it.
+ACTOR_SETTING = "naering.actor"
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(settings: DatabaseSettings | None = None) -> str:
+    """Return the SQLAlchemy URL in use: NAERING_DATABASE_URL, or the private local cluster."""
+    settings = settings or DatabaseSettings()
+    if settings.database_url:
+        return settings.database_url
+    return localdb.url(port=settings.pg_port, database=settings.pg_database)
+
+
+def set_actor(conn: Connection | Session, actor: str | None) -> None:
+    """Record who acts for the rest of the transaction (the history triggers read it)."""
+    if actor:
+        conn.execute(text("SELECT set_config(:k, :v, true)"), {"k": ACTOR_SETTING, "v": actor})
 
 
 @lru_cache(maxsize=8)
@@ -38,8 +55,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def transaction(engine: Engine, *, actor: str | None = None) -> Iterator[Session]:
     """Yield a session in one transaction: commit on success, roll back on any error."""
     with session_factory(engine)() as session, session.begin():
-        if actor:
-            session.execute(text("SELECT set_config(:k, :v, true)"), {"k": ACTOR_SETTING, "v": actor})
+        set_actor(session, actor)
         yield session
 
 
@@ -62,11 +78,3 @@ def downgrade(url: str, revision: str = "base") -> None:
     from alembic import command
 
     command.downgrade(alembic_config(url), revision)
-
-
-def current_revision(url: str) -> str | None:
-    with get_engine(url).connect() as conn:
-        has = conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
-        if not has:
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -36,6 +36,7 @@ from schemas.taxonomy import (
     AVAILABILITY,
     EVIDENCE,
     LAND_CONTROL,
+    LOCAL_GRID_LIMIT_MW,
     LOGISTICS_KIND,
     MATURITY,
     POWER,
@@ -296,7 +297,9 @@ class Site(Base):
     power_future_year: Mapped[int | None] = mapped_column(Integer)
     power_reserved_until: Mapped[dt.date | None] = mapped_column(Date)
     grid_company: Mapped[str | None] = mapped_column(Text)
-    power_le_5mw: Mapped[bool | None] = mapped_column(Boolean, Computed("power_mw_now <= 5", persisted=True))
+    power_le_5mw: Mapped[bool | None] = mapped_column(
+        Boolean, Computed(f"power_mw_now <= {LOCAL_GRID_LIMIT_MW:g}", persisted=True)
+    )
     power_verified_at: Mapped[dt.date | None] = mapped_column(Date)
     power_verified_by: Mapped[str | None] = mapped_column(Text)
     nearest_substation_id: Mapped[int | None] = mapped_column(ForeignKey("substation.id"))

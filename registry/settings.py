@@ -1,4 +1,7 @@
-"""Settings, one small class per concern, all read from NAERING_* environment variables."""
+"""Settings, one small class per concern, all read from NAERING_* environment variables.
+
+This module imports nothing of the project: everything else may import it.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,11 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-_PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret"}
+_PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "postgres", "password"}
 
 
 class DatabaseSettings(BaseSettings):
@@ -17,9 +21,24 @@ class DatabaseSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NAERING_", extra="ignore")
 
+    environment: str = Field(default="development", pattern="^(development|test|production)$")
     database_url: str | None = None
     pg_port: int = 55432
     pg_database: str = "naering"
+
+    @model_validator(mode="after")
+    def _enforce_real_database_in_production(self) -> DatabaseSettings:
+        """Production never runs on the private trust-auth cluster, nor with a placeholder password."""
+        if self.environment != "production":
+            return self
+        if not self.database_url:
+            raise ValueError(
+                "NAERING_DATABASE_URL must be set in production (the local cluster is for development)"
+            )
+        password = make_url(self.database_url).password
+        if password is None or str(password) in _PLACEHOLDER_SECRETS:
+            raise ValueError("NAERING_DATABASE_URL must carry a real password in production")
+        return self
 
 
 class ServerSettings(BaseSettings):
@@ -30,24 +49,7 @@ class ServerSettings(BaseSettings):
     environment: str = Field(default="development", pattern="^(development|test|production)$")
     host: str = "127.0.0.1"
     port: int = 8000
-    secret_key: str = "changethis"
     # Uploads over HTTP stay off until authentication exists (issue: API and roles).
     enable_http_submissions: bool = False
     max_upload_mb: int = 100
     max_features: int = 200_000
-
-    @model_validator(mode="after")
-    def _enforce_non_default_secrets(self) -> ServerSettings:
-        if self.environment == "production" and self.secret_key in _PLACEHOLDER_SECRETS:
-            raise ValueError("NAERING_SECRET_KEY must be set to a real secret in production")
-        return self
-
-
-def database_url(settings: DatabaseSettings | None = None) -> str:
-    """Return the SQLAlchemy URL in use: NAERING_DATABASE_URL, or the private local cluster."""
-    settings = settings or DatabaseSettings()
-    if settings.database_url:
-        return settings.database_url
-    from registry import localdb
-
-    return localdb.url(port=settings.pg_port, database=settings.pg_database)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
+from schemas.site import AXES_BY_NAME, SITE_FIELDS, SiteField
 from schemas.taxonomy import MATURITY, POWER, Taxonomy
 
 
@@ -26,11 +28,107 @@ class Health(BaseModel):
     schema_revision: str | None = None
 
 
+class Term(BaseModel):
+    code: str
+    label_no: str
+    label_en: str
+
+
+class Substation(BaseModel):
+    name: str
+    grid_company: str
+    available_cons_mw: float | None
+    reserved_cons_mw: float | None
+    available_prod_mw: float | None
+    capacity_date: str | None
+    caveat: str | None
+
+
+class Contact(BaseModel):
+    role: str | None
+    email: str | None
+    phone: str | None
+    response_hours: int | None
+
+
+class LogisticsDistance(BaseModel):
+    kind: Term
+    name: str
+    distance_km: float
+    precision_km: float
+    code: str | None = None
+    method: str | None = None
+    node_note: str | None = None
+    node_source: str | None = None
+
+
+def _api_type(f: SiteField) -> Any:
+    """The type a field of the site record has in the API's properties."""
+    if f.taxonomy is not None and f.api_key != "code":
+        return list[Term] if f.type == list[str] else Term | None
+    if f.type in (dt.date, dt.datetime):
+        return str | None  # ISO 8601, as stored
+    if f.type == list[str]:
+        return list[str]
+    return f.type | None
+
+
+def _model(name: str, fields: list[SiteField], base: type[BaseModel] = BaseModel, **extra: Any) -> Any:
+    spec: dict[str, Any] = {f.api_key: (_api_type(f), ...) for f in fields}
+    return create_model(name, __base__=base, **spec, **extra)
+
+
+def _properties(name: str, *, detail: bool) -> Any:
+    """The typed properties of a site feature, built from the one site record (schemas.site)."""
+    shown = [f for f in SITE_FIELDS if f.shown == "summary" or (detail and f.shown == "detail")]
+    groups: dict[str, Any] = {}
+    for group in dict.fromkeys(f.group for f in shown if f.group):
+        members = [f for f in shown if f.group == group]
+        title = "".join(part.capitalize() for part in group.split("_"))
+        extra: dict[str, Any] = {}
+        if group in AXES_BY_NAME:
+            extra = {"label_no": (str | None, None), "label_en": (str | None, None), "stale": (bool, ...)}
+            if group == "power" and detail:
+                extra["nearest_substation"] = (Substation | None, None)
+        groups[group] = _model(f"{title}{'Detail' if detail else 'Summary'}", members, **extra)
+    top = [f for f in shown if not f.group]
+    extra = {
+        **{g: (model, ...) for g, model in groups.items()},
+        "kommune_name": (str, ...),
+        "regionraad": (str | None, ...),
+        "area_daa": (float, Field(description="Area in dekar (1,000 m²)")),
+        "area_ha": (float, ...),
+        "stale": (
+            bool,
+            Field(description="Some fact of the site is unverified or older than its axis allows"),
+        ),
+        "contact": (Contact, ...),
+    }
+    if detail:
+        extra["logistics"] = (list[LogisticsDistance], ...)
+    return _model(name, top, **extra)
+
+
+SiteSummaryProperties = _properties("SiteSummaryProperties", detail=False)
+SiteProperties = _properties("SiteProperties", detail=True)
+
+
 class SiteFeature(BaseModel):
+    """A site in a search result."""
+
     type: Literal["Feature"] = "Feature"
     id: int
     geometry: dict[str, Any]
-    properties: dict[str, Any]
+    properties: SiteSummaryProperties  # type: ignore[valid-type]
+
+
+class SiteDetail(BaseModel):
+    """A site's passport: every field of the site record, with logistics and the nearest substation."""
+
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: dict[str, Any]
+    properties: SiteProperties  # type: ignore[valid-type]
 
 
 class SiteCollection(BaseModel):

@@ -311,17 +311,6 @@ SOSI_USE = Taxonomy(
     ),
 )
 
-ALL_TAXONOMIES: tuple[Taxonomy, ...] = (
-    MATURITY,
-    POWER,
-    AVAILABILITY,
-    LAND_CONTROL,
-    EVIDENCE,
-    SITE_STATUS,
-    LOGISTICS_KIND,
-    SOSI_USE,
-)
-
 # Below this connection size the local grid company can connect without involving Statnett.
 LOCAL_GRID_LIMIT_MW = 5.0
 

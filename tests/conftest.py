@@ -90,7 +90,7 @@ def admin_url() -> str:
 @pytest.fixture(scope="session")
 def ref_engine(engine: Engine) -> Engine:
     """The test database with the shipped reference data loaded (once per session)."""
-    from etl.reference import load_reference
+    from registry.services.reference import load_reference
 
     load_reference(engine)
     return engine

@@ -36,9 +36,20 @@ def test_unknown_route_is_problem_json(engine: Engine) -> None:
 
 
 def test_production_refuses_placeholder_secret() -> None:
+    """Production never runs on the private trust-auth cluster, nor with a placeholder password."""
     import pytest
     from pydantic import ValidationError
 
+    from registry.settings import DatabaseSettings
+
     with pytest.raises(ValidationError):
-        ServerSettings(environment="production", secret_key="changethis")
-    assert ServerSettings(environment="production", secret_key="a-real-secret-of-some-length").secret_key
+        DatabaseSettings(environment="production", database_url=None)
+    with pytest.raises(ValidationError):
+        DatabaseSettings(
+            environment="production", database_url="postgresql+psycopg://naering:changethis@db/naering"
+        )
+    with pytest.raises(ValidationError):
+        DatabaseSettings(environment="production", database_url="postgresql+psycopg://naering@db/naering")
+    real = "postgresql+psycopg://naering:a-real-secret-of-some-length@db/naering"
+    assert DatabaseSettings(environment="production", database_url=real).database_url == real
+    assert DatabaseSettings(environment="development", database_url=None).database_url is None

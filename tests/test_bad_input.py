@@ -9,7 +9,7 @@ import shapely
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from registry.cli import app
+from cli.main import app
 from tests.conftest import table_counts
 from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat, write_geojson
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from etl import load as load_module
-from etl.pipeline import EXIT_CLEAN, SubmitOptions, run_submission
+from registry.services.submissions import EXIT_CLEAN, SubmitOptions, run_submission
+from registry.store import site_load as load_module
 from tests.conftest import table_counts
 from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat, write_geojson
 
@@ -94,7 +94,7 @@ def test_failure_mid_load_writes_nothing(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated crash after the sites were written")
 
-    monkeypatch.setattr(load_module, "_write_logistics", boom)
+    monkeypatch.setattr(load_module, "write_logistics", boom)
     with pytest.raises(RuntimeError):
         run_submission(clean_engine, path, SubmitOptions(kommune_nr="3201"))
     assert table_counts(clean_engine) == before
@@ -134,7 +134,7 @@ def test_killed_process_leaves_no_partial_submission(clean_engine: Engine, tmp_p
     path = _file(clean_engine, tmp_path / "a.geojson", list(range(1, 41)))
     env = {**os.environ, "NAERING_DATABASE_URL": clean_engine.url.render_as_string(hide_password=False)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "submit", str(path), "--kommune", "3201"],
+        [sys.executable, "-m", "cli.main", "submit", str(path), "--kommune", "3201"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from etl.pipeline import SubmitOptions, run_submission
+from cli.main import app
 from etl.report import write_report
-from registry.cli import app
+from registry.services.submissions import SubmitOptions, run_submission
 from tests.sites_factory import anchor_25833, square_25833
 
 HEADER = "Tomtenummer;Betegnelse;Planmodenhet;Østkoordinat;Nordkoordinat;Størrelse\n"

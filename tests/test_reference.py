@@ -11,9 +11,9 @@ import pytest
 from shapely.geometry import Polygon
 from sqlalchemy import Engine, text
 
-from etl.reference import DEFAULT_DATA_DIR, TABLES, load_reference
 from etl.reference_read import to_multipolygon
 from registry.attribution import SOURCES, attribution_html, attribution_lines
+from registry.services.reference import DEFAULT_DATA_DIR, TABLES, load_reference
 
 KOMMUNER_2024 = DEFAULT_DATA_DIR / "kommuner" / "kommuner_2024.geojson"
 MEMBERS = DEFAULT_DATA_DIR / "osloregionen" / "members.csv"

@@ -17,8 +17,14 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from etl.pipeline import EXIT_REJECTED, EXIT_WARNINGS, SubmissionResult, SubmitOptions, run_submission
-from registry.cli import app
+from cli.main import app
+from registry.services.submissions import (
+    EXIT_REJECTED,
+    EXIT_WARNINGS,
+    SubmissionResult,
+    SubmitOptions,
+    run_submission,
+)
 from tests.conftest import table_counts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "submissions"

@@ -13,9 +13,9 @@ from pyproj import Geod
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from etl.pipeline import EXIT_CLEAN, SubmitOptions, run_submission
 from registry.db import session_factory
-from registry.services.export import write_sites_xlsx
+from registry.services.exports import write_sites_xlsx
+from registry.services.submissions import EXIT_CLEAN, SubmitOptions, run_submission
 from registry.settings import ServerSettings
 from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat, write_geojson
 
@@ -131,7 +131,10 @@ def test_export_xlsx(clean_engine: Engine, tmp_path: Path) -> None:
     assert wb.sheetnames == ["Næringsarealer", "Metadata"]
     sites = wb["Næringsarealer"]
     headers = [c.value for c in sites[1]]
-    assert "Modenhet / Maturity" in headers and "Areal (daa) / Area (daa)" in headers
+    assert (
+        "Planmessig modenhet (M0–M5) / Plan maturity (M0–M5)" in headers
+        and "Areal (daa) / Area (daa)" in headers
+    )
     assert sites.max_row == 3
     name_col = headers.index("Navn / Name") + 1
     assert {sites.cell(row=r, column=name_col).value for r in (2, 3)} == {"Testområde 1", "Testområde 2"}

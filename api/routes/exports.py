@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.deps import SessionDep
-from registry.services.export import write_sites_xlsx
+from registry.services.exports import write_sites_xlsx
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

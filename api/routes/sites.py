@@ -10,7 +10,7 @@ from api.deps import SessionDep
 from api.errors import BadRequestError, NotFoundError
 from registry.attribution import attribution_lines
 from registry.services.sites import SiteFilter, get_site, list_sites
-from schemas.api import MaturityCode, PowerCode, SiteCollection, SiteFeature
+from schemas.api import MaturityCode, PowerCode, SiteCollection, SiteDetail, SiteFeature
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
@@ -64,9 +64,9 @@ def search_sites(
     )
 
 
-@router.get("/{site_id}", response_model=SiteFeature, summary="One site's passport")
-def site_passport(site_id: int, session: SessionDep) -> SiteFeature:
+@router.get("/{site_id}", response_model=SiteDetail, summary="One site's passport")
+def site_passport(site_id: int, session: SessionDep) -> SiteDetail:
     feature = get_site(session, site_id)
     if feature is None:
         raise NotFoundError(f"No published site {site_id} / Fant ikke publisert område {site_id}")
-    return SiteFeature(**feature)
+    return SiteDetail(**feature)

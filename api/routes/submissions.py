@@ -17,11 +17,15 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import DisabledError, NotFoundError, PayloadTooLargeError
-from etl.pipeline import SubmitOptions, run_submission
-from etl.readers import ReadLimits
-from etl.report import as_dict, render_html
-from etl.template import template_bytes
-from registry.services.submissions import stored_result
+from registry.services.submissions import (
+    SubmitOptions,
+    read_limits,
+    report_dict,
+    report_html,
+    run_submission,
+    stored_result,
+    template_bytes,
+)
 from registry.settings import ServerSettings
 
 router = APIRouter(tags=["submissions"])
@@ -81,7 +85,7 @@ def create_submission(
     strict: Annotated[bool, Form()] = False,
 ) -> JSONResponse:
     _enabled(settings)
-    limits = ReadLimits(max_bytes=settings.max_upload_mb * 1024 * 1024, max_features=settings.max_features)
+    limits = read_limits(max_bytes=settings.max_upload_mb * 1024 * 1024, max_features=settings.max_features)
     folder = Path(tempfile.mkdtemp(prefix="naering-upload-"))
     try:
         path = _save_upload(file, folder, limits.max_bytes)
@@ -97,8 +101,8 @@ def create_submission(
         result = run_submission(request.app.state.engine, path, options)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    body: dict[str, Any] = as_dict(result)
-    body["report_html"] = render_html(result)
+    body: dict[str, Any] = report_dict(result)
+    body["report_html"] = report_html(result)
     status = 422 if result.rejected else (200 if dry_run or result.noop else 201)
     return JSONResponse(body, status_code=status)
 
@@ -109,7 +113,7 @@ def submission_json(submission_id: int, session: SessionDep, settings: SettingsD
     result = stored_result(session, submission_id)
     if result is None:
         raise NotFoundError(f"No submission {submission_id} / Fant ikke innsending {submission_id}")
-    return as_dict(result)
+    return report_dict(result)
 
 
 @router.get(
@@ -122,7 +126,7 @@ def submission_html(submission_id: int, session: SessionDep, settings: SettingsD
     result = stored_result(session, submission_id)
     if result is None:
         raise NotFoundError(f"No submission {submission_id} / Fant ikke innsending {submission_id}")
-    return HTMLResponse(render_html(result))
+    return HTMLResponse(report_html(result))
 
 
 @router.get("/submit", response_class=HTMLResponse, include_in_schema=False)

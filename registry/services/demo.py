@@ -1,4 +1,4 @@
-"""Demo data: one-door-in profiles and the generated demo submissions in data/demo/."""
+"""Use case: load the demo data — one-door-in profiles and the generated demo submissions in data/demo/."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from etl.pipeline import SubmissionResult, SubmitOptions, run_submission
+from etl.result import SubmissionResult
 from registry.db import transaction
+from registry.services.submissions import SubmitOptions, run_submission
 from registry.settings import PROJECT_ROOT
+from registry.store import kommuner as store
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 DEMO_ACTOR = "demo-loader"
@@ -23,24 +25,8 @@ def load_profiles(engine: Engine, path: Path) -> int:
         rows = list(csv.DictReader(fh))
     with transaction(engine, actor=DEMO_ACTOR) as session:
         for r in rows:
-            session.execute(
-                text("""
-                INSERT INTO kommune_profile (kommune_nr, contact_role, contact_name, email, phone,
-                    response_hours,
-                    pitch_no, pitch_en, competence_no, competence_en, verified_at, is_demo)
-                VALUES (:kommune_nr, :contact_role, :contact_name, :email, :phone, :response_hours,
-                    :pitch_no, :pitch_en, :competence_no, :competence_en, :verified_at, :is_demo)
-                ON CONFLICT (kommune_nr) DO UPDATE SET contact_role = EXCLUDED.contact_role,
-                    contact_name = EXCLUDED.contact_name, email = EXCLUDED.email, phone = EXCLUDED.phone,
-                    response_hours = EXCLUDED.response_hours, pitch_no = EXCLUDED.pitch_no,
-                    pitch_en = EXCLUDED.pitch_en, competence_no = EXCLUDED.competence_no,
-                    competence_en = EXCLUDED.competence_en, verified_at = EXCLUDED.verified_at,
-                    is_demo = EXCLUDED.is_demo, updated_at = now()
-                WHERE (kommune_profile.contact_role, kommune_profile.email, kommune_profile.pitch_no,
-                       kommune_profile.verified_at)
-                  IS DISTINCT FROM
-                  (EXCLUDED.contact_role, EXCLUDED.email, EXCLUDED.pitch_no, EXCLUDED.verified_at)
-            """),
+            store.upsert_profile(
+                session,
                 {
                     **r,
                     "contact_name": r.get("contact_name") or None,

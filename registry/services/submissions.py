@@ -1,19 +1,272 @@
-"""Stored submissions and their issue logs, read back as reports."""
+"""Use case: a kommune's file of sites — check it, submit it (optionally replacing), read its report.
+
+    resolve kommune → read → (same file again? stop) → normalise → parse → geometry → validate   [etl]
+    → enrich → lock → stage → overlaps → record the submission → write sites → logistics       [here]
+
+The pure phases run first with no transaction open; everything that writes happens in one transaction
+that a failure or a kill rolls back whole. `check` runs the same path and rolls back at the end, so it
+reports exactly what `submit` would (duplicates against live sites included) and writes nothing.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from etl.issues import Issue
-from etl.pipeline import SubmissionResult
+from etl import pipeline, report, template
+from etl.columns import load_mapping
+from etl.issues import Issue, SubmissionRejected, make_issue
+from etl.lookup import KommuneIndex
+from etl.readers import ReadLimits
+from etl.result import EXIT_CLEAN, EXIT_REJECTED, EXIT_WARNINGS, SubmissionResult
+from etl.validate import check_duplicate_sites
+from registry.db import set_actor
+from registry.enrich import METHOD, enrich
+from registry.store import reference as reference_store
+from registry.store import site_load
+from registry.store import submissions as store
+
+__all__ = [
+    "EXIT_CLEAN",
+    "EXIT_REJECTED",
+    "EXIT_WARNINGS",
+    "SubmissionResult",
+    "SubmitOptions",
+    "check_submission",
+    "issues_in_order",
+    "read_limits",
+    "report_dict",
+    "report_html",
+    "run_submission",
+    "stored_result",
+    "template_bytes",
+    "write_report",
+]
+
+Progress = Callable[[str], None]
+
+
+def read_limits(*, max_bytes: int, max_features: int) -> ReadLimits:
+    """Safety limits for reading an uploaded file (the other limits keep their defaults)."""
+    return ReadLimits(max_bytes=max_bytes, max_features=max_features)
+
+
+def report_dict(result: SubmissionResult) -> dict[str, Any]:
+    """The submission's report as JSON-ready data."""
+    return report.as_dict(result)
+
+
+def report_html(result: SubmissionResult) -> str:
+    """The submission's report as a stand-alone HTML page for the kommune officer."""
+    return report.render_html(result)
+
+
+def issues_in_order(result: SubmissionResult) -> list[Issue]:
+    """The issues by row (file-level first), errors before warnings before notes."""
+    return report.sorted_issues(result)
+
+
+def write_report(result: SubmissionResult, path: Path) -> None:
+    """Write the report as .html, .json or .csv (by the file's suffix)."""
+    report.write_report(result, path)
+
+
+def template_bytes(kind: str, *, lang: str = "no") -> bytes:
+    """The submission template kommuner fill in: 'xlsx' (Excel with dropdowns and a guide) or 'gpkg'."""
+    return template.template_bytes(kind, lang=lang)
+
+
+@dataclass
+class SubmitOptions:
+    kommune_nr: str
+    dry_run: bool = False
+    replace: bool = False
+    strict: bool = False
+    draft: bool = False
+    is_demo: bool = False
+    actor: str | None = None
+    layer: str | None = None
+    mapping: dict[str, str] | None = None
+    mapping_file: Path | None = None
+    limits: ReadLimits = field(default_factory=ReadLimits)
+    today: dt.date | None = None
+    filename: str | None = None  # the name the kommune gave the file (uploads are stored under temp names)
+
+
+def check_submission(engine: Engine, path: Path, options: SubmitOptions) -> SubmissionResult:
+    """Check a file as `submit` would, writing nothing."""
+    options.dry_run = True
+    return run_submission(engine, path, options)
+
+
+def run_submission(
+    engine: Engine, path: Path, options: SubmitOptions, *, progress: Progress | None = None
+) -> SubmissionResult:
+    """Check (dry run) or load one kommune file; never raises for bad data, returns the issues."""
+    say = progress or (lambda _msg: None)
+    name = options.filename or path.name
+    result = SubmissionResult(
+        filename=name, kommune_nr=options.kommune_nr, file_hash="", dry_run=options.dry_run
+    )
+    try:
+        _submit(engine, path, options, result, say)
+    except SubmissionRejected as exc:
+        for issue in exc.issues:
+            issue.file = issue.file or name
+        result.issues = result.issues + exc.issues
+        result.rejected = True
+    return result
+
+
+def _kommune_index(conn: Connection, options: SubmitOptions, result: SubmissionResult) -> KommuneIndex:
+    """The kommune look-ups, with the submitted kommune resolved to its 2024 number and its outline."""
+    index = KommuneIndex(
+        names=reference_store.kommune_names(conn), old_to_new=reference_store.primary_successors(conn)
+    )
+    new, was_old = index.resolve(options.kommune_nr)
+    if new is None:
+        raise SubmissionRejected(
+            [make_issue("kommune-unknown", field="kommune_nr", value=options.kommune_nr)]
+        )
+    if was_old:
+        result.issues.append(
+            make_issue(
+                "kommune-old-number", field="kommune_nr", value=options.kommune_nr, detail=index.describe(new)
+            )
+        )
+    options.kommune_nr = result.kommune_nr = new
+    outline = reference_store.kommune_outline(conn, new)
+    if outline is not None:
+        index.outlines[new] = outline
+    return index
+
+
+def _submit(
+    engine: Engine, path: Path, options: SubmitOptions, result: SubmissionResult, say: Progress
+) -> None:
+    with engine.connect() as conn:
+        index = _kommune_index(conn, options, result)
+        mapping = load_mapping(options.mapping_file) if options.mapping_file else options.mapping
+        if mapping is None:
+            mapping = store.stored_mapping(conn, options.kommune_nr)
+    batch = pipeline.Batch(
+        path=path,
+        filename=result.filename,
+        kommune_nr=options.kommune_nr,
+        kommuner=index,
+        layer=options.layer,
+        mapping=mapping,
+        limits=options.limits,
+        today=options.today,
+    )
+    pipeline.run(batch, phases=pipeline.PHASES[:1], progress=say)
+    result.file_hash = batch.file_hash
+    if not options.dry_run:
+        # The same file again: say so before any work (checked once more under the kommune's lock).
+        with engine.connect() as conn:
+            previous = store.previous_identical(conn, options.kommune_nr, batch.file_hash)
+        if previous is not None:
+            result.noop, result.submission_id = True, previous
+            result.issues.append(make_issue("resubmission-noop", detail=str(previous), file=result.filename))
+            return
+    pipeline.run(batch, phases=pipeline.PHASES[1:], progress=say)
+    result.rows_read = len(batch.frame)
+    result.columns_used = batch.columns_used
+    issues = result.issues + batch.issues
+    staged, geoms = pipeline.accepted(batch)
+
+    say("enrich")
+    with engine.begin() as conn:
+        set_actor(conn, options.actor)
+        staged = staged.assign(**enrich(conn, geoms).columns())
+        say("load")
+        site_load.lock_kommune(conn, options.kommune_nr)
+        previous = (
+            None if options.dry_run else store.previous_identical(conn, options.kommune_nr, batch.file_hash)
+        )
+        if previous is not None:
+            result.noop, result.submission_id = True, previous
+            noop = make_issue("resubmission-noop", detail=str(previous), file=result.filename)
+            result.issues = [*issues, noop]
+            return
+        site_load.stage(conn, staged, geoms)
+        issues += check_duplicate_sites(
+            site_load.overlaps(conn, kommune_nr=options.kommune_nr, replace=options.replace)
+        )
+        result.issues = issues
+        _write(conn, options, result, batch, rows_to_load=len(staged))
+        if options.mapping_file is not None and mapping and not result.rejected and not options.dry_run:
+            store.store_mapping(conn, options.kommune_nr, mapping)
+        if options.dry_run:
+            conn.rollback()
+    result.problem_geoms = pipeline.problem_geometries(batch, result.issues)
+
+
+def _write(
+    conn: Connection,
+    options: SubmitOptions,
+    result: SubmissionResult,
+    batch: pipeline.Batch,
+    *,
+    rows_to_load: int,
+) -> None:
+    """Record the submission (loaded or rejected) and, when loaded, write its sites."""
+    has_error = any(i.severity == "error" for i in result.issues)
+    result.rejected = rows_to_load == 0 or (options.strict and has_error)
+    if options.dry_run:
+        return
+    submission_id = store.insert_submission(
+        conn,
+        kommune_nr=options.kommune_nr,
+        filename=result.filename,
+        file_hash=batch.file_hash,
+        status="rejected" if result.rejected else "loaded",
+        submitted_by=options.actor,
+        rows_read=result.rows_read,
+        options={
+            "replace": options.replace,
+            "strict": options.strict,
+            "draft": options.draft,
+            "layer": batch.read.layer if batch.read else None,
+            "columns": batch.columns_used,
+        },
+        is_demo=options.is_demo,
+        issues=result.issues,
+    )
+    result.submission_id = submission_id
+    if result.rejected:
+        return
+    written = site_load.write_sites(
+        conn,
+        kommune_nr=options.kommune_nr,
+        submission_id=submission_id,
+        file_hash=batch.file_hash,
+        status="draft" if options.draft else "published",
+        is_demo=options.is_demo,
+        replace=options.replace,
+    )
+    site_load.write_logistics(conn, method=METHOD)
+    store.finish_submission(conn, submission_id, loaded=rows_to_load, archived=written.archived)
+    result.rows_loaded = rows_to_load
+    result.rows_inserted, result.rows_updated, result.rows_archived = (
+        written.inserted,
+        written.updated,
+        written.archived,
+    )
 
 
 def stored_result(session: Session, submission_id: int) -> SubmissionResult | None:
     """Rebuild the report of a stored submission (loaded or rejected), or None."""
-    sub = session.execute(text("SELECT * FROM submission WHERE id = :id"), {"id": submission_id}).first()
-    if sub is None:
+    found = store.get_submission(session, submission_id)
+    if found is None:
         return None
+    sub, issue_rows = found
     m = sub._mapping
     issues = [
         Issue(
@@ -28,10 +281,7 @@ def stored_result(session: Session, submission_id: int) -> SubmissionResult | No
             fix_en=r.fix_en or "",
             file=m["filename"],
         )
-        for r in session.execute(
-            text("SELECT * FROM submission_issue WHERE submission_id = :id ORDER BY id"),
-            {"id": submission_id},
-        ).all()
+        for r in issue_rows
     ]
     return SubmissionResult(
         filename=m["filename"],

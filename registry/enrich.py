@@ -1,6 +1,7 @@
-"""Phase 6: enrich — nearest substation and straight-line distances to logistics nodes, per site.
+"""Enrichment: nearest substation and straight-line distances to logistics nodes, per site.
 
-Reference points are few (hundreds), so they are fetched once and matched with a shapely STRtree,
+Database work behind the submission service (the points come from the reference tables); etl stays
+pure. Reference points are few (hundreds), so they are fetched once and matched with a shapely STRtree,
 vectorised over all sites. Distances are straight lines in EPSG:25833 from the site's outline (0 when
 the point lies inside it); each logistics distance carries the precision of the node's coordinate.
 """
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from registry.store import reference as store
 from schemas.taxonomy import LOGISTICS_KIND
 
 METHOD = "straight_line_utm33"
@@ -26,7 +28,7 @@ class Enrichment:
     logistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
     def columns(self) -> dict[str, np.ndarray]:
-        """The staging columns (see etl.load.LOGISTICS_COLUMNS): ids as objects with None, km rounded."""
+        """The staging columns (registry.store.site_load.LOGISTICS_COLUMNS): ids or None, km rounded."""
 
         def ids(values: np.ndarray) -> np.ndarray:
             out = np.empty(len(values), dtype=object)
@@ -44,18 +46,6 @@ class Enrichment:
         return cols
 
 
-def _points(
-    conn: Connection, sql: str, params: dict[str, str] | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows = conn.execute(text(sql), params or {}).all()
-    if not rows:
-        return np.empty(0, dtype=int), np.empty(0, dtype=object), np.empty(0)
-    ids = np.array([r[0] for r in rows])
-    geoms = shapely.from_wkb([bytes(r[1]) for r in rows])
-    extra = np.array([r[2] for r in rows], dtype=float)
-    return ids, geoms, extra
-
-
 def _nearest(geoms: np.ndarray, ids: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out_id = np.full(len(geoms), -1, dtype=np.int64)
     out_km = np.full(len(geoms), np.nan)
@@ -71,15 +61,11 @@ def _nearest(geoms: np.ndarray, ids: np.ndarray, points: np.ndarray) -> tuple[np
 
 def enrich(conn: Connection, geoms: np.ndarray) -> Enrichment:
     """Compute nearest substation and logistics distances for every (non-None) site geometry."""
-    sub_ids, sub_geoms, _ = _points(conn, "SELECT id, ST_AsBinary(geom_25833), 0 FROM substation")
+    sub_ids, sub_geoms = store.substation_points(conn)
     sid, skm = _nearest(geoms, sub_ids, sub_geoms)
     logistics = {}
     for kind in LOGISTICS_KIND.codes:
-        ids, pts, precision = _points(
-            conn,
-            "SELECT id, ST_AsBinary(geom_25833), precision_km FROM logistics_node WHERE kind = :kind",
-            {"kind": kind},
-        )
+        ids, pts, precision = store.logistics_points(conn, kind)
         nid, nkm = _nearest(geoms, ids, pts)
         # precision of the matched node, by position of its id (ids are few; -1 means none matched)
         prec = np.full(len(nid), np.nan)

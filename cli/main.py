@@ -1,4 +1,8 @@
-"""The `naering` command: a thin shell over the services."""
+"""The `naering` command: a thin shell over the services (registry.services), imported by nothing.
+
+Command-line words (--kommune, --layer, --mapping) live here: the core's messages speak of fields and
+values, and this module adds the hints a terminal user needs.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ console = Console(stderr=True)
 def _url(*, start: bool = True) -> str:
     """The database URL in use; starts the private local cluster when no URL is configured."""
     from registry import localdb
-    from registry.settings import database_url
+    from registry.db import database_url
 
     settings = DatabaseSettings()
     if settings.database_url is None and start:
@@ -50,24 +54,18 @@ def _url(*, start: bool = True) -> str:
 
 def _engine(*, require_reference: bool = True):  # type: ignore[no-untyped-def]
     """The engine for the configured database; says what to run when it is not ready."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
     from registry.db import get_engine
+    from registry.services.database import Readiness, readiness
 
     engine = get_engine(_url())
-    try:
-        with engine.connect() as conn:
-            ready = conn.execute(text("SELECT to_regclass('kommune') IS NOT NULL")).scalar()
-            if ready and require_reference:
-                ready = conn.execute(text("SELECT EXISTS (SELECT 1 FROM kommune)")).scalar()
-    except SQLAlchemyError as exc:
+    state, error = readiness(engine, require_reference=require_reference)
+    if state is Readiness.NO_ANSWER:
         console.print(
             "[red]Databasen svarer ikke / The database does not answer "
-            f"({exc.__class__.__name__}). Check NAERING_DATABASE_URL or run `naering db start`.[/red]"
+            f"({error}). Check NAERING_DATABASE_URL or run `naering db start`.[/red]"
         )
-        raise typer.Exit(1) from None
-    if not ready:
+        raise typer.Exit(1)
+    if state is Readiness.NOT_MIGRATED:
         console.print(
             "[red]Databasen er ikke klar / The database is not ready: run `naering db upgrade` and "
             "`naering reference load` (or `make db`).[/red]"
@@ -85,10 +83,9 @@ def db_url() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Apply migrations (starting the local PostGIS when needed)."""
-    from registry import db
+    from registry.services.database import migrate
 
-    db.upgrade(_url(), revision)
-    console.print(f"database at revision {db.current_revision(_url())}")
+    console.print(f"database at revision {migrate(_url(), revision)}")
 
 
 @db_app.command("downgrade")
@@ -96,10 +93,9 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, 'base' for empty")] = "-1",
 ) -> None:
     """Revert migrations."""
-    from registry import db
+    from registry.services.database import revert
 
-    db.downgrade(_url(), revision)
-    console.print(f"database at revision {db.current_revision(_url())}")
+    console.print(f"database at revision {revert(_url(), revision)}")
 
 
 @db_app.command("start")
@@ -119,7 +115,7 @@ def db_stop() -> None:
 @reference_app.command("load")
 def reference_load() -> None:
     """Load the reference data shipped in data/reference (idempotent: a second run changes nothing)."""
-    from etl.reference import load_reference
+    from registry.services.reference import load_reference
 
     with console.status("loading reference data …") as status:
         counts = load_reference(_engine(require_reference=False), progress=lambda msg: status.update(msg))
@@ -160,8 +156,8 @@ def _submit(
     report: Path | None,
     lang: str,
 ) -> None:
-    from etl.pipeline import SubmitOptions, run_submission
-    from etl.report import print_summary, write_report
+    from cli.output import print_summary
+    from registry.services.submissions import SubmitOptions, run_submission, write_report
 
     if not file.exists():
         console.print(f"[red]{file}: no such file / finnes ikke[/red]")
@@ -259,15 +255,13 @@ def template(
     lang: Annotated[str, typer.Option(help="Language first in bilingual text: no or en")] = "no",
 ) -> None:
     """Write the submission template kommuner fill in."""
-    from etl.template import write_gpkg_template, write_xlsx_template
+    from registry.services.submissions import template_bytes
 
-    if kind == "xlsx":
-        write_xlsx_template(out, lang=lang)
-    elif kind == "gpkg":
-        write_gpkg_template(out)
-    else:
+    if kind not in ("xlsx", "gpkg"):
         console.print("[red]kind must be xlsx or gpkg / type må være xlsx eller gpkg[/red]")
         raise typer.Exit(2)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(template_bytes(kind, lang=lang))
     console.print(f"template → {out}")
 
 
@@ -275,7 +269,7 @@ def template(
 def export_xlsx(out: Annotated[Path, typer.Option("--out", "-o", help="Excel file to write")]) -> None:
     """Export published sites with a metadata sheet (sources, licences, export time)."""
     from registry.db import session_factory
-    from registry.services.export import write_sites_xlsx
+    from registry.services.exports import write_sites_xlsx
 
     with session_factory(_engine())() as session:
         n = write_sites_xlsx(session, out)
@@ -319,5 +313,5 @@ def main() -> None:  # pragma: no cover
         sys.exit(1)
 
 
-if __name__ == "__main__":  # pragma: no cover - `python -m registry.cli`
+if __name__ == "__main__":  # pragma: no cover - `python -m cli.main`
     main()

@@ -1,8 +1,10 @@
-"""Exports for the secretariat: an Excel workbook of sites plus a metadata sheet (sources, licences)."""
+"""Use case: exports for the secretariat — an Excel workbook of sites plus a metadata sheet (sources,
+licences). Columns derive from the site record (`schemas.site`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,63 +14,84 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from registry.attribution import attribution_lines
-from registry.services.sites import all_sites_rows
+from registry.services.sites import all_sites
+from schemas.site import AXES_BY_NAME, FIELDS_BY_COLUMN
+from schemas.taxonomy import LOGISTICS_KIND
 
-# (header no / en, how to get the value from a site's properties)
-COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("ID", lambda p: p["id"]),
-    ("Kommunenr / Municipality no.", lambda p: p["kommune_nr"]),
+Getter = Callable[[dict[str, Any]], Any]
+
+
+def _header(no: str, en: str) -> str:
+    return no if no == en else f"{no} / {en}"
+
+
+def _record(column: str) -> tuple[str, Getter]:
+    """An export column for a field of the site record: its labels, its value as the API serves it."""
+    f = FIELDS_BY_COLUMN[column]
+
+    def get(p: dict[str, Any]) -> Any:
+        value = p[f.group][f.api_key] if f.group else p[f.api_key]
+        if f.group in AXES_BY_NAME and f.api_key == "code":
+            axis = p[f.group]
+            return f"{axis['code']} {axis['label_no']}" if axis.get("code") else ""
+        if isinstance(value, list) and f.taxonomy is not None:
+            return "; ".join(f"{u['code']} {u['label_no']}" for u in value)
+        if isinstance(value, dict):
+            return value.get("label_no")
+        return value
+
+    return _header(f.label_no, f.label_en), get
+
+
+def _km(kind: str) -> tuple[str, Getter]:
+    def get(p: dict[str, Any]) -> str | None:
+        for item in p["logistics"]:
+            if item["kind"]["code"] == kind:
+                return f"{item['distance_km']:.1f} ± {item['precision_km']:.1f} ({item['name']})"
+        return None
+
+    return _header(f"{LOGISTICS_KIND.label(kind, 'no')} km", f"{LOGISTICS_KIND.label(kind, 'en')} km"), get
+
+
+# The workbook's columns, in order: fields of the site record, and a few derived for reading.
+COLUMNS: tuple[tuple[str, Getter], ...] = (
+    _record("id"),
+    _record("kommune_nr"),
     ("Kommune / Municipality", lambda p: p["kommune_name"]),
     ("Regionråd / Regional council", lambda p: p["regionraad"]),
-    ("Navn / Name", lambda p: p["name"]),
-    ("Referanse / Reference", lambda p: p["reference"]),
+    _record("name"),
+    _record("reference"),
     ("Areal (daa) / Area (daa)", lambda p: p["area_daa"]),
-    ("Areal (m²) / Area (m²)", lambda p: p["area_m2"]),
+    _record("area_m2"),
     ("Areal (ha) / Area (ha)", lambda p: p["area_ha"]),
     ("Oppgitt areal (m²) / Submitted area (m²)", lambda p: p["area_m2_submitted"]),
-    ("Arealformål / Land use", lambda p: "; ".join(f"{u['code']} {u['label_no']}" for u in p["uses"])),
-    ("Modenhet / Maturity", lambda p: _axis(p["maturity"])),
-    ("Modenhet verifisert / Maturity verified", lambda p: p["maturity"]["verified_at"]),
-    ("Strøm / Power", lambda p: _axis(p["power"])),
-    ("MW nå / MW now", lambda p: p["power"]["mw_now"]),
-    ("MW senere / MW later", lambda p: p["power"]["mw_future"]),
-    ("År / Year", lambda p: p["power"]["future_year"]),
-    ("≤ 5 MW", lambda p: p["power"]["le_5mw"]),
-    ("Nettselskap / Grid company", lambda p: p["power"]["grid_company"]),
-    (
-        "Avstand transformatorstasjon (km) / Substation distance (km)",
-        lambda p: p["power"]["substation_distance_km"],
-    ),
-    ("Strøm verifisert / Power verified", lambda p: p["power"]["verified_at"]),
-    ("Tilgjengelighet / Availability", lambda p: _axis(p["availability"])),
-    ("Arealkontroll / Land control", lambda p: _axis(p["land_control"])),
-    ("Dokumentasjon / Evidence", lambda p: _axis(p["evidence"])),
-    ("Pris NOK/m² / Price NOK/m²", lambda p: p["price_nok_per_m2"]),
-    ("Motorvei km / Motorway km", lambda p: _km(p, "motorway_junction")),
-    ("Godsterminal km / Rail terminal km", lambda p: _km(p, "rail_terminal")),
-    ("Havn km / Port km", lambda p: _km(p, "port")),
-    ("Lufthavn km / Airport km", lambda p: _km(p, "airport")),
+    _record("uses"),
+    _record("maturity"),
+    _record("maturity_verified_at"),
+    _record("power_status"),
+    _record("power_mw_now"),
+    _record("power_mw_future"),
+    _record("power_future_year"),
+    _record("power_le_5mw"),
+    _record("grid_company"),
+    _record("substation_distance_km"),
+    _record("power_verified_at"),
+    _record("availability"),
+    _record("availability_verified_at"),
+    _record("land_control"),
+    _record("evidence"),
+    _record("price_nok_per_m2"),
+    *(_km(kind) for kind in LOGISTICS_KIND.codes),
     ("Utdaterte fakta / Stale facts", lambda p: "ja / yes" if p["stale"] else "nei / no"),
     ("Kontakt / Contact", lambda p: p["contact"]["email"]),
-    ("Status", lambda p: p["status"]["label_no"]),
+    _record("status"),
     ("DEMO", lambda p: "DEMO" if p["is_demo"] else ""),
 )
 
 
-def _axis(a: dict[str, Any]) -> str:
-    return f"{a['code']} {a['label_no']}" if a.get("code") else ""
-
-
-def _km(p: dict[str, Any], kind: str) -> str | None:
-    for item in p["logistics"]:
-        if item["kind"]["code"] == kind:
-            return f"{item['distance_km']:.1f} ± {item['precision_km']:.1f} ({item['name']})"
-    return None
-
-
 def write_sites_xlsx(session: Session, out: Path, *, now: dt.datetime | None = None) -> int:
     """Write published sites and a metadata sheet to `out`; return the number of sites."""
-    sites = all_sites_rows(session)
+    sites = all_sites(session)
     wb = Workbook()
     ws = wb.active
     assert ws is not None

@@ -1,0 +1,45 @@
+"""The outcome of checking or loading one kommune file: counts, issues and what the report needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from etl.issues import Issue
+
+EXIT_CLEAN = 0
+EXIT_WARNINGS = 3  # loaded, with warnings or with rows refused
+EXIT_REJECTED = 4  # nothing loaded
+
+
+@dataclass
+class SubmissionResult:
+    filename: str
+    kommune_nr: str
+    file_hash: str
+    dry_run: bool
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_archived: int = 0
+    submission_id: int | None = None
+    noop: bool = False
+    rejected: bool = False
+    issues: list[Issue] = field(default_factory=list)
+    columns_used: dict[str, str] = field(default_factory=dict)
+    # For the report map: row number → WKT (EPSG:25833) of rows with problems.
+    problem_geoms: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        if self.rejected:
+            return EXIT_REJECTED
+        if any(i.severity in {"error", "warning"} for i in self.issues):
+            return EXIT_WARNINGS
+        return EXIT_CLEAN
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = {}
+        for i in self.issues:
+            out[(i.severity, i.issue_type)] = out.get((i.severity, i.issue_type), 0) + 1
+        return out

@@ -1,0 +1,23 @@
+"""Database checks: does it answer, is PostGIS there, which schema revision, is reference data loaded."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+
+def postgis_version(conn: Connection | Session) -> str | None:
+    return conn.execute(text("SELECT postgis_lib_version()")).scalar()
+
+
+def schema_revision(conn: Connection | Session) -> str | None:
+    has = conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if has else None
+
+
+def has_schema(conn: Connection | Session) -> bool:
+    return bool(conn.execute(text("SELECT to_regclass('kommune') IS NOT NULL")).scalar())
+
+
+def has_reference_data(conn: Connection | Session) -> bool:
+    return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM kommune)")).scalar())

@@ -1,0 +1,304 @@
+"""The site record, declared once.
+
+Every column of a site (næringsareal) is declared here with its labels, where its value comes from, the
+default the loader writes, and where the API shows it. The loader's COPY columns and defaults, the
+typed API schema (`schemas.api.SiteSummary`, `SiteDetail`), the API's and the map's properties
+(`site_properties`), the export's columns and the staleness rule (`is_stale`, `site_is_stale`) all
+derive from this module; the submission catalogue (`schemas.fields`) supplies the labels of what a
+kommune submits, and `schemas.taxonomy` every coded value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from schemas.fields import FIELDS_BY_NAME
+from schemas.taxonomy import (
+    AVAILABILITY,
+    EVIDENCE,
+    LAND_CONTROL,
+    MATURITY,
+    POWER,
+    SITE_STATUS,
+    STALE_AFTER_DAYS,
+    Taxonomy,
+)
+
+# Where a value comes from: the kommune's file, the registry's enrichment from reference layers, the
+# database (generated columns), or the registry's own bookkeeping.
+Origin = Literal["submitted", "enriched", "computed", "system"]
+# Where the API shows a field: in every feature ("summary"), only in a site's passport ("detail"), or
+# nowhere ("internal"). Provenance fields are shown in the passport under "provenance".
+Shown = Literal["summary", "detail", "internal"]
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One dated fact of a site: a coded value, when it was verified and by whom, and how long it lasts."""
+
+    name: str  # key in the API's properties
+    column: str  # the code column of `site`
+    taxonomy: Taxonomy
+    prefix: str  # of the *_verified_at / *_verified_by columns
+    max_age_days: int = STALE_AFTER_DAYS
+    # Whether a stale or unverified value makes the whole site stale. Evidence describes how the other
+    # facts are documented and has no verification date of its own in a submission, so it does not.
+    counts_for_site: bool = True
+
+    @property
+    def verified_at(self) -> str:
+        return f"{self.prefix}_verified_at"
+
+    @property
+    def verified_by(self) -> str:
+        return f"{self.prefix}_verified_by"
+
+
+AXES: tuple[Axis, ...] = (
+    Axis("maturity", "maturity", MATURITY, "maturity"),
+    Axis("power", "power_status", POWER, "power"),
+    Axis("availability", "availability", AVAILABILITY, "availability"),
+    Axis("land_control", "land_control", LAND_CONTROL, "land_control"),
+    Axis("evidence", "evidence", EVIDENCE, "evidence", counts_for_site=False),
+)
+AXES_BY_NAME: dict[str, Axis] = {a.name: a for a in AXES}
+
+
+@dataclass(frozen=True)
+class SiteField:
+    """One column of `site`."""
+
+    name: str  # the column
+    label_no: str
+    label_en: str
+    type: Any  # the value's Python type in the API
+    origin: Origin
+    shown: Shown = "summary"
+    default: Any = None  # what the loader writes when a file leaves the value empty
+    taxonomy: Taxonomy | None = None  # coded values are served as {code, label_no, label_en}
+    group: str | None = None  # served inside this object of the properties (an axis, "provenance")
+    key: str | None = None  # the key inside `group` (or at the top) when it differs from the column
+
+    @property
+    def api_key(self) -> str:
+        return self.key or self.name
+
+
+def _submitted(
+    name: str,
+    *,
+    column: str | None = None,
+    shown: Shown = "summary",
+    default: Any = None,
+    group: str | None = None,
+    key: str | None = None,
+    type_: Any = None,
+) -> SiteField:
+    """A site column filled from the submission field `name` (labels and code list from the catalogue)."""
+    spec = FIELDS_BY_NAME[name]
+    py = (
+        type_
+        or {
+            "text": str,
+            "url": str,
+            "kommune_nr": str,
+            "float": float,
+            "int": int,
+            "date": dt.date,
+            "code": str,
+            "codes": list[str],
+            "urls": list[str],
+        }[spec.kind]
+    )
+    return SiteField(
+        column or name,
+        spec.label_no,
+        spec.label_en,
+        py,
+        "submitted",
+        shown,
+        default,
+        spec.taxonomy,
+        group,
+        key,
+    )
+
+
+def _axis_columns(axis: Axis, *, shown: Shown = "summary", default: Any = None) -> tuple[SiteField, ...]:
+    """The code column and its verification columns, served inside the axis's object."""
+    return (
+        _submitted(axis.column, shown=shown, default=default, group=axis.name, key="code"),
+        _submitted(axis.verified_at, group=axis.name, key="verified_at"),
+        _submitted(axis.verified_by, group=axis.name, key="verified_by"),
+    )
+
+
+SITE_FIELDS: tuple[SiteField, ...] = (
+    SiteField("id", "ID", "ID", int, "system"),
+    _submitted("kommune_nr"),
+    _submitted("name"),
+    _submitted("reference"),
+    SiteField("area_m2", "Areal (m²)", "Area (m²)", float, "computed"),
+    _submitted("area_m2", column="area_m2_submitted"),
+    _submitted("uses", default=[]),
+    _submitted("use_text"),
+    _submitted("ownership_text", shown="detail"),
+    _submitted("price_nok_per_m2", shown="detail"),
+    _submitted("price_terms", shown="detail"),
+    _submitted("plan_id", shown="detail"),
+    _submitted("plan_status", shown="detail"),
+    _submitted("description_no", shown="detail"),
+    _submitted("description_en", shown="detail"),
+    _submitted("links", shown="detail", default=[]),
+    *_axis_columns(AXES_BY_NAME["maturity"]),
+    *_axis_columns(AXES_BY_NAME["power"], default="E0"),
+    _submitted("power_mw_now", group="power", key="mw_now"),
+    _submitted("power_mw_future", group="power", key="mw_future"),
+    _submitted("power_future_year", group="power", key="future_year"),
+    _submitted("power_reserved_until", group="power", key="reserved_until"),
+    _submitted("grid_company", group="power"),
+    SiteField("power_le_5mw", "Inntil 5 MW", "Up to 5 MW", bool, "computed", group="power", key="le_5mw"),
+    *_axis_columns(AXES_BY_NAME["availability"], default="not_on_market"),
+    *_axis_columns(AXES_BY_NAME["land_control"]),
+    _submitted("evidence", default="self_reported", group="evidence", key="code"),
+    _submitted("evidence_url", shown="detail"),
+    SiteField(
+        "evidence_verified_at",
+        "Dokumentasjon verifisert dato",
+        "Evidence verified on",
+        dt.date,
+        "system",
+        group="evidence",
+        key="verified_at",
+    ),
+    SiteField(
+        "evidence_verified_by",
+        "Dokumentasjon verifisert av",
+        "Evidence verified by",
+        str,
+        "system",
+        group="evidence",
+        key="verified_by",
+    ),
+    SiteField(
+        "nearest_substation_id",
+        "Nærmeste transformatorstasjon",
+        "Nearest substation",
+        int,
+        "enriched",
+        group="power",
+    ),
+    SiteField(
+        "substation_distance_km",
+        "Avstand transformatorstasjon (km)",
+        "Substation distance (km)",
+        float,
+        "enriched",
+        group="power",
+    ),
+    SiteField("status", "Status", "Status", str, "system", taxonomy=SITE_STATUS),
+    SiteField("is_demo", "Demodata", "Demo data", bool, "system"),
+    SiteField("submission_id", "Innsending", "Submission", int, "system", "detail", group="provenance"),
+    SiteField("source_row", "Rad i filen", "Row in the file", int, "system", "detail", group="provenance"),
+    SiteField("file_hash", "Filens sjekksum", "File checksum", str, "system", "detail", group="provenance"),
+    SiteField("created_at", "Opprettet", "Created", dt.datetime, "system", "detail"),
+    SiteField("updated_at", "Endret", "Updated", dt.datetime, "system"),
+)
+FIELDS_BY_COLUMN: dict[str, SiteField] = {f.name: f for f in SITE_FIELDS}
+
+# What the intake writes into `site`, in COPY order: the submitted and the enriched columns.
+LOADED_COLUMNS: tuple[str, ...] = tuple(f.name for f in SITE_FIELDS if f.origin in ("submitted", "enriched"))
+# The loader's defaults for values a file leaves empty (the database has the same server defaults).
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in SITE_FIELDS if f.default is not None}
+ARRAY_COLUMNS: tuple[str, ...] = tuple(f.name for f in SITE_FIELDS if f.type == list[str])
+# The columns the region map's popups need, beside the staleness columns.
+MAP_COLUMNS: tuple[str, ...] = (
+    "id",
+    "name",
+    "kommune_nr",
+    "area_m2",
+    "maturity",
+    "power_status",
+    "power_mw_now",
+    "availability",
+    "is_demo",
+)
+STALENESS_COLUMNS: tuple[str, ...] = tuple(
+    c for a in AXES if a.counts_for_site for c in (a.column, a.verified_at)
+)
+
+
+def is_stale(verified_at: dt.date | None, *, axis: Axis | None = None, today: dt.date | None = None) -> bool:
+    """Whether a fact is stale: never verified, or verified longer ago than its axis's maximum age."""
+    if verified_at is None:
+        return True
+    max_age = axis.max_age_days if axis is not None else STALE_AFTER_DAYS
+    return ((today or dt.date.today()) - verified_at).days > max_age
+
+
+def site_is_stale(record: Mapping[Any, Any], *, today: dt.date | None = None) -> bool:
+    """The one staleness rule of a site: any axis that counts, with a value, is stale."""
+    return any(
+        is_stale(record[a.verified_at], axis=a, today=today)
+        for a in AXES
+        if a.counts_for_site and record[a.column] is not None
+    )
+
+
+def term(taxonomy: Taxonomy, code: str | None) -> dict[str, Any] | None:
+    """A coded value as the API serves it: code with both labels."""
+    if code is None:
+        return None
+    return {"code": code, "label_no": taxonomy.label(code, "no"), "label_en": taxonomy.label(code, "en")}
+
+
+def _api_value(field: SiteField, value: Any) -> Any:
+    if value is None:
+        return [] if field.type == list[str] else None
+    if field.taxonomy is not None and field.key != "code":
+        if isinstance(value, list | tuple):
+            return [term(field.taxonomy, c) for c in value]
+        return term(field.taxonomy, value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def site_properties(
+    record: Mapping[Any, Any], *, detail: bool = False, today: dt.date | None = None
+) -> dict[str, Any]:
+    """A site row (mapping of `site` columns) as the API's properties, grouped as declared."""
+    props: dict[str, Any] = {}
+    for field in SITE_FIELDS:
+        if field.shown == "internal" or (field.shown == "detail" and not detail):
+            continue
+        if field.name not in record:
+            continue
+        target = props.setdefault(field.group, {}) if field.group else props
+        target[field.api_key] = _api_value(field, record[field.name])
+    for axis in AXES:
+        group = props[axis.name]
+        code = group.get("code")
+        group.update(
+            {
+                "label_no": axis.taxonomy.label(code, "no") if code else None,
+                "label_en": axis.taxonomy.label(code, "en") if code else None,
+                "stale": is_stale(record[axis.verified_at], axis=axis, today=today),
+            }
+        )
+        if code is None:
+            del group["label_no"], group["label_en"]
+    area = float(record["area_m2"])
+    props["area_m2"] = round(area, 1)
+    props["area_daa"] = round(area / 1000.0, 2)
+    props["area_ha"] = round(area / 10_000.0, 3)
+    props["stale"] = site_is_stale(record, today=today)
+    return props
