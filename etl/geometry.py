@@ -105,97 +105,109 @@ def _to_multipolygon(g: BaseGeometry | None) -> BaseGeometry | None:
     return None
 
 
-def process_geometries(
-    geoms: pd.Series,
-    *,
-    declared: CRS | None,
-    rows: np.ndarray,
-    area_m2: pd.Series | None,
-    file: str | None = None,
-) -> GeometryResult:
-    """Reproject to EPSG:25833 and repair; one issue per problem row, naming the row and field."""
-    issues: list[Issue] = []
+def _present(
+    geoms: pd.Series, rows: np.ndarray, file: str | None
+) -> tuple[np.ndarray, np.ndarray, list[Issue]]:
+    """The geometries as a 2D object array with None for missing or empty ones, and which are present."""
     arr = np.empty(len(geoms), dtype=object)
     arr[:] = [g if isinstance(g, BaseGeometry) else None for g in geoms.to_numpy()]
     present = ~shapely.is_missing(arr)
     present[present] = ~shapely.is_empty(arr[present])
     arr[~present] = None
-    for i in np.flatnonzero(~present):
-        issues.append(make_issue("geometry-missing", row=int(rows[i]), field="geometry", file=file))
+    issues = [
+        make_issue("geometry-missing", row=int(rows[i]), field="geometry", file=file)
+        for i in np.flatnonzero(~present)
+    ]
     arr[present] = shapely.force_2d(arr[present])
+    return arr, present, issues
 
-    # Representative coordinates for CRS and axis detection: one point per geometry.
-    reps = (
-        shapely.get_coordinates(shapely.point_on_surface(shapely.envelope(arr[present])))
-        if present.any()
-        else (np.empty((0, 2)))
-    )
-    x, y = (reps[:, 0], reps[:, 1]) if len(reps) else (np.empty(0), np.empty(0))
 
-    epsg: int | None
+def _source_epsg(
+    declared: CRS | None, x: np.ndarray, y: np.ndarray, file: str | None
+) -> tuple[int, list[Issue]]:
+    """The file's horizontal EPSG code: the declared one if accepted, else guessed from the coordinates."""
     if declared is None:
-        epsg = _guess_crs(x, y)
-        if epsg is None:
+        guessed = _guess_crs(x, y)
+        if guessed is None:
             raise SubmissionRejected([make_issue("crs-missing", file=file)])
-        issues.append(make_issue("crs-assumed", detail=f"EPSG:{epsg}", file=file))
+        return guessed, [make_issue("crs-assumed", detail=f"EPSG:{guessed}", file=file)]
+    epsg = _horizontal_epsg(declared)
+    if epsg is None or epsg not in ACCEPTED_EPSG:
+        raise SubmissionRejected([make_issue("crs-unsupported", detail=declared.to_string()[:80], file=file)])
+    return epsg, []
+
+
+def _unswap_axes(
+    arr: np.ndarray,
+    present: np.ndarray,
+    epsg: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    rows: np.ndarray,
+    file: str | None,
+) -> list[Issue]:
+    """Swap back, per row, coordinates that fit Norway only when swapped."""
+    if not len(x):
+        return []
+    crs = CRS.from_epsg(epsg)
+    if crs.is_geographic:
+        fits, fits_swapped = _in_box(x, y, NORWAY_LONLAT), _in_box(y, x, NORWAY_LONLAT)
     else:
-        epsg = _horizontal_epsg(declared)
-        if epsg is None or epsg not in ACCEPTED_EPSG:
-            raise SubmissionRejected(
-                [make_issue("crs-unsupported", detail=declared.to_string()[:80], file=file)]
-            )
+        to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
+        lon, lat = to_ll.transform(x, y)
+        lon_s, lat_s = to_ll.transform(y, x)
+        fits = _in_box(np.asarray(lon), np.asarray(lat), NORWAY_LONLAT)
+        fits_swapped = _in_box(np.asarray(lon_s), np.asarray(lat_s), NORWAY_LONLAT)
+    row_swapped = np.zeros(len(arr), dtype=bool)
+    row_swapped[np.flatnonzero(present)] = ~fits & fits_swapped
+    if not row_swapped.any():
+        return []
+    arr[row_swapped] = _swap(arr[row_swapped])
+    axis_names = "lat/lon" if crs.is_geographic else "nord/øst — north/east"
+    return [
+        make_issue("axes-swapped", row=int(rows[i]), field="geometry", detail=axis_names, file=file)
+        for i in np.flatnonzero(row_swapped)
+    ]
 
-    # Axis swap, per row: coordinates that fit Norway only when swapped.
-    if len(x):
-        box = NORWAY_LONLAT if CRS.from_epsg(epsg).is_geographic else None
-        if box is None:
-            src = CRS.from_epsg(epsg)
-            to_ll = Transformer.from_crs(src, 4326, always_xy=True)
-            lon, lat = to_ll.transform(x, y)
-            lon_s, lat_s = to_ll.transform(y, x)
-            fits = _in_box(np.asarray(lon), np.asarray(lat), NORWAY_LONLAT)
-            fits_swapped = _in_box(np.asarray(lon_s), np.asarray(lat_s), NORWAY_LONLAT)
-        else:
-            fits = _in_box(x, y, box)
-            fits_swapped = _in_box(y, x, box)
-        row_swapped = np.zeros(len(arr), dtype=bool)
-        row_swapped[np.flatnonzero(present)] = ~fits & fits_swapped
-        if row_swapped.any():
-            arr[row_swapped] = _swap(arr[row_swapped])
-            axis_names = "lat/lon" if CRS.from_epsg(epsg).is_geographic else "nord/øst — north/east"
-            for i in np.flatnonzero(row_swapped):
-                issues.append(
-                    make_issue(
-                        "axes-swapped", row=int(rows[i]), field="geometry", detail=axis_names, file=file
-                    )
-                )
 
-    # Reproject everything present.
-    if epsg != TARGET_EPSG and present.any():
-        tr = Transformer.from_crs(CRS.from_epsg(epsg), CRS.from_epsg(TARGET_EPSG), always_xy=True)
-        arr[present] = shapely.transform(
-            arr[present], lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1]))
-        )
+def _reproject(arr: np.ndarray, present: np.ndarray, epsg: int) -> None:
+    """Transform every present geometry from `epsg` to EPSG:25833, in place."""
+    if epsg == TARGET_EPSG or not present.any():
+        return
+    tr = Transformer.from_crs(CRS.from_epsg(epsg), CRS.from_epsg(TARGET_EPSG), always_xy=True)
+    arr[present] = shapely.transform(arr[present], lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
 
-    # Outside Norway: the geometry's envelope must lie in the Norway box.
-    if present.any():
-        bounds = shapely.bounds(arr[present])
-        inside = (
-            (bounds[:, 0] >= NORWAY_25833[0])
-            & (bounds[:, 2] <= NORWAY_25833[2])
-            & (bounds[:, 1] >= NORWAY_25833[1])
-            & (bounds[:, 3] <= NORWAY_25833[3])
-        )
-        idx = np.flatnonzero(present)[~inside]
-        for i in idx:
-            issues.append(make_issue("outside-norway", row=int(rows[i]), field="geometry", file=file))
-            arr[i] = None
-            present[i] = False
 
-    # Types: polygons kept, points become circle sites when an area is given, anything else is refused.
+def _drop_outside_norway(
+    arr: np.ndarray, present: np.ndarray, rows: np.ndarray, file: str | None
+) -> list[Issue]:
+    """Refuse geometries whose envelope leaves the Norway box (EPSG:25833), in place."""
+    if not present.any():
+        return []
+    bounds = shapely.bounds(arr[present])
+    inside = (
+        (bounds[:, 0] >= NORWAY_25833[0])
+        & (bounds[:, 2] <= NORWAY_25833[2])
+        & (bounds[:, 1] >= NORWAY_25833[1])
+        & (bounds[:, 3] <= NORWAY_25833[3])
+    )
+    issues = []
+    for i in np.flatnonzero(present)[~inside]:
+        issues.append(make_issue("outside-norway", row=int(rows[i]), field="geometry", file=file))
+        arr[i] = None
+        present[i] = False
+    return issues
+
+
+def _points_and_types(
+    arr: np.ndarray, present: np.ndarray, area_m2: pd.Series | None, rows: np.ndarray, file: str | None
+) -> tuple[np.ndarray, np.ndarray, list[Issue]]:
+    """Points become circle sites of the given area; anything not polygonal is refused (in place).
+
+    Returns which rows are point sites, the type names per row, and the issues."""
     is_point = np.zeros(len(arr), dtype=bool)
-    type_ids = shapely.get_type_id(arr)
-    types = np.array(_TYPE_NAMES, dtype=object)[type_ids + 1]
+    types = np.array(_TYPE_NAMES, dtype=object)[shapely.get_type_id(arr) + 1]
+    issues = []
     for i in np.flatnonzero(present & np.isin(types, ["Point", "MultiPoint"])):
         area = None if area_m2 is None else area_m2.iat[i]
         if area is None or not np.isfinite(area) or area <= 0:  # NaN is a blank cell, not an area
@@ -214,8 +226,11 @@ def process_geometries(
             make_issue("geometry-wrong-type", row=int(rows[i]), field="geometry", value=types[i], file=file)
         )
         arr[i] = None
+    return is_point, types, issues
 
-    # Repair invalid polygons; valid ones become MultiPolygons in one vectorised step.
+
+def _repair(arr: np.ndarray, types: np.ndarray, rows: np.ndarray, file: str | None) -> list[Issue]:
+    """Make every geometry a valid MultiPolygon, repairing invalid ones (in place)."""
     live = ~shapely.is_missing(arr)
     valid = np.zeros(len(arr), dtype=bool)
     valid[live] = shapely.is_valid(arr[live])
@@ -223,6 +238,7 @@ def process_geometries(
     simple = np.flatnonzero(valid & (type_ids == _POLYGON))
     if len(simple):
         arr[simple] = shapely.multipolygons(arr[simple], indices=np.arange(len(simple)))
+    issues = []
     for i in np.flatnonzero(live & valid & (type_ids != _POLYGON) & (type_ids != _MULTIPOLYGON)):
         arr[i] = _to_multipolygon(arr[i])
         if arr[i] is None:
@@ -246,5 +262,33 @@ def process_geometries(
                 make_issue("geometry-invalid", row=int(rows[i]), field="geometry", detail=reason, file=file)
             )
             arr[i] = fixed
+    return issues
+
+
+def process_geometries(
+    geoms: pd.Series,
+    *,
+    declared: CRS | None,
+    rows: np.ndarray,
+    area_m2: pd.Series | None,
+    file: str | None = None,
+) -> GeometryResult:
+    """Reproject to EPSG:25833 and repair; one issue per problem row, naming the row and field."""
+    arr, present, issues = _present(geoms, rows, file)
+    # Representative coordinates for CRS and axis detection: one point per geometry.
+    reps = (
+        shapely.get_coordinates(shapely.point_on_surface(shapely.envelope(arr[present])))
+        if present.any()
+        else np.empty((0, 2))
+    )
+    x, y = (reps[:, 0], reps[:, 1]) if len(reps) else (np.empty(0), np.empty(0))
+    epsg, crs_issues = _source_epsg(declared, x, y, file)
+    issues += crs_issues
+    issues += _unswap_axes(arr, present, epsg, x, y, rows, file)
+    _reproject(arr, present, epsg)
+    issues += _drop_outside_norway(arr, present, rows, file)
+    is_point, types, type_issues = _points_and_types(arr, present, area_m2, rows, file)
+    issues += type_issues
+    issues += _repair(arr, types, rows, file)
     issues.sort(key=lambda i: (i.row is not None, i.row or 0))
     return GeometryResult(geoms=arr, source_epsg=epsg, is_point_site=is_point, issues=issues)

@@ -373,6 +373,7 @@ def validate_frame(frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date | No
 
 
 def validate_record(record: Mapping[str, Any], *, today: dt.date | None = None) -> list[Issue]:
-    """Run the attribute rules on one site (API writes use this)."""
+    """Run the attribute rules on one site of parsed values (the site form and API writes use this)."""
     frame = pd.DataFrame([dict(record)], dtype=object)
-    return validate_frame(frame, np.array([1]), today=today)
+    rows = np.array([1])
+    return check_bounds(frame, rows) + validate_frame(frame, rows, today=today)
