@@ -10,9 +10,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
-from sqlalchemy import Engine, text
+import shapely
+from sqlalchemy import Connection, Engine, text
 
 from registry.services.submissions import EXIT_CLEAN, SubmitOptions, run_submission
 from registry.store import site_load as load_module
@@ -129,36 +132,128 @@ def test_submissions_for_one_kommune_are_serialised(clean_engine: Engine, tmp_pa
     assert results[0].rows_loaded == 2
 
 
+def _grid_file(engine: Engine, path: Path, kommune_nr: str, n: int, **changes: object) -> Path:
+    """`n` sites of 30 x 30 m on a 50 m grid around the kommune's anchor, every one inside the kommune."""
+    x, y = anchor_25833(engine, kommune_nr)
+    with engine.connect() as conn:
+        wkb = conn.execute(
+            text("SELECT ST_AsBinary(geom_25833) FROM kommune WHERE nr = :k"), {"k": kommune_nr}
+        ).scalar_one()
+    outline = shapely.from_wkb(bytes(wkb))
+    side = int(n**0.5)
+    i, j = (a.ravel() for a in np.meshgrid(np.arange(-side, side), np.arange(-side, side)))
+    candidates = shapely.box(x + 50 * i, y + 50 * j, x + 50 * i + 30, y + 50 * j + 30)
+    shapely.prepare(outline)
+    squares = candidates[shapely.contains(outline, candidates)]
+    assert len(squares) >= n, "the kommune is too small for the grid"
+    feats = [(to_lonlat(sq), site_props(k, kommune_nr, **changes)) for k, sq in enumerate(squares[:n], 1)]
+    return write_geojson(path, feats)
+
+
+def _site_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT id, reference, status, maturity, submission_id, updated_at FROM site ORDER BY id"
+                )
+            )
+        ]
+
+
+def _child_state(conn: Connection, app_name: str, kommune_nr: str) -> dict[str, Any] | None:
+    """The child's backend (the one in a transaction, should it have several): whether it is in one,
+    holds the kommune's advisory lock, which tables it has written to, and whether it waits for a lock
+    on site_logistics; None while it has no backend."""
+    row = conn.execute(
+        text("""
+        SELECT a.pid, a.xact_start IS NOT NULL AS in_transaction, a.wait_event_type,
+               EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory'
+                       AND l.granted AND l.classid = :ns AND l.objsubid = 2
+                       AND l.objid = (hashtext(:k)::bigint & 4294967295)::text::oid) AS holds_kommune_lock,
+               ARRAY(SELECT l.relation::regclass::text FROM pg_locks l WHERE l.pid = a.pid
+                     AND l.locktype = 'relation' AND l.granted AND l.mode = 'RowExclusiveLock'
+                     ORDER BY 1) AS written,
+               EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted
+                       AND l.relation = 'site_logistics'::regclass) AS waits_for_logistics
+        FROM pg_stat_activity a
+        WHERE a.datname = current_database() AND a.application_name = :app
+        ORDER BY a.xact_start NULLS LAST LIMIT 1
+    """),
+        {"ns": load_module.LOCK_NAMESPACE, "k": kommune_nr, "app": app_name},
+    ).first()
+    return dict(row._mapping) if row is not None else None
+
+
 def test_killed_process_leaves_no_partial_submission(clean_engine: Engine, tmp_path: Path) -> None:
-    """SIGKILL a `naering submit` at some point: afterwards the load is either absent or complete."""
-    path = _file(clean_engine, tmp_path / "a.geojson", list(range(1, 41)))
-    env = {**os.environ, "NAERING_DATABASE_URL": clean_engine.url.render_as_string(hide_password=False)}
+    """SIGKILL a `naering submit` while its load transaction has written the submission, its sites and
+    their history but not committed: afterwards nothing of it is left.
+
+    The test holds a SHARE lock on site_logistics, so the child's load stops, transaction open, at its
+    first write there (after the submission, site and history rows). The kill comes only once the
+    database shows that: the child's backend in a transaction, holding the kommune's advisory lock,
+    with rows written to submission, site and site_history, waiting for site_logistics.
+    """
+    kommune = "3201"
+    # Earlier sites of the kommune that the killed file would update (same references, new maturity).
+    run_submission(
+        clean_engine,
+        _grid_file(clean_engine, tmp_path / "earlier.geojson", kommune, 3),
+        SubmitOptions(kommune_nr=kommune, actor="test:earlier"),
+    )
+    path = _grid_file(clean_engine, tmp_path / "big.geojson", kommune, 2000, maturity="M4")
+    before_counts, before_sites = table_counts(clean_engine), _site_rows(clean_engine)
+    assert before_counts["site"] == 3 and before_counts["submission"] == 1
+
+    app_name = f"naering-kill-test-{os.getpid()}-{time.monotonic_ns()}"
+    env = {
+        **os.environ,
+        "NAERING_DATABASE_URL": clean_engine.url.render_as_string(hide_password=False),
+        "PGAPPNAME": app_name,
+    }
+    blocker = clean_engine.connect()
+    blocker.begin()
+    blocker.execute(text("LOCK TABLE site_logistics IN SHARE MODE"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "submit", str(path), "--kommune", "3201"],
+        [sys.executable, "-m", "cli.main", "submit", str(path), "--kommune", kommune],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(2.5)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    with clean_engine.connect() as conn:
-        for _ in range(50):  # the server notices the dropped connection and aborts its transaction
-            busy = conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
-                )
-            ).scalar_one()
-            if not busy:
-                break
-            time.sleep(0.1)
-        subs = conn.execute(text("SELECT count(*), coalesce(sum(rows_loaded), 0) FROM submission")).one()
-        sites = conn.execute(text("SELECT count(*) FROM site")).scalar_one()
-        logistics = conn.execute(text("SELECT count(*) FROM site_logistics")).scalar_one()
-        history = conn.execute(text("SELECT count(*) FROM site_history")).scalar_one()
-    # Either nothing at all, or the whole submission: its rows, their history and their distances.
-    assert (tuple(subs), sites, history, logistics) in {
-        ((0, 0), 0, 0, 0),
-        ((1, sites), sites, sites, 4 * sites),
-    }
+    state: dict[str, Any] | None = None
+    try:
+        with clean_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and proc.poll() is None:
+                state = _child_state(watch, app_name, kommune)
+                if state is not None and state["waits_for_logistics"]:
+                    break
+                time.sleep(0.05)  # waiting on an external process, bounded by the deadline
+            assert proc.poll() is None, f"the child ended (exit {proc.returncode}) before it could be caught"
+            assert state is not None and state["waits_for_logistics"], (
+                f"child never reached the load: {state}"
+            )
+            # Mid-load, provably: an open transaction holding the kommune's lock, with rows written.
+            assert state["in_transaction"] and state["holds_kommune_lock"], state
+            assert state["wait_event_type"] == "Lock", state
+            assert {"submission", "submission_issue", "site", "site_history"} <= set(state["written"]), state
+            proc.send_signal(signal.SIGKILL)
+            assert proc.wait(timeout=30) == -signal.SIGKILL
+            blocker.rollback()  # let the orphaned backend run on: it finds its client gone and rolls back
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and _child_state(watch, app_name, kommune) is not None:
+                time.sleep(0.05)
+            assert _child_state(watch, app_name, kommune) is None, "the killed child's backend lingers"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        blocker.close()
+    assert table_counts(clean_engine) == before_counts
+    assert _site_rows(clean_engine) == before_sites
+    with clean_engine.begin() as conn:  # the kommune's lock is free again
+        assert conn.execute(
+            text("SELECT pg_try_advisory_xact_lock(:ns, hashtext(:k))"),
+            {"ns": load_module.LOCK_NAMESPACE, "k": kommune},
+        ).scalar_one()
