@@ -36,7 +36,8 @@ def kommune(
 ) -> Kommune | RedirectResponse:
     found = resolve_kommune(session, nr)
     if found is not None and found.renumbered:
-        return RedirectResponse(str(request.url_for("kommune", nr=found.nr)), status_code=301)
+        target = request.scope.get("root_path", "") + request.app.url_path_for("kommune", nr=found.nr)
+        return RedirectResponse(target, status_code=301)
     row = get_kommune(session, nr)
     if row is None:
         raise NotFoundError(f"No kommune {nr} / Fant ikke kommune {nr}")
