@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from api import errors
-from api.routes import exports, health, kommuner, maps, sites, submissions
+from api.params import reject_unknown_query_params
+from api.routes import docs, exports, health, kommuner, maps, sites, submissions
+from api.security import SecurityHeaders
 from registry.db import get_engine, session_factory
 from registry.settings import ServerSettings
 
@@ -20,17 +23,23 @@ def create_app(settings: ServerSettings | None = None, *, database_url: str | No
         description="Osloregionens register over næringsarealer og «én dør inn» / "
         "The Oslo region's registry of business land and one-door-in contacts.",
         version="0.1.0",
+        docs_url=None,  # served offline by api.routes.docs
+        redoc_url=None,
+        dependencies=[Depends(reject_unknown_query_params)],
     )
     engine = get_engine(database_url)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     errors.install(app)
-    for module in (health, sites, kommuner, maps, exports, submissions):
+    for module in (health, sites, kommuner, maps, exports, submissions, docs):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.ASSETS_DIR), name="docs-assets")
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:

@@ -1,11 +1,14 @@
 """One error module: a small exception hierarchy rendered as application/problem+json (RFC 9457).
 
-Unexpected exceptions are logged server-side and answered with a generic 500: their text may hold SQL.
+Any invalid request parameter — unknown, malformed, out of range, FastAPI's own validation errors
+included — is a 400 (docs/api.md). Unexpected exceptions are logged server-side and answered with a
+generic 500: their text may hold SQL.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,9 +25,10 @@ class ProblemError(Exception):
     slug = "internal-error"
     title = "Internal error / Intern feil"
 
-    def __init__(self, detail: str = "") -> None:
+    def __init__(self, detail: str = "", **extra: object) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.extra = extra
 
 
 class NotFoundError(ProblemError):
@@ -37,6 +41,39 @@ class BadRequestError(ProblemError):
     status = 400
     slug = "bad-request"
     title = "Bad request / Ugyldig forespørsel"
+
+
+class InvalidParameterError(BadRequestError):
+    """A known parameter with a value we cannot use; rendered like FastAPI's own validation errors."""
+
+    slug = "invalid-parameters"
+    title = "Invalid parameters / Ugyldige parametere"
+
+    def __init__(self, location: str, name: str, message: str) -> None:
+        super().__init__(
+            f"{location}.{name}: {message}",
+            errors=[{"loc": [location, name], "msg": message, "type": "value_error"}],
+        )
+
+
+class UnknownParameterError(BadRequestError):
+    slug = "unknown-parameter"
+    title = "Unknown parameter / Ukjent parameter"
+
+    def __init__(self, unknown: list[str], allowed: list[str]) -> None:
+        names = ", ".join(unknown)
+        if allowed:
+            listed = ", ".join(allowed)
+            detail = (
+                f"Unknown query parameter {names}; allowed: {listed}. / "
+                f"Ukjent parameter {names}; tillatt: {listed}."
+            )
+        else:
+            detail = (
+                f"Unknown query parameter {names}; this resource takes none. / "
+                f"Ukjent parameter {names}; denne ressursen tar ingen."
+            )
+        super().__init__(detail, unknown=unknown, allowed=allowed)
 
 
 class DisabledError(ProblemError):
@@ -63,12 +100,19 @@ def _problem(status: int, slug: str, title: str, detail: str, instance: str, **e
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+def _validation_detail(errors: list[dict[str, Any]]) -> str:
+    """One line for FastAPI's validation errors: pydantic's English messages, then the Norwegian gist."""
+    where = ", ".join(".".join(e["loc"]) for e in errors)
+    english = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+    return f"{english} / Ugyldig verdi: {where}"
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
 
     @app.exception_handler(ProblemError)
     async def _problem_error(request: Request, exc: ProblemError) -> JSONResponse:
-        return _problem(exc.status, exc.slug, exc.title, exc.detail, request.url.path)
+        return _problem(exc.status, exc.slug, exc.title, exc.detail, request.url.path, **exc.extra)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -83,10 +127,10 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return _problem(
-            422,
-            "invalid-parameters",
-            "Invalid parameters / Ugyldige parametere",
-            "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors),
+            InvalidParameterError.status,
+            InvalidParameterError.slug,
+            InvalidParameterError.title,
+            _validation_detail(errors),
             request.url.path,
             errors=errors,
         )

@@ -291,7 +291,8 @@ def serve(
     application = create_app(settings, database_url=url)
     h, p = host or settings.host, port or settings.port
     console.print(f"Næringsarealregisteret on http://{h}:{p}/  (map: /maps/region, API docs: /docs)")
-    uvicorn.run(application, host=h, port=p, log_level="info")
+    # No `server: uvicorn` header: it names the product for anyone fingerprinting versions.
+    uvicorn.run(application, host=h, port=p, log_level="info", server_header=False)
 
 
 def main() -> None:  # pragma: no cover

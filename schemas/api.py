@@ -131,6 +131,16 @@ class SiteDetail(BaseModel):
     properties: SiteProperties  # type: ignore[valid-type]
 
 
+class SearchNote(BaseModel):
+    """How a filter value was read, e.g. a pre-2024 kommune number searched as its 2024 successor."""
+
+    parameter: str
+    given: str
+    used: str
+    message_no: str
+    message_en: str
+
+
 class SiteCollection(BaseModel):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[SiteFeature]
@@ -138,6 +148,7 @@ class SiteCollection(BaseModel):
     limit: int
     offset: int
     next: str | None = Field(default=None, description="URL of the next page, if any")
+    notes: list[SearchNote] = Field(default_factory=list, description="How filter values were read")
     attribution: list[str]
 
 

@@ -39,6 +39,13 @@ _ARGS = (
     "--disable-sync",
     "--disable-dev-shm-usage",
 )
+# Off-host requests fail: no host name but the loopback address resolves, and anything that is not
+# 127.0.0.1 goes to a proxy where nothing listens.
+_OFFLINE_ARGS = (
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=127.0.0.1",
+)
 
 
 def require_chromium() -> None:
@@ -52,8 +59,11 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def headless_chromium(*, width: int = 1280, height: int = 900) -> Iterator[WebDriver]:
-    """Start headless Chromium with a fresh profile and browser-console logging; quit it afterwards."""
+def headless_chromium(*, width: int = 1280, height: int = 900, offline: bool = False) -> Iterator[WebDriver]:
+    """Start headless Chromium with a fresh profile and browser-console logging; quit it afterwards.
+
+    With `offline`, every request to another host than 127.0.0.1 fails.
+    """
     require_chromium()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -62,7 +72,8 @@ def headless_chromium(*, width: int = 1280, height: int = 900) -> Iterator[WebDr
     options = webdriver.ChromeOptions()
     # An explicit binary and driver keep selenium-manager from looking for (and downloading) a browser.
     options.binary_location = CHROMIUM
-    for arg in (*_ARGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
+    extra = _OFFLINE_ARGS if offline else ()
+    for arg in (*_ARGS, *extra, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

@@ -104,4 +104,4 @@ def test_template_download(clean_engine: Engine, tmp_path: Path) -> None:
     assert res.status_code == 200
     (tmp_path / "t.gpkg").write_bytes(res.content)
     assert pyogrio.read_info(tmp_path / "t.gpkg")["features"] == 0
-    assert client.get("/api/v1/submissions/template.pdf").status_code == 422
+    assert client.get("/api/v1/submissions/template.pdf").status_code == 400

@@ -111,7 +111,7 @@ def test_api_filters_paging_and_errors(clean_engine: Engine, client: TestClient,
     assert client.get("/api/v1/sites", params={"bbox": "10,59,11,60"}).json()["total"] == 3
 
     bad = client.get("/api/v1/sites", params={"maturity_min": "M9"})
-    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
     missing = client.get("/api/v1/sites/999999")
     assert missing.status_code == 404 and missing.json()["type"] == "/problems/not-found"
     assert client.get("/api/v1/kommuner/9999").status_code == 404

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep
+from api.security import html_with_nonce
 from maps.region import render
 from registry.attribution import attribution_html
 from registry.services.kommuner import kommune_outlines
@@ -17,8 +18,10 @@ router = APIRouter(prefix="/maps", tags=["maps"])
 
 
 @router.get("/region", response_class=HTMLResponse, summary="Region map of published sites")
-def region_map(session: SessionDep, lang: Annotated[str, Query(pattern="^(no|en)$")] = "no") -> HTMLResponse:
+def region_map(
+    request: Request, session: SessionDep, lang: Annotated[str, Query(pattern="^(no|en)$")] = "no"
+) -> HTMLResponse:
     # The map draws kommune boundaries and membership; site popups carry no other reference data.
     credits = attribution_html(lang, tables=("kommune",))
     html = render(map_sites(session), kommune_outlines(session), attribution_html=credits, lang=lang)
-    return HTMLResponse(html)
+    return html_with_nonce(request, html)

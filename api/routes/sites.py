@@ -4,68 +4,65 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import SessionDep
-from api.errors import BadRequestError, NotFoundError
+from api.errors import InvalidParameterError, NotFoundError
+from api.params import MAX_AREA_M2, MAX_ID, MAX_LIMIT, MAX_OFFSET, parse_bbox
 from registry.attribution import attribution_lines
-from registry.services.sites import SiteFilter, get_site, list_sites
-from schemas.api import MaturityCode, PowerCode, SiteCollection, SiteDetail, SiteFeature
+from registry.services.sites import SiteFilter, UnknownKommuneError, get_site
+from registry.services.sites import search_sites as find_sites
+from schemas.api import MaturityCode, PowerCode, SearchNote, SiteCollection, SiteDetail, SiteFeature
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
-
-
-def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    if value is None:
-        return None
-    try:
-        parts = tuple(float(v) for v in value.split(","))
-    except ValueError as exc:
-        raise BadRequestError(
-            "bbox must be minLon,minLat,maxLon,maxLat / bbox må være minLon,minLat,maxLon,maxLat"
-        ) from exc
-    if len(parts) != 4 or parts[0] >= parts[2] or parts[1] >= parts[3]:
-        raise BadRequestError(
-            "bbox must be minLon,minLat,maxLon,maxLat / bbox må være minLon,minLat,maxLon,maxLat"
-        )
-    return parts  # type: ignore[return-value]
 
 
 @router.get("", response_model=SiteCollection, summary="Search published sites")
 def search_sites(
     request: Request,
     session: SessionDep,
-    kommune: Annotated[str | None, Query(pattern=r"^\d{4}$", description="2024 kommune number")] = None,
-    min_area_m2: Annotated[float | None, Query(ge=0)] = None,
+    kommune: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{4}$", description="Kommune number; a 2020–2023 number searches its 2024 successor"
+        ),
+    ] = None,
+    min_area_m2: Annotated[float | None, Query(ge=0, le=MAX_AREA_M2, allow_inf_nan=False)] = None,
     maturity_min: Annotated[MaturityCode | None, Query(description="Lowest plan maturity, M0–M5")] = None,  # type: ignore[valid-type]
     power_min: Annotated[PowerCode | None, Query(description="Lowest power status, E0–E4")] = None,  # type: ignore[valid-type]
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat (CRS84)")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> SiteCollection:
     filters = SiteFilter(
         kommune=kommune,
         min_area_m2=min_area_m2,
         maturity_min=str(maturity_min.value) if maturity_min else None,  # type: ignore[attr-defined]
         power_min=str(power_min.value) if power_min else None,  # type: ignore[attr-defined]
-        bbox=_bbox(bbox),
+        bbox=parse_bbox(bbox),
     )
-    features, total = list_sites(session, filters=filters, limit=limit, offset=offset)
+    try:
+        found = find_sites(session, filters=filters, limit=limit, offset=offset)
+    except UnknownKommuneError as exc:
+        raise InvalidParameterError(
+            "query", "kommune", f"no kommune {exc} / ingen kommune med nummer {exc}"
+        ) from exc
     nxt = None
-    if offset + limit < total:
+    if offset + limit < found.total and offset + limit <= MAX_OFFSET:
         nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
     return SiteCollection(
-        features=[SiteFeature(**f) for f in features],
-        total=total,
+        features=[SiteFeature(**f) for f in found.features],
+        total=found.total,
         limit=limit,
         offset=offset,
         next=nxt,
+        notes=[SearchNote(**n) for n in found.notes],
         attribution=attribution_lines("en"),
     )
 
 
 @router.get("/{site_id}", response_model=SiteDetail, summary="One site's passport")
-def site_passport(site_id: int, session: SessionDep) -> SiteDetail:
+def site_passport(site_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep) -> SiteDetail:
     feature = get_site(session, site_id)
     if feature is None:
         raise NotFoundError(f"No published site {site_id} / Fant ikke publisert område {site_id}")

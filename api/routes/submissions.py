@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import DisabledError, NotFoundError, PayloadTooLargeError
+from api.params import MAX_ID
+from api.security import html_with_nonce
 from registry.services.submissions import (
     SubmitOptions,
     read_limits,
@@ -29,6 +31,7 @@ from registry.services.submissions import (
 from registry.settings import ServerSettings
 
 router = APIRouter(tags=["submissions"])
+SubmissionId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
 
 
@@ -108,7 +111,9 @@ def create_submission(
 
 
 @router.get("/api/v1/submissions/{submission_id}", summary="A stored submission's report (JSON)")
-def submission_json(submission_id: int, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+def submission_json(
+    submission_id: SubmissionId, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
     _enabled(settings)
     result = stored_result(session, submission_id)
     if result is None:
@@ -121,16 +126,18 @@ def submission_json(submission_id: int, session: SessionDep, settings: SettingsD
     response_class=HTMLResponse,
     summary="A stored submission's report (HTML)",
 )
-def submission_html(submission_id: int, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def submission_html(
+    request: Request, submission_id: SubmissionId, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
     _enabled(settings)
     result = stored_result(session, submission_id)
     if result is None:
         raise NotFoundError(f"No submission {submission_id} / Fant ikke innsending {submission_id}")
-    return HTMLResponse(report_html(result))
+    return html_with_nonce(request, report_html(result))
 
 
 @router.get("/submit", response_class=HTMLResponse, include_in_schema=False)
-async def submit_page(settings: SettingsDep) -> HTMLResponse:
+async def submit_page(request: Request, settings: SettingsDep) -> HTMLResponse:
     _enabled(settings)
     html = await run_in_threadpool((TEMPLATE_DIR / "submit.html").read_text, encoding="utf-8")
-    return HTMLResponse(html)
+    return html_with_nonce(request, html)

@@ -4,11 +4,37 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from etl.lookup import KommuneIndex
 from registry.store import kommuner as store
+from registry.store import reference as reference_store
+
+
+@dataclass(frozen=True)
+class KommuneNumber:
+    """A kommune number as given, and the 2024 kommune it stands for."""
+
+    given: str
+    nr: str
+    name: str
+
+    @property
+    def renumbered(self) -> bool:
+        return self.given != self.nr
+
+    def note(self) -> dict[str, str]:
+        """Say, in both languages, which 2024 kommune an old number became."""
+        now = f"{self.nr} {self.name}"
+        return {
+            "given": self.given,
+            "used": self.nr,
+            "message_no": f"Kommunenummer {self.given} er fra før 2024; nå er det {now}.",
+            "message_en": f"Kommune number {self.given} is from before 2024; it is now {now}.",
+        }
 
 
 def _kommune(m: Mapping[Any, Any]) -> dict[str, Any]:
@@ -48,6 +74,16 @@ def list_kommuner(session: Session, *, members_only: bool = False) -> list[dict[
 def get_kommune(session: Session, nr: str) -> dict[str, Any] | None:
     row = store.get(session, nr)
     return _kommune(row) if row else None
+
+
+def resolve_kommune(session: Session, nr: str) -> KommuneNumber | None:
+    """The 2024 kommune `nr` stands for: itself, or a 2020–2023 number's primary successor; else None."""
+    conn = session.connection()
+    index = KommuneIndex(
+        names=reference_store.kommune_names(conn), old_to_new=reference_store.primary_successors(conn)
+    )
+    current, _ = index.resolve(nr)
+    return None if current is None else KommuneNumber(given=nr, nr=current, name=index.names[current])
 
 
 def kommune_outlines(

@@ -8,16 +8,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from registry.services.kommuner import resolve_kommune
 from registry.store import sites as store
 from registry.store.sites import SiteFilter
 from schemas.site import site_properties, term
 from schemas.taxonomy import LOGISTICS_KIND
 
-__all__ = ["PUBLIC", "SiteFilter", "all_sites", "get_site", "list_sites"]
+__all__ = [
+    "PUBLIC",
+    "SiteFilter",
+    "SiteSearch",
+    "UnknownKommuneError",
+    "all_sites",
+    "get_site",
+    "list_sites",
+    "search_sites",
+]
 
 PUBLIC: tuple[str, ...] = ("published",)
 
@@ -56,6 +67,33 @@ def list_sites(
     """Return one page of sites as GeoJSON features, and the total matching the filters."""
     rows, total = store.search(session, filters, limit=limit, offset=offset)
     return [_feature(r) for r in rows], total
+
+
+class UnknownKommuneError(LookupError):
+    """A kommune number that is neither a 2024 number nor a 2020–2023 one."""
+
+
+@dataclass(frozen=True)
+class SiteSearch:
+    """One page of a search: features, how many match in all, and notes on how filters were read."""
+
+    features: list[dict[str, Any]]
+    total: int
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+
+def search_sites(session: Session, *, filters: SiteFilter, limit: int = 100, offset: int = 0) -> SiteSearch:
+    """Search sites; a 2020–2023 kommune number searches its primary 2024 successor, with a note."""
+    notes = []
+    if filters.kommune:
+        found = resolve_kommune(session, filters.kommune)
+        if found is None:
+            raise UnknownKommuneError(filters.kommune)
+        if found.renumbered:
+            filters = replace(filters, kommune=found.nr)
+            notes.append({"parameter": "kommune", **found.note()})
+    features, total = list_sites(session, filters=filters, limit=limit, offset=offset)
+    return SiteSearch(features=features, total=total, notes=notes)
 
 
 def get_site(session: Session, site_id: int, *, statuses: tuple[str, ...] = PUBLIC) -> dict[str, Any] | None:

@@ -36,6 +36,58 @@ class SiteFilter:
     statuses: tuple[str, ...] = ("published",)
 
 
+# A lon/lat box is clipped to this domain (minLon, minLat, maxLon, maxLat) before it is projected:
+# EPSG:25833 (transverse Mercator on 15°E) is defined only within some tens of degrees of 15°E, and
+# every site lies at least partly inside a Norwegian kommune (validate: outside-kommune-entirely), well
+# inside this domain — so clipping changes no answer (tests/test_api_search.py checks the kommuner fit).
+BBOX_DOMAIN_LONLAT = (-10.0, 50.0, 40.0, 85.0)
+# Longest edge segment, in degrees, of the densified box: over 0.01° a parallel in EPSG:25833 departs
+# from its chord by a centimetre at most; the corners alone are off by up to hundreds of metres.
+BBOX_STEP_DEG = 0.01
+# Metres the inner rectangle keeps from the box's edges: more than the 1 m that PostGIS's float4
+# bounding boxes may round outwards at Norwegian northings.
+_INNER_MARGIN_M = 2.0
+
+
+def _edge(lon0: str, lat0: str, lon1: str, lat1: str) -> str:
+    """SQL for one edge of the box (a meridian or a parallel), densified and projected to EPSG:25833."""
+    line = f"ST_SetSRID(ST_MakeLine(ST_MakePoint({lon0}, {lat0}), ST_MakePoint({lon1}, {lat1})), 4326)"
+    return f"ST_Transform(ST_Segmentize({line}, :bbox_step), 25833)"
+
+
+# The box as a polygon in EPSG:25833, its edges densified.
+_BOX_25833 = "ST_Transform(ST_Segmentize(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326), :bbox_step), 25833)"
+# An axis-aligned rectangle inside that polygon: east of the west edge's easternmost point, west of the
+# east edge's westernmost point, and likewise north–south (meridians and parallels are monotonic in
+# EPSG:25833, so nothing of the boundary crosses it). A site whose bounding box lies in it needs no
+# exact test; NULL when the box is too thin to hold one.
+_INNER_25833 = f"""
+    SELECT CASE WHEN ST_XMax(w) + :m < ST_XMin(e) - :m AND ST_YMax(so) + :m < ST_YMin(n) - :m THEN
+             ST_MakeEnvelope(ST_XMax(w) + :m, ST_YMax(so) + :m, ST_XMin(e) - :m, ST_YMin(n) - :m, 25833)
+           END
+    FROM (SELECT {_edge(":x0", ":y0", ":x0", ":y1")} AS w, {_edge(":x1", ":y0", ":x1", ":y1")} AS e,
+                 {_edge(":x0", ":y0", ":x1", ":y0")} AS so, {_edge(":x0", ":y1", ":x1", ":y1")} AS n) edges
+"""
+# Sites that intersect the lon/lat box, exactly: the index finds candidates by bounding box, those
+# inside the inner rectangle are in, the rest are tested against the polygon. Scalar subqueries are
+# computed once per query.
+_IN_BOX = f"""s.geom_25833 && ({_BOX_25833}) AND (s.geom_25833 @ ({_INNER_25833})
+    OR ST_Intersects(s.geom_25833, ({_BOX_25833})))"""
+
+
+def _bbox_clause(bbox: tuple[float, float, float, float], params: dict[str, Any]) -> str | None:
+    """The condition for sites intersecting a lon/lat box (None: no condition), its parameters added."""
+    lo_x, lo_y, hi_x, hi_y = BBOX_DOMAIN_LONLAT
+    x0, y0, x1, y1 = bbox
+    if x0 <= lo_x and y0 <= lo_y and x1 >= hi_x and y1 >= hi_y:
+        return None  # the box holds every place a site can be
+    x0, y0, x1, y1 = max(x0, lo_x), max(y0, lo_y), min(x1, hi_x), min(y1, hi_y)
+    if x0 >= x1 or y0 >= y1:
+        return "false"  # the box lies where no site can be
+    params.update(x0=x0, y0=y0, x1=x1, y1=y1, bbox_step=BBOX_STEP_DEG, m=_INNER_MARGIN_M)
+    return _IN_BOX
+
+
 def _where(f: SiteFilter) -> tuple[str, dict[str, Any]]:
     clauses = ["s.status = ANY(:statuses)"]
     params: dict[str, Any] = {"statuses": list(f.statuses)}
@@ -51,9 +103,8 @@ def _where(f: SiteFilter) -> tuple[str, dict[str, Any]]:
     if f.power_min:
         clauses.append("s.power_status = ANY(:powers)")
         params["powers"] = list(POWER.codes[POWER.rank(f.power_min) :])
-    if f.bbox:
-        clauses.append("s.geom_25833 && ST_Transform(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326), 25833)")
-        params.update(dict(zip(("x0", "y0", "x1", "y1"), f.bbox, strict=True)))
+    if f.bbox and (clause := _bbox_clause(f.bbox, params)):
+        clauses.append(clause)
     return " WHERE " + " AND ".join(clauses), params
 
 
