@@ -172,22 +172,32 @@ def test_linked_static_files_are_vendored_with_licence() -> None:
     assert total < 400_000
 
 
+def _site_geojson(m: folium.Map, kind: str) -> list[folium.GeoJson]:
+    """The map's site layers of one kind ("polygons" or "points"), real and demo sites alike."""
+    return [layer for layer in _geojson_layers(m) if layer.layer_name.endswith(f"({kind})")]
+
+
 def test_only_member_kommuner_are_drawn(sites: dict, kommuner: dict) -> None:
     kommuner["features"].append(_kommune("3203", "Asker", 10.3, 59.7, is_member=False))
-    kommune_layer, area_layer, point_layer = _geojson_layers(
-        build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
-    )
+    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
+    kommune_layer = _geojson_layers(m)[0]
     assert [f["properties"]["name"] for f in kommune_layer.data["features"]] == ["Oslo", "Bærum"]
-    assert len(area_layer.data["features"]) == 3
-    assert len(point_layer.data["features"]) == 3
+    for kind in ("polygons", "points"):
+        assert sorted(f["id"] for layer in _site_geojson(m, kind) for f in layer.data["features"]) == [
+            "s1",
+            "s2",
+            "s3",
+        ]
 
 
-@pytest.mark.parametrize("layer_index", [1, 2], ids=["polygons", "points"])
-def test_sites_are_styled_by_maturity_and_stale_sites_dashed(
-    sites: dict, kommuner: dict, layer_index: int
-) -> None:
-    layer = _geojson_layers(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))[layer_index]
-    styles = {f["properties"]["id"]: layer.style_function(f) for f in layer.data["features"]}
+@pytest.mark.parametrize("kind", ["polygons", "points"])
+def test_sites_are_styled_by_maturity_and_stale_sites_dashed(sites: dict, kommuner: dict, kind: str) -> None:
+    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
+    styles = {
+        f["properties"]["id"]: layer.style_function(f)
+        for layer in _site_geojson(m, kind)
+        for f in layer.data["features"]
+    }
     assert styles["s1"]["fillColor"] == MATURITY.get("M5").colour
     assert styles["s3"]["fillColor"] == MATURITY.get("M0").colour
     assert styles["s2"].get("dashArray") and not styles["s1"].get("dashArray")
@@ -205,7 +215,7 @@ def test_every_site_gets_a_point_inside_it_with_the_same_popup(sites: dict) -> N
 
 def test_points_are_drawn_in_their_own_pane_and_hidden_when_zoomed_in(sites: dict, kommuner: dict) -> None:
     m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
-    point_layer = _geojson_layers(m)[2]
+    point_layer = _site_geojson(m, "points")[0]
     assert point_layer.style_function(point_layer.data["features"][0])["pane"] == POINTS_PANE
     html = m.get_root().render()
     # The pane is created before the circles that are drawn into it.
