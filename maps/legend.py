@@ -45,7 +45,9 @@ _CSS = """
 .nar-notice small { display: block; color: #555; margin-top: 3px; }
 .nar-swatch-kommune { background: transparent; border: 2px solid; width: 16px; height: 10px; }
 .nar-other { color: #555; font-size: 0.92em; }
-.nar-demo-banner { position: absolute; top: 10px; left: 50%; transform: translateX(-50%); z-index: 1000;
+/* Below Leaflet's control corners (z-index 1000): an opened layer control is never hidden by the banner. */
+.nar-demo-banner { position: absolute; top: 10px; left: 50%; transform: translateX(-50%); z-index: 990;
+  max-width: min(640px, calc(100% - 120px));
   background: #b91c1c; color: #fff; padding: 6px 14px; border-radius: 6px; font-weight: 700;
   letter-spacing: 0.04em; text-align: center; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.4);
   pointer-events: none; }

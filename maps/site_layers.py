@@ -238,8 +238,11 @@ BIND_COUNT_POPUP_AND_LABEL = JsCode(
         var p = feature.properties || {};
         if (p.popup_html) { layer.bindPopup(p.popup_html, {maxWidth: 360}); }
         if (p.label_html) {
-            layer.bindTooltip(
-                p.label_html, {permanent: true, direction: "right", className: "nar-count-label"});
+            // Beside the circle, not over it: offset by its radius.
+            layer.bindTooltip(p.label_html, {
+                permanent: true, direction: "right", className: "nar-count-label",
+                offset: [p.radius_px || 0, 0]
+            });
         }
     }
     """
@@ -256,7 +259,7 @@ def count_style(feature: dict[str, Any]) -> dict[str, Any]:
     props = feature["properties"]
     colour = DEMO_COUNT_COLOUR if props.get("is_demo") else COUNT_COLOUR
     return {
-        "radius": count_radius_px(int(props.get("sites") or 0)),
+        "radius": props.get("radius_px") or count_radius_px(int(props.get("sites") or 0)),
         "color": "#ffffff",
         "weight": 2,
         "fill": True,
@@ -272,6 +275,7 @@ def count_layer_data(features: list[dict[str, Any]], lang: Lang) -> dict[str, An
         props = dict(feature.get("properties") or {})
         props["popup_html"] = count_popup_html(props, lang)
         props["label_html"] = count_label_html(props, lang)
+        props["radius_px"] = count_radius_px(int(props.get("sites") or 0))
         key = f"{props.get('kommune_nr', i)}{'-demo' if props.get('is_demo') else ''}"
         out.append({"type": "Feature", "id": key, "properties": props, "geometry": feature["geometry"]})
     return {"type": "FeatureCollection", "features": out}

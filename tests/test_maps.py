@@ -18,9 +18,11 @@ from shapely.geometry import Point, shape
 
 from maps import assets
 from maps.basemaps import OPENSTREETMAP
+from maps.legend import DemoBanner
 from maps.popups import format_area, site_popup_html
 from maps.region import bounds_lat_lon, build_region_map, render
 from maps.site_layers import POINTS_MAX_ZOOM, POINTS_PANE, representative_point, site_layer_data
+from maps.text import both
 from schemas.taxonomy import MATURITY
 from tests.browser import console_errors, headless_chromium
 
@@ -146,6 +148,80 @@ def test_demo_banner_only_when_a_demo_site_is_shown(sites: dict, kommuner: dict,
     html = render(sites if with_demo else _without_demo(sites), kommuner, attribution_html=ATTRIBUTION)
     assert ("DEMODATA / DEMO DATA" in html) is with_demo
     assert ('class="nar-demo-banner"' in html) is with_demo
+
+
+def _banner_text(m: folium.Map) -> str:
+    (banner,) = [c for c in m._children.values() if isinstance(c, DemoBanner)]
+    return str(banner.body_html)
+
+
+def test_demo_banner_says_how_many_of_the_shown_sites_are_demo(sites: dict, kommuner: dict) -> None:
+    mixed = _banner_text(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))
+    assert "1 av 3 viste arealer er oppdiktet" in mixed and "1 of 3 sites shown are invented" in mixed
+    assert "Eksempeldata" not in mixed and "every" not in mixed
+    demo_only = _collection(*[f for f in sites["features"] if f["properties"]["is_demo"]])
+    demo_only["features"].append(_site("s4", "Demo 2", 10.6, 59.95, "M1", is_demo=True))
+    english = _banner_text(build_region_map(demo_only, kommuner, attribution_html=ATTRIBUTION, lang="en"))
+    assert english.startswith("DEMO DATA / DEMODATA") and "All 2 sites shown are invented" in english
+
+
+def test_demo_sites_are_a_layer_of_their_own_the_banner_follows(sites: dict, kommuner: dict) -> None:
+    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
+    groups = {c.layer_name: c for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
+    assert set(groups) == {
+        "Næringsarealer / Business sites",
+        "Demoarealer (oppdiktet) / Demo sites (invented)",
+    }
+    demo_ids = [
+        f["id"]
+        for layer in groups["Demoarealer (oppdiktet) / Demo sites (invented)"]._children.values()
+        if isinstance(layer, folium.GeoJson)
+        for f in layer.data["features"]
+    ]
+    assert demo_ids == ["s3", "s3"]  # its polygon and its point
+    html = m.get_root().render()
+    demo_layer = groups["Demoarealer (oppdiktet) / Demo sites (invented)"].get_name()
+    assert f"var layer = {demo_layer};" in html and 'map.on("overlayremove"' in html
+    assert "skjul dem i lagvelgeren" in html
+
+
+@pytest.mark.parametrize("lang", ["no", "en"])
+def test_counts_per_kommune_replace_the_sites_and_the_map_says_so(kommuner: dict, lang: str) -> None:
+    def count(nr: str, name: str, n: int, area_m2: float, is_demo: bool) -> dict[str, Any]:
+        props = {"kommune_nr": nr, "kommune_name": name, "sites": n, "area_m2": area_m2, "is_demo": is_demo}
+        return {
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "Point", "coordinates": [10.7, 59.9]},
+        }
+
+    counts = _collection(
+        count("0301", "Oslo", 2500, 4_321_000.0, False), count("3201", "Bærum", 700, 9_000.0, True)
+    )
+    m = build_region_map(
+        _collection(), kommuner, attribution_html=ATTRIBUTION, lang=lang, counts=counts, max_sites=3000
+    )
+    html = m.get_root().render()
+    assert "Flere enn 3\u00a0000 arealer: vist som antall og areal per kommune" in html
+    assert "More than 3,000 sites: shown as count and area per municipality" in html
+    assert "Sirkel: antall arealer og daa i kommunen" in html
+    groups = [c.layer_name for c in m._children.values() if isinstance(c, folium.FeatureGroup)]
+    assert groups == [both("counts_layer", lang), both("demo_counts_layer", lang)]
+    labels = [
+        f["properties"]["label_html"]
+        for g in m._children.values()
+        if isinstance(g, folium.FeatureGroup)
+        for layer in g._children.values()
+        if isinstance(layer, folium.GeoJson)
+        for f in layer.data["features"]
+    ]
+    assert labels == (
+        ["2\u00a0500 arealer · 4\u00a0321 daa", "700 arealer · 9 daa"]
+        if lang == "no"
+        else ["2,500 sites · 4,321 daa", "700 sites · 9 daa"]
+    )
+    assert "700 av 3\u00a0200 viste arealer er oppdiktet" in html or "700 of 3,200 sites shown" in html
+    assert not _site_geojson(m, "points") and not _site_geojson(m, "polygons")
 
 
 @pytest.mark.parametrize("prefix", ["/static", "/assets/naering/"])
@@ -316,6 +392,17 @@ def test_popup_shows_facts_in_both_languages_and_escapes_input() -> None:
     assert "Utdatert / Stale" in html
     assert 'href="mailto:naering@oslo.kommune.no"' in html
     assert "4,0 MW nå" in html
+
+
+def test_popup_shows_main_road_access_with_its_road() -> None:
+    road = {"distance_km": 2.345, "precision_km": 3.0, "name": "Alnabru (E6), Oslo", "road": "E6"}
+    props = _site("x", "Alnabru", 10.7, 59.9, "M3", road_access=road)["properties"]
+    html = site_popup_html(props, "no")
+    assert "<th>Hovedvegtilknytning</th><td>2,3 km (± 3,0 km) · E6</td>" in html
+    assert "Main road access" in site_popup_html(props, "en") and "2.3 km (± 3.0 km) · E6" in site_popup_html(
+        props, "en"
+    )
+    assert "otorvei" not in html and "otorway" not in html
 
 
 def test_popup_links_to_the_passport() -> None:
