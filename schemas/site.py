@@ -281,26 +281,10 @@ def site_verification(
 
 
 def state_of(*, stale: bool, unverified: bool) -> VerificationState:
-    """A site's one state from its two flags: a stale fact outweighs an unverified one."""
+    """A site's one state from its two flags (`site_properties`): a stale fact outweighs an unverified one."""
     if stale:
         return "stale"
     return "unverified" if unverified else "current"
-
-
-def site_state(record: Mapping[Any, Any], *, today: dt.date | None = None) -> VerificationState:
-    """The one verification rule of a site: stale if any fact is stale, else unverified if any fact is."""
-    by_state = site_verification(record, today=today)
-    return state_of(stale=bool(by_state["stale"]), unverified=bool(by_state["unverified"]))
-
-
-def site_is_stale(record: Mapping[Any, Any], *, today: dt.date | None = None) -> bool:
-    """Whether some fact of the site that counts was verified longer ago than its axis allows."""
-    return bool(site_verification(record, today=today)["stale"])
-
-
-def site_is_unverified(record: Mapping[Any, Any]) -> bool:
-    """Whether some fact of the site that counts has a value but no verification date."""
-    return bool(site_verification(record)["unverified"])
 
 
 def term(taxonomy: Taxonomy, code: str | None) -> dict[str, Any] | None:
