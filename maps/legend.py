@@ -1,4 +1,4 @@
-"""Map furniture as Folium MacroElements: page head, maturity legend, demo banner, attribution.
+"""Map furniture as Folium MacroElements: page head, maturity legend, demo banner, count notice, attribution.
 
 Each element renders its HTML server-side (escaped here, since branca's templates do not autoescape)
 into an inert <template>, and a small script moves it into the Leaflet map container; being inert, it
@@ -35,9 +35,19 @@ _CSS = """
 .nar-swatch { display: inline-block; flex: none; width: 18px; height: 12px; border: 1px solid #555; }
 .nar-swatch-point { width: 12px; height: 12px; border-radius: 50%; margin: 0 3px; border-color: #333; }
 .nar-swatch-stale { background: #fff; border: 2px dashed #333; width: 16px; height: 10px; }
+.nar-swatch-unverified { background: #fff; border: 2px dotted #333; width: 16px; height: 10px; }
+.nar-swatch-count { width: 14px; height: 14px; border-radius: 50%; border: 2px solid #fff;
+  box-shadow: 0 0 0 1px #555; }
+.nar-count-label { background: rgba(255, 255, 255, 0.9); border: 1px solid #999; font-size: 12px;
+  font-weight: 600; padding: 1px 5px; box-shadow: none; }
+.nar-notice { background: #fff7d6; border: 1px solid #c9a227; padding: 6px 10px; border-radius: 6px;
+  max-width: 340px; font-size: 13px; line-height: 1.35; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }
+.nar-notice small { display: block; color: #555; margin-top: 3px; }
 .nar-swatch-kommune { background: transparent; border: 2px solid; width: 16px; height: 10px; }
 .nar-other { color: #555; font-size: 0.92em; }
-.nar-demo-banner { position: absolute; top: 10px; left: 50%; transform: translateX(-50%); z-index: 1000;
+/* Below Leaflet's control corners (z-index 1000): an opened layer control is never hidden by the banner. */
+.nar-demo-banner { position: absolute; top: 10px; left: 50%; transform: translateX(-50%); z-index: 990;
+  max-width: min(640px, calc(100% - 120px));
   background: #b91c1c; color: #fff; padding: 6px 14px; border-radius: 6px; font-weight: 700;
   letter-spacing: 0.04em; text-align: center; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.4);
   pointer-events: none; }
@@ -50,6 +60,7 @@ _CSS = """
   margin-right: 4px; }
 .nar-badge-demo { background: #b91c1c; color: #fff; }
 .nar-badge-stale { background: #fde68a; color: #78350f; }
+.nar-badge-unverified { background: #e5e7eb; color: #374151; }
 """
 
 
@@ -81,8 +92,15 @@ class PageHead(MacroElement):
         self.css = _CSS
 
 
-def maturity_legend_html(lang: Lang, title: str | None = None) -> str:
-    """Return the legend's inner HTML: a collapsible list of maturity levels M0–M5 and map symbols."""
+def _legend_row(swatch_html: str, key: str, lang: Lang) -> str:
+    return f"<li>{swatch_html}<span>{escape(both(key, lang))}</span></li>"
+
+
+def maturity_legend_html(lang: Lang, title: str | None = None, *, counts: bool = False) -> str:
+    """Return the legend's inner HTML: a collapsible list of maturity levels M0–M5 and map symbols.
+
+    With `counts` (the map shows counts per kommune, not sites) the count circle is explained too.
+    """
     alt = other(lang)
     heading = (
         f"{escape(getattr(MATURITY, f'title_{lang}'))} "
@@ -101,10 +119,13 @@ def maturity_legend_html(lang: Lang, title: str | None = None) -> str:
         f"<span>{escape(t('site_point', lang))} "
         f'<span class="nar-other">{escape(t("site_point", alt))}</span></span></li>'
     )
+    rows.append(_legend_row('<span class="nar-swatch nar-swatch-stale"></span>', "stale_legend", lang))
     rows.append(
-        '<li><span class="nar-swatch nar-swatch-stale"></span>'
-        f"<span>{escape(both('stale', lang))}</span></li>"
+        _legend_row('<span class="nar-swatch nar-swatch-unverified"></span>', "unverified_legend", lang)
     )
+    if counts:
+        swatch = '<span class="nar-swatch nar-swatch-count" style="background:#1f4e79"></span>'
+        rows.append(_legend_row(swatch, "counts_legend", lang))
     rows.append(
         f'<li><span class="nar-swatch nar-swatch-kommune" style="border-color:{KOMMUNE_OUTLINE_COLOUR}">'
         "</span>"
@@ -148,15 +169,31 @@ class MaturityLegend(MacroElement):
         """
     )
 
-    def __init__(self, *, lang: Lang, title: str | None = None) -> None:
+    def __init__(self, *, lang: Lang, title: str | None = None, counts: bool = False) -> None:
         super().__init__()
         self._name = "MaturityLegend"
         self.fold_below = LEGEND_FOLD_BELOW_PX
-        self.body_html = maturity_legend_html(lang, title)
+        self.body_html = maturity_legend_html(lang, title, counts=counts)
+
+
+def demo_banner_html(lang: Lang, *, demo: int, total: int, can_hide: bool) -> str:
+    """Return the banner's HTML: DEMODATA, how many of the shown sites are demo, and how to hide them."""
+    headline = " / ".join(t("demo", lg).upper() for lg in (lang, other(lang)))
+    lines = []
+    for lg in (lang, other(lang)):
+        if demo < total:
+            text = t("demo_some", lg, demo=demo, total=total)
+        else:
+            text = t("demo_one", lg) if total == 1 else t("demo_all", lg, n=total)
+        lines.append(text + (f" – {t('demo_hide', lg)}" if can_hide else ""))
+    return f"{escape(headline)}<small>{escape(' · '.join(lines))}</small>"
 
 
 class DemoBanner(MacroElement):
-    """A red "DEMODATA / DEMO DATA" banner across the top of the map."""
+    """A red "DEMODATA / DEMO DATA" banner across the top of the map saying how many shown sites are demo.
+
+    Given the demo sites' layer, the banner goes away while that layer is hidden in the layer control.
+    """
 
     _template = Template(
         """
@@ -166,17 +203,56 @@ class DemoBanner(MacroElement):
         </template>
         {% endmacro %}
         {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.getContainer().appendChild(
-            document.getElementById("{{ this.get_name() }}").content.firstElementChild);
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var el = document.getElementById("{{ this.get_name() }}").content.firstElementChild;
+            map.getContainer().appendChild(el);
+            {% if this.layer_name %}
+            var layer = {{ this.layer_name }};
+            map.on("overlayremove", function (e) { if (e.layer === layer) { el.style.display = "none"; } });
+            map.on("overlayadd", function (e) { if (e.layer === layer) { el.style.display = ""; } });
+            {% endif %}
+        })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, *, lang: Lang) -> None:
+    def __init__(self, *, lang: Lang, demo: int, total: int, layer: MacroElement | None = None) -> None:
         super().__init__()
         self._name = "DemoBanner"
-        headline = " / ".join(t("demo", lg).upper() for lg in (lang, other(lang)))
-        self.body_html = f"{escape(headline)}<small>{escape(both('demo_note', lang, ' · '))}</small>"
+        self.layer_name = layer.get_name() if layer is not None else ""
+        self.body_html = demo_banner_html(lang, demo=demo, total=total, can_hide=layer is not None)
+
+
+class CountNotice(MacroElement):
+    """A notice (bottom left) that the map shows counts per kommune because there are too many sites."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <template id="{{ this.get_name() }}">
+            <div class="nar-notice leaflet-control" role="note">{{ this.body_html }}</div>
+        </template>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var el = document.getElementById("{{ this.get_name() }}").content.firstElementChild;
+            var control = L.control({position: "bottomleft"});
+            control.onAdd = function () {
+                L.DomEvent.disableClickPropagation(el);
+                return el;
+            };
+            control.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, lang: Lang, max_sites: int) -> None:
+        super().__init__()
+        self._name = "CountNotice"
+        own, alt = t("counts_notice", lang, cap=max_sites), t("counts_notice", other(lang), cap=max_sites)
+        self.body_html = f"{escape(own)}<small>{escape(alt)}</small>"
 
 
 class Attribution(MacroElement):

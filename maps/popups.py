@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from maps.text import Lang, both, other, t
-from schemas.taxonomy import AVAILABILITY, MATURITY, POWER, Taxonomy
+from maps.text import Lang, both, other, sites_count, t
+from schemas.site import AXES_BY_NAME
+from schemas.taxonomy import AVAILABILITY, LOGISTICS_KIND, MATURITY, POWER, ROAD_ACCESS, Taxonomy
 
 M2_PER_DAA = 1_000
 M2_PER_HA = 10_000
@@ -59,16 +60,60 @@ def _title(taxonomy: Taxonomy, lang: Lang) -> str:
     return taxonomy.title_no if lang == "no" else taxonomy.title_en
 
 
+def _axes_text(names: object, lang: Lang, *, with_age: bool) -> str:
+    """Return the titles of the named axes in `lang` ("Strømtilgang (maks 180 dager), …")."""
+    if not isinstance(names, list | tuple):
+        return ""
+    parts = []
+    for name in names:
+        axis = AXES_BY_NAME.get(str(name))
+        if axis is None:
+            continue
+        title = _title(axis.taxonomy, lang)
+        parts.append(f"{title} ({t('max_days', lang, n=axis.max_age_days)})" if with_age else title)
+    return ", ".join(parts)
+
+
+def _verification_notes(props: Mapping[str, Any], lang: Lang) -> str:
+    """Return which facts are stale and which unverified, in both languages (empty when all are current)."""
+    notes = []
+    for flag, with_age in (("stale", True), ("unverified", False)):
+        if not props.get(flag):
+            continue
+        texts = []
+        for lg in (lang, other(lang)):
+            axes = _axes_text(props.get(f"{flag}_axes"), lg, with_age=with_age)
+            texts.append(t(f"{flag}_note", lg) + (f": {axes}" if axes else ""))
+        notes.append(
+            f'<p class="nar-{flag}-note"><em>{escape(texts[0])}</em> '
+            f'<span class="nar-other">({escape(texts[1])})</span></p>'
+        )
+    return "".join(notes)
+
+
+def _road_access(value: object, lang: Lang) -> str | None:
+    """Return "2,3 km (± 3,0 km) · E6" for the site's main road access, or None when unknown."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("distance_km"), int | float):
+        return None
+    text = f"{format_number(value['distance_km'], 1, lang)} km"
+    if isinstance(value.get("precision_km"), int | float):
+        text += f" (± {format_number(value['precision_km'], 1, lang)} km)"
+    if value.get("road"):
+        text += f" · {value['road']}"
+    return escape(text)
+
+
 def site_popup_html(props: Mapping[str, Any], lang: Lang) -> str:
     """Return the popup HTML of one site from its GeoJSON properties."""
     badges = []
     if props.get("is_demo"):
         badges.append(f'<span class="nar-badge nar-badge-demo">{escape(both("demo", lang))}</span>')
-    if props.get("stale"):
-        badges.append(
-            f'<span class="nar-badge nar-badge-stale" title="{escape(both("stale_note", lang))}">'
-            f"{escape(both('stale', lang))}</span>"
-        )
+    for flag in ("stale", "unverified"):
+        if props.get(flag):
+            badges.append(
+                f'<span class="nar-badge nar-badge-{flag}" title="{escape(both(f"{flag}_note", lang))}">'
+                f"{escape(both(flag, lang))}</span>"
+            )
 
     kommune = escape(str(props.get("kommune_name") or ""))
     if props.get("kommune_nr"):
@@ -86,6 +131,9 @@ def site_popup_html(props: Mapping[str, Any], lang: Lang) -> str:
         (_title(POWER, lang), power),
         (_title(AVAILABILITY, lang), _coded(AVAILABILITY, props.get("availability"), lang)),
     ]
+    road = _road_access(props.get("road_access"), lang)
+    if road is not None:
+        rows.append((LOGISTICS_KIND.label(ROAD_ACCESS, lang), road))
     email = props.get("contact_email")
     if isinstance(email, str) and email:
         contact = f'<a href="mailto:{escape(email)}">{escape(email)}</a>'
@@ -94,14 +142,11 @@ def site_popup_html(props: Mapping[str, Any], lang: Lang) -> str:
         rows.append((t("contact", lang), contact))
 
     table = "".join(f"<tr><th>{escape(label)}</th><td>{value}</td></tr>" for label, value in rows)
-    stale_note = f"<p><em>{escape(both('stale_note', lang))}</em></p>" if props.get("stale") else ""
+    notes = _verification_notes(props, lang)
     href = _safe_href(props.get("url"))
     link = f'<p><a href="{escape(href)}">{escape(both("passport", lang))}</a></p>' if href else ""
     name = escape(str(props.get("name") or props.get("id") or ""))
-    return (
-        f'<div class="nar-popup"><h3>{name}</h3>{"".join(badges)}'
-        f"<table>{table}</table>{stale_note}{link}</div>"
-    )
+    return f'<div class="nar-popup"><h3>{name}</h3>{"".join(badges)}<table>{table}</table>{notes}{link}</div>'
 
 
 def site_tooltip_html(props: Mapping[str, Any], lang: Lang) -> str:
@@ -111,3 +156,29 @@ def site_tooltip_html(props: Mapping[str, Any], lang: Lang) -> str:
     if isinstance(code, str) and code in MATURITY:
         return f"{name} – {escape(code)} {escape(MATURITY.label(code, lang))}"
     return name
+
+
+def count_popup_html(props: Mapping[str, Any], lang: Lang) -> str:
+    """Return the popup HTML of one kommune's count of sites (the region map beyond its cap)."""
+    n = int(props.get("sites") or 0)
+    kommune = escape(str(props.get("kommune_name") or ""))
+    if props.get("kommune_nr"):
+        kommune += f" ({escape(str(props['kommune_nr']))})"
+    badge = ""
+    if props.get("is_demo"):
+        badge = f'<span class="nar-badge nar-badge-demo">{escape(both("demo", lang))}</span>'
+    rows = [
+        (t("kommune", lang), kommune),
+        (t("sites_layer", lang), escape(sites_count(n, lang))),
+        (t("area", lang), escape(format_area(props.get("area_m2"), lang))),
+    ]
+    table = "".join(f"<tr><th>{escape(label)}</th><td>{value}</td></tr>" for label, value in rows)
+    return f'<div class="nar-popup nar-count-popup"><h3>{kommune}</h3>{badge}<table>{table}</table></div>'
+
+
+def count_label_html(props: Mapping[str, Any], lang: Lang) -> str:
+    """Return the permanent label of one kommune's count: "1 234 arealer · 5 678 daa"."""
+    n = int(props.get("sites") or 0)
+    area = props.get("area_m2")
+    daa = format_number(float(area) / M2_PER_DAA, 0, lang) if isinstance(area, int | float) else "–"
+    return escape(f"{sites_count(n, lang)} · {daa} daa")

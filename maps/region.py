@@ -1,7 +1,8 @@
 """The region map: member kommune outlines and business sites coloured by plan maturity.
 
 Sites are drawn as polygons and, at region zoom where a polygon is too small to see, as points
-(see `maps.site_layers`).
+(see `maps.site_layers`); real and demo sites are separate layers the viewer can hide. When the caller
+had more sites than the page may embed, it passes counts per kommune instead, and the map says so.
 
 Inputs are GeoJSON FeatureCollections in CRS84 (lon, lat), as served by the API. The page links only
 to the vendored Leaflet under the static prefix (see `maps.assets`), so it works offline.
@@ -17,7 +18,14 @@ import folium
 
 from maps import assets, site_layers
 from maps.basemaps import Basemap
-from maps.legend import KOMMUNE_OUTLINE_COLOUR, Attribution, DemoBanner, MaturityLegend, PageHead
+from maps.legend import (
+    KOMMUNE_OUTLINE_COLOUR,
+    Attribution,
+    CountNotice,
+    DemoBanner,
+    MaturityLegend,
+    PageHead,
+)
 from maps.text import both, check_lang, t
 
 # Where the map opens when there is nothing to fit to: Oslo, showing most of the region.
@@ -85,6 +93,17 @@ def _kommune_layer_data(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": out}
 
 
+def _split_demo(features: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return (real, demo) features by their `is_demo` property."""
+    demo = [f for f in features if (f.get("properties") or {}).get("is_demo")]
+    real = [f for f in features if not (f.get("properties") or {}).get("is_demo")]
+    return real, demo
+
+
+def _count_of(features: list[dict[str, Any]]) -> int:
+    return sum(int((f.get("properties") or {}).get("sites") or 0) for f in features)
+
+
 def build_region_map(
     sites: Mapping[str, Any],
     kommuner: Mapping[str, Any],
@@ -94,11 +113,18 @@ def build_region_map(
     static_prefix: str = assets.DEFAULT_STATIC_PREFIX,
     title: str | None = None,
     basemap: Basemap | None = None,
+    counts: Mapping[str, Any] | None = None,
+    max_sites: int | None = None,
 ) -> folium.Map:
-    """Build the region map of member kommuner and sites; it links only to files under static_prefix."""
+    """Build the region map of member kommuner and sites; it links only to files under static_prefix.
+
+    `counts` (points per kommune with `sites`, `area_m2`, `is_demo`) replaces the sites when the caller
+    had more than `max_sites` of them.
+    """
     language = check_lang(lang)
     page_title = title or t("default_title", language)
     site_features = _features(sites)
+    count_features = _features(counts)
     member_features = [f for f in _features(kommuner) if (f.get("properties") or {}).get("is_member")]
 
     m = folium.Map(location=OSLO_LAT_LON, zoom_start=EMPTY_ZOOM, tiles=None, control_scale=True)
@@ -116,21 +142,38 @@ def build_region_map(
             style_function=_kommune_style,
             on_each_feature=site_layers.BIND_POPUP_AND_TOOLTIP,
         ).add_to(m)
-    if site_features:
-        site_layers.add_site_layers(m, site_features, lang=language, name=both("sites_layer", language))
-    if member_features or site_features:
+    real_sites, demo_sites = _split_demo(site_features)
+    real_counts, demo_counts = _split_demo(count_features)
+    # Layers in order: real sites, demo sites (each may be empty); the demo layer is the last one added.
+    site_groups = site_layers.add_site_layers(
+        m,
+        [(both("sites_layer", language), real_sites), (both("demo_layer", language), demo_sites)],
+        lang=language,
+    )
+    count_groups = site_layers.add_count_layers(
+        m,
+        [(both("counts_layer", language), real_counts), (both("demo_counts_layer", language), demo_counts)],
+        lang=language,
+    )
+    if member_features or site_groups or count_groups:
         folium.LayerControl(collapsed=True).add_to(m)
 
-    m.add_child(MaturityLegend(lang=language, title=page_title))
-    has_demo = any((f.get("properties") or {}).get("is_demo") for f in site_features)
-    if has_demo:
-        m.add_child(DemoBanner(lang=language))
+    m.add_child(MaturityLegend(lang=language, title=page_title, counts=bool(count_features)))
+    demo = len(demo_sites) + _count_of(demo_counts)
+    if demo:
+        total = len(site_features) + _count_of(count_features)
+        demo_layer = (site_groups or count_groups)[-1]
+        m.add_child(DemoBanner(lang=language, demo=demo, total=total, layer=demo_layer))
+    if count_features:
+        m.add_child(CountNotice(lang=language, max_sites=max_sites or _count_of(count_features)))
     m.add_child(Attribution(attribution_html))
 
-    bounds = bounds_lat_lon(site_features) or bounds_lat_lon(member_features)
+    bounds = (
+        bounds_lat_lon(site_features) or bounds_lat_lon(count_features) or bounds_lat_lon(member_features)
+    )
     if bounds is not None:
         # Keep the northernmost sites clear of the demo banner across the top of the map.
-        top_px = DEMO_BANNER_PADDING_PX if has_demo else FIT_PADDING_PX
+        top_px = DEMO_BANNER_PADDING_PX if demo else FIT_PADDING_PX
         m.fit_bounds(
             bounds,
             padding_top_left=(FIT_PADDING_PX, top_px),
@@ -149,6 +192,8 @@ def render(
     static_prefix: str = assets.DEFAULT_STATIC_PREFIX,
     title: str | None = None,
     basemap: Basemap | None = None,
+    counts: Mapping[str, Any] | None = None,
+    max_sites: int | None = None,
 ) -> str:
     """Return the region map as a complete HTML page."""
     m = build_region_map(
@@ -159,5 +204,7 @@ def render(
         static_prefix=static_prefix,
         title=title,
         basemap=basemap,
+        counts=counts,
+        max_sites=max_sites,
     )
     return m.get_root().render()

@@ -3,7 +3,11 @@
 A site of a few hectares is one or two pixels wide at region zoom (8–9), so every site is also drawn as
 a circle at its representative point (computed here, in Python, from the GeoJSON geometry). The points
 live in their own Leaflet pane, which `PointZoomSwitch` hides once the map is zoomed in far enough for
-the polygons to be seen (above POINTS_MAX_ZOOM); the polygons are always drawn.
+the polygons to be seen (above POINTS_MAX_ZOOM); the polygons are always drawn. Real and demo sites are
+separate layers, so the viewer can hide the demo sites in the layer control.
+
+Beyond the map's cap the sites come as counts per kommune instead (`add_count_layers`): one labelled
+circle per kommune, sized by the number of sites.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from folium.utilities import JsCode
 from shapely.geometry import shape
 
 from maps.legend import js_string
-from maps.popups import site_popup_html, site_tooltip_html
+from maps.popups import count_label_html, count_popup_html, site_popup_html, site_tooltip_html
 from maps.text import Lang
 from schemas.taxonomy import MATURITY
 
@@ -27,6 +31,8 @@ UNKNOWN_MATURITY_COLOUR = "#9e9e9e"
 SITE_OUTLINE_COLOUR = "#333333"
 STALE_DASH = "6 4"
 STALE_POINT_DASH = "3 2"  # a shorter dash, so a small circle still shows several gaps
+UNVERIFIED_DASH = "1 4"  # dotted: no verification date at all (stale, when both, wins: it is a fact)
+UNVERIFIED_POINT_DASH = "1 2"
 
 # Points show up to and including this zoom; from the next zoom on a 0.5 ha site is about 8 px wide.
 POINTS_MAX_ZOOM = 12
@@ -85,6 +91,8 @@ def area_style(feature: dict[str, Any]) -> dict[str, Any]:
     }
     if props.get("stale"):
         style["dashArray"] = STALE_DASH
+    elif props.get("unverified"):
+        style["dashArray"] = UNVERIFIED_DASH
     return style
 
 
@@ -102,6 +110,8 @@ def point_style(feature: dict[str, Any]) -> dict[str, Any]:
     }
     if props.get("stale"):
         style["dashArray"] = STALE_POINT_DASH
+    elif props.get("unverified"):
+        style["dashArray"] = UNVERIFIED_POINT_DASH
     return style
 
 
@@ -112,7 +122,7 @@ def highlight(feature: dict[str, Any]) -> dict[str, Any]:
 
 def _slim_features(features: list[dict[str, Any]], lang: Lang) -> list[dict[str, Any]]:
     """Return the sites with only the properties the page needs, plus their popup and tooltip HTML."""
-    kept = ("id", "name", "kommune_nr", "maturity", "is_demo", "stale", "url")
+    kept = ("id", "name", "kommune_nr", "maturity", "is_demo", "stale", "unverified", "url")
     out = []
     for i, feature in enumerate(features):
         props = feature.get("properties") or {}
@@ -171,13 +181,13 @@ class PointZoomSwitch(MacroElement):
         self.max_zoom = int(max_zoom)
 
 
-def add_site_layers(m: folium.Map, features: list[dict[str, Any]], *, lang: Lang, name: str) -> None:
-    """Add the sites to `m` as one toggleable layer: polygons, and points shown at low zoom."""
+def _add_site_group(
+    m: folium.Map, features: list[dict[str, Any]], *, lang: Lang, name: str
+) -> folium.FeatureGroup:
+    """Add one toggleable layer of sites: polygons, and points drawn into the points pane."""
     areas, points = site_layer_data(features, lang)
-    if points["features"]:
-        # The pane must exist before any layer that draws into it is added.
-        folium.map.CustomPane(POINTS_PANE, z_index=POINTS_PANE_Z_INDEX).add_to(m)
-    group = folium.FeatureGroup(name=name).add_to(m)
+    group = folium.FeatureGroup(name=name)
+    group.add_to(m)
     if areas["features"]:
         folium.GeoJson(
             areas,
@@ -197,4 +207,97 @@ def add_site_layers(m: folium.Map, features: list[dict[str, Any]], *, lang: Lang
             highlight_function=highlight,
             on_each_feature=BIND_POPUP_AND_TOOLTIP,
         ).add_to(group)
-        m.add_child(PointZoomSwitch(pane=POINTS_PANE, max_zoom=POINTS_MAX_ZOOM))
+    return group
+
+
+def add_site_layers(
+    m: folium.Map, groups: list[tuple[str, list[dict[str, Any]]]], *, lang: Lang
+) -> list[folium.FeatureGroup]:
+    """Add each non-empty (name, sites) group as one toggleable layer; points show at low zoom."""
+    groups = [(name, features) for name, features in groups if features]
+    if not groups:
+        return []
+    # The pane must exist (once: a second createPane would orphan the first) before anything draws into it.
+    folium.map.CustomPane(POINTS_PANE, z_index=POINTS_PANE_Z_INDEX).add_to(m)
+    added = [_add_site_group(m, features, lang=lang, name=name) for name, features in groups]
+    m.add_child(PointZoomSwitch(pane=POINTS_PANE, max_zoom=POINTS_MAX_ZOOM))
+    return added
+
+
+# --- counts per kommune, beyond the map's cap ------------------------------------------------------------
+
+COUNT_COLOUR = "#1f4e79"
+DEMO_COUNT_COLOUR = "#b91c1c"
+COUNT_MIN_RADIUS_PX = 10
+COUNT_MAX_RADIUS_PX = 40
+
+# Bind the count's popup and its permanent label (number of sites and daa) to each circle.
+BIND_COUNT_POPUP_AND_LABEL = JsCode(
+    """
+    function (feature, layer) {
+        var p = feature.properties || {};
+        if (p.popup_html) { layer.bindPopup(p.popup_html, {maxWidth: 360}); }
+        if (p.label_html) {
+            // Beside the circle, not over it: offset by its radius.
+            layer.bindTooltip(p.label_html, {
+                permanent: true, direction: "right", className: "nar-count-label",
+                offset: [p.radius_px || 0, 0]
+            });
+        }
+    }
+    """
+)
+
+
+def count_radius_px(sites: int) -> int:
+    """Return the circle radius of a kommune's count: grows with the square root, within bounds."""
+    return int(min(COUNT_MAX_RADIUS_PX, COUNT_MIN_RADIUS_PX + 2 * max(sites, 0) ** 0.5))
+
+
+def count_style(feature: dict[str, Any]) -> dict[str, Any]:
+    """Return the Leaflet style of a kommune's count circle (red for demo sites)."""
+    props = feature["properties"]
+    colour = DEMO_COUNT_COLOUR if props.get("is_demo") else COUNT_COLOUR
+    return {
+        "radius": props.get("radius_px") or count_radius_px(int(props.get("sites") or 0)),
+        "color": "#ffffff",
+        "weight": 2,
+        "fill": True,
+        "fillColor": colour,
+        "fillOpacity": 0.75,
+    }
+
+
+def count_layer_data(features: list[dict[str, Any]], lang: Lang) -> dict[str, Any]:
+    """Return the counts as a FeatureCollection with their popup and label HTML."""
+    out = []
+    for i, feature in enumerate(features):
+        props = dict(feature.get("properties") or {})
+        props["popup_html"] = count_popup_html(props, lang)
+        props["label_html"] = count_label_html(props, lang)
+        props["radius_px"] = count_radius_px(int(props.get("sites") or 0))
+        key = f"{props.get('kommune_nr', i)}{'-demo' if props.get('is_demo') else ''}"
+        out.append({"type": "Feature", "id": key, "properties": props, "geometry": feature["geometry"]})
+    return {"type": "FeatureCollection", "features": out}
+
+
+def add_count_layers(
+    m: folium.Map, groups: list[tuple[str, list[dict[str, Any]]]], *, lang: Lang
+) -> list[folium.FeatureGroup]:
+    """Add each (name, counts per kommune) group as one toggleable layer of labelled circles."""
+    added = []
+    for name, features in groups:
+        if not features:
+            continue
+        group = folium.FeatureGroup(name=name)
+        group.add_to(m)
+        folium.GeoJson(
+            count_layer_data(features, lang),
+            name=f"{name} (counts)",
+            control=False,
+            marker=folium.CircleMarker(radius=COUNT_MIN_RADIUS_PX),
+            style_function=count_style,
+            on_each_feature=BIND_COUNT_POPUP_AND_LABEL,
+        ).add_to(group)
+        added.append(group)
+    return added

@@ -84,8 +84,8 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         id="logistics_nodes",
-        title_no="Logistikknoder (godsterminaler, motorveipunkter, havner, flyplasser)",
-        title_en="Logistics nodes (rail terminals, motorway points, ports, airports)",
+        title_no="Logistikknoder (godsterminaler, hovedvegtilknytninger, havner, flyplasser)",
+        title_en="Logistics nodes (rail terminals, main road access points, ports, airports)",
         licence="CC BY-SA 4.0",
         licence_url="https://creativecommons.org/licenses/by-sa/4.0/",
         attribution_no="Koordinater og fakta fra Wikipedia-bidragsytere og lokalhistoriewiki.no (CC BY-SA); "

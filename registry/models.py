@@ -165,7 +165,7 @@ class Substation(Base):
 
 
 class LogisticsNode(Base):
-    """An airport, port, rail freight terminal or motorway point, with the precision of its coordinate."""
+    """An airport, port, rail freight terminal or main road access point, with its coordinate's precision."""
 
     __tablename__ = "logistics_node"
 

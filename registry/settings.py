@@ -13,6 +13,10 @@ from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+# A few thousand simplified outlines make a region-map page of a few MB that a browser still draws
+# smoothly; 300k would not (issue 7: 1 GB of HTML, 7 GB of server memory).
+MAP_MAX_SITES = 3000
+
 _PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "postgres", "password"}
 
 
@@ -53,3 +57,5 @@ class ServerSettings(BaseSettings):
     enable_http_submissions: bool = False
     max_upload_mb: int = 100
     max_features: int = 200_000
+    # The region map embeds at most this many site shapes; beyond it, it shows counts per kommune.
+    map_max_sites: int = Field(default=MAP_MAX_SITES, ge=1, le=20_000)

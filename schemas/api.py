@@ -54,6 +54,9 @@ class Contact(BaseModel):
 class LogisticsDistance(BaseModel):
     kind: Term
     name: str
+    road: str | None = Field(
+        default=None, description="The road the node lies on (E6, E18, Rv4 …), for main road access"
+    )
     distance_km: float
     precision_km: float
     code: str | None = None
@@ -87,7 +90,18 @@ def _properties(name: str, *, detail: bool) -> Any:
         title = "".join(part.capitalize() for part in group.split("_"))
         extra: dict[str, Any] = {}
         if group in AXES_BY_NAME:
-            extra = {"label_no": (str | None, None), "label_en": (str | None, None), "stale": (bool, ...)}
+            extra = {
+                "label_no": (str | None, None),
+                "label_en": (str | None, None),
+                "max_age_days": (int, Field(description="Days a verification of this fact lasts")),
+                "unverified": (bool, Field(description="The fact has a value but no verification date")),
+                "stale": (
+                    bool,
+                    Field(
+                        description="The fact was verified longer ago than max_age_days (not when unverified)"
+                    ),
+                ),
+            }
             if group == "power" and detail:
                 extra["nearest_substation"] = (Substation | None, None)
         groups[group] = _model(f"{title}{'Detail' if detail else 'Summary'}", members, **extra)
@@ -98,9 +112,10 @@ def _properties(name: str, *, detail: bool) -> Any:
         "regionraad": (str | None, ...),
         "area_daa": (float, Field(description="Area in dekar (1,000 m²)")),
         "area_ha": (float, ...),
+        "unverified": (bool, Field(description="Some fact of the site has a value but no verification date")),
         "stale": (
             bool,
-            Field(description="Some fact of the site is unverified or older than its axis allows"),
+            Field(description="Some fact of the site was verified longer ago than its axis allows"),
         ),
         "contact": (Contact, ...),
     }

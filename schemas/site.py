@@ -3,9 +3,9 @@
 Every column of a site (næringsareal) is declared here with its labels, where its value comes from, the
 default the loader writes, and where the API shows it. The loader's COPY columns and defaults, the
 typed API schema (`schemas.api.SiteSummary`, `SiteDetail`), the API's and the map's properties
-(`site_properties`), the export's columns and the staleness rule (`is_stale`, `site_is_stale`) all
-derive from this module; the submission catalogue (`schemas.fields`) supplies the labels of what a
-kommune submits, and `schemas.taxonomy` every coded value.
+(`site_properties`), the export's columns and the verification rule (`is_unverified`, `is_stale`,
+`site_verification`) all derive from this module; the submission catalogue (`schemas.fields`) supplies
+the labels of what a kommune submits, and `schemas.taxonomy` every coded value.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from schemas.taxonomy import (
     EVIDENCE,
     LAND_CONTROL,
     MATURITY,
+    MAX_AGE_DAYS,
     POWER,
     SITE_STATUS,
-    STALE_AFTER_DAYS,
     Taxonomy,
 )
 
@@ -34,6 +34,9 @@ Origin = Literal["submitted", "enriched", "computed", "system"]
 # Where the API shows a field: in every feature ("summary"), only in a site's passport ("detail"), or
 # nowhere ("internal"). Provenance fields are shown in the passport under "provenance".
 Shown = Literal["summary", "detail", "internal"]
+# How far a fact can be relied on: verified within its axis's maximum age ("current"), verified longer ago
+# ("stale"), or never verified at all ("unverified").
+VerificationState = Literal["current", "unverified", "stale"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,19 @@ class Axis:
     column: str  # the code column of `site`
     taxonomy: Taxonomy
     prefix: str  # of the *_verified_at / *_verified_by columns
-    max_age_days: int = STALE_AFTER_DAYS
-    # Whether a stale or unverified value makes the whole site stale. Evidence describes how the other
-    # facts are documented and has no verification date of its own in a submission, so it does not.
+    # Whether a stale or unverified value makes the whole site stale or unverified. Evidence describes how
+    # the other facts are documented; the registry, not the kommune, dates it, so it does not.
     counts_for_site: bool = True
+
+    @property
+    def max_age_days(self) -> int:
+        """Days a verification lasts on this axis (set per axis in `schemas.taxonomy.MAX_AGE_DAYS`)."""
+        return MAX_AGE_DAYS[self.taxonomy.name]
+
+    @property
+    def vouched_by_kommune(self) -> bool:
+        """Whether a kommune's file dates this axis (the catalogue, hence the template, has its column)."""
+        return self.verified_at in FIELDS_BY_NAME
 
     @property
     def verified_at(self) -> str:
@@ -232,21 +244,47 @@ STALENESS_COLUMNS: tuple[str, ...] = tuple(
 )
 
 
-def is_stale(verified_at: dt.date | None, *, axis: Axis | None = None, today: dt.date | None = None) -> bool:
-    """Whether a fact is stale: never verified, or verified longer ago than its axis's maximum age."""
+def is_unverified(verified_at: dt.date | None) -> bool:
+    """Whether a fact has never been verified: it carries no verification date."""
+    return verified_at is None
+
+
+def is_stale(verified_at: dt.date | None, axis: Axis, *, today: dt.date | None = None) -> bool:
+    """Whether a verified fact is older than its axis's maximum age; an unverified fact is not stale."""
     if verified_at is None:
-        return True
-    max_age = axis.max_age_days if axis is not None else STALE_AFTER_DAYS
-    return ((today or dt.date.today()) - verified_at).days > max_age
+        return False
+    return ((today or dt.date.today()) - verified_at).days > axis.max_age_days
 
 
-def site_is_stale(record: Mapping[Any, Any], *, today: dt.date | None = None) -> bool:
-    """The one staleness rule of a site: any axis that counts, with a value, is stale."""
-    return any(
-        is_stale(record[a.verified_at], axis=a, today=today)
-        for a in AXES
-        if a.counts_for_site and record[a.column] is not None
-    )
+def axis_state(
+    record: Mapping[Any, Any], axis: Axis, *, today: dt.date | None = None
+) -> VerificationState | None:
+    """The verification state of one axis of a site row, or None when the axis has no value to vouch for."""
+    if record[axis.column] is None:
+        return None
+    verified_at = record[axis.verified_at]
+    if is_unverified(verified_at):
+        return "unverified"
+    return "stale" if is_stale(verified_at, axis, today=today) else "current"
+
+
+def site_verification(
+    record: Mapping[Any, Any], *, today: dt.date | None = None
+) -> dict[VerificationState, list[Axis]]:
+    """The axes of a site row that count for the site, by verification state (valueless ones left out)."""
+    out: dict[VerificationState, list[Axis]] = {"current": [], "unverified": [], "stale": []}
+    for axis in AXES:
+        state = axis_state(record, axis, today=today) if axis.counts_for_site else None
+        if state is not None:
+            out[state].append(axis)
+    return out
+
+
+def state_of(*, stale: bool, unverified: bool) -> VerificationState:
+    """A site's one state from its two flags (`site_properties`): a stale fact outweighs an unverified one."""
+    if stale:
+        return "stale"
+    return "unverified" if unverified else "current"
 
 
 def term(taxonomy: Taxonomy, code: str | None) -> dict[str, Any] | None:
@@ -287,11 +325,14 @@ def site_properties(
     for axis in AXES:
         group = props[axis.name]
         code = group.get("code")
+        state = axis_state(record, axis, today=today)
         group.update(
             {
                 "label_no": axis.taxonomy.label(code, "no") if code else None,
                 "label_en": axis.taxonomy.label(code, "en") if code else None,
-                "stale": is_stale(record[axis.verified_at], axis=axis, today=today),
+                "max_age_days": axis.max_age_days,
+                "unverified": state == "unverified",
+                "stale": state == "stale",
             }
         )
         if code is None:
@@ -300,5 +341,7 @@ def site_properties(
     props["area_m2"] = round(area, 1)
     props["area_daa"] = round(area / 1000.0, 2)
     props["area_ha"] = round(area / 10_000.0, 3)
-    props["stale"] = site_is_stale(record, today=today)
+    by_state = site_verification(record, today=today)
+    props["unverified"] = bool(by_state["unverified"])
+    props["stale"] = bool(by_state["stale"])
     return props

@@ -269,12 +269,21 @@ LOGISTICS_KIND = Taxonomy(
     "Logistikknode",
     "Logistics node",
     (
-        Term("motorway_junction", "Motorveikryss", "Motorway junction", aliases=("motorway", "junction")),
+        # The stored code stays; most points are main-road access points (E6, E18, Rv4 …), bridges or the
+        # centre of a town on the road, not motorway junctions. The road is in `logistics_node.road`.
+        Term(
+            "motorway_junction",
+            "Hovedvegtilknytning",
+            "Main road access",
+            aliases=("motorway", "junction"),
+        ),
         Term("rail_terminal", "Godsterminal (jernbane)", "Rail freight terminal", aliases=("rail",)),
         Term("port", "Havn", "Port"),
         Term("airport", "Lufthavn", "Airport"),
     ),
 )
+# The logistics kind whose nodes lie on a named road (`logistics_node.road`: E6, E18, Rv4 …).
+ROAD_ACCESS = "motorway_junction"
 
 # SOSI arealformål codes for reguleringsplaner (business purposes and the combined purposes in use).
 SOSI_USE = Taxonomy(
@@ -314,5 +323,23 @@ SOSI_USE = Taxonomy(
 # Below this connection size the local grid company can connect without involving Statnett.
 LOCAL_GRID_LIMIT_MW = 5.0
 
-# A fact whose verification is older than this is flagged as stale, never shown as current.
-STALE_AFTER_DAYS = 365
+# How long a verified fact stays current, in days, per axis (keyed by the axis's taxonomy). Past its age a
+# fact is *stale* (verified, but too long ago to rely on); a fact with no verification date at all is
+# *unverified* — a different thing, and never counted as stale. The rule is `schemas.site.is_stale`.
+# Why these ages: a fact expires as fast as the world it describes changes.
+#   power 180: grid companies revise published capacity and queue positions several times a year, and
+#       reservations lapse; a capacity statement older than six months is a guess.
+#   availability 180: one sale, lease or option changes it overnight; options run for months, so half a
+#       year keeps "for sale" honest.
+#   maturity 365: plan maturity moves only by formal decisions (a zoning plan takes one to three years,
+#       the master plan is revised every four); a yearly check catches each adopted or stopped plan.
+#   land_control 730: ownership and land agreements change rarely and slowly (the land register).
+#   evidence 730: a linked document (plan decision, grid company letter) lasts as long as the facts it
+#       documents; checking every two years catches moved or withdrawn documents.
+MAX_AGE_DAYS: dict[str, int] = {
+    MATURITY.name: 365,
+    POWER.name: 180,
+    AVAILABILITY.name: 180,
+    LAND_CONTROL.name: 730,
+    EVIDENCE.name: 730,
+}

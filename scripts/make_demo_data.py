@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from schemas.fields import FIELDS  # noqa: E402
-from schemas.taxonomy import MATURITY  # noqa: E402
+from schemas.taxonomy import MATURITY, MAX_AGE_DAYS  # noqa: E402
 
 SEED = 20261101
 AS_OF = date(2026, 11, 1)  # all verification dates lie before this day
@@ -40,7 +40,10 @@ DEFAULT_OUT = ROOT / "data" / "demo"
 
 INNER_MARGIN_M = 50.0  # sites stay this far inside the kommune border
 MIN_GAP_M = 30.0  # and this far from each other
-STALE_SHARE = 0.10  # share of sites with at least one fact older than a year
+STALE_SHARE = 0.10  # share of sites with at least one fact older than its axis's maximum age
+# Fresh facts were verified within this share of their axis's maximum age (schemas.taxonomy.MAX_AGE_DAYS),
+# so the demo stays mostly current for a while after AS_OF.
+FRESH_SHARE_OF_MAX_AGE = 0.6
 
 # Grid company by county (first two digits of the 2024 kommune number).
 GRID_BY_FYLKE = {
@@ -889,6 +892,18 @@ def _days_before(rng: random.Random, lo: int, hi: int) -> str:
     return (AS_OF - timedelta(days=rng.randint(lo, hi))).isoformat()
 
 
+def _axis_date(rng: random.Random, axis: str, *, stale: bool) -> str:
+    """A verification date of `axis`: past its maximum age when stale, else within 60 % of it."""
+    max_age = MAX_AGE_DAYS[axis]
+    # Draw from the same fixed ranges as always, so the random sequence (every other value of the demo)
+    # stays as it was, and scale the draw onto the axis's range.
+    draw_lo, draw_hi = (380, 700) if stale else (5, 300)
+    lo, hi = (max_age + 20, 2 * max_age) if stale else (5, int(max_age * FRESH_SHARE_OF_MAX_AGE))
+    drawn = rng.randint(draw_lo, draw_hi)
+    days = lo + round((drawn - draw_lo) * (hi - lo) / (draw_hi - draw_lo))
+    return (AS_OF - timedelta(days=days)).isoformat()
+
+
 def _fmt_no(value: float) -> str:
     """Format a number the Norwegian way (decimal comma, no trailing ,0)."""
     text = f"{value:.1f}".rstrip("0").rstrip(".")
@@ -1047,10 +1062,10 @@ def make_site(
     elif availability == "optioned":
         terms = f"Opsjon til {(AS_OF + timedelta(days=rng.randint(90, 540))).isoformat()}"
 
-    # Dates: recent, except one or two stale axes on the stale sites.
+    # Dates: well within each axis's maximum age, except one or two stale axes on the stale sites.
     axes = ("maturity", "power", "availability", "land_control")
     stale_axes = set(rng.sample(axes, k=rng.randint(1, 2))) if stale else set()
-    dates = {a: _days_before(rng, 380, 700) if a in stale_axes else _days_before(rng, 5, 300) for a in axes}
+    dates = {a: _axis_date(rng, a, stale=a in stale_axes) for a in axes}
     plan_unit = "Plan- og bygningsetaten" if kommune.nr == "0301" else "Planavdelingen"
     property_unit = "Eiendoms- og byfornyelsesetaten" if kommune.nr == "0301" else "Eiendomsavdelingen"
     power_by = {
@@ -1194,8 +1209,9 @@ availability, ownership, prices and dates are invented. The polygons are placed 
 they fit inside the kommune and clear of each other, otherwise elsewhere in the kommune, so a polygon may
 cover forest, farmland, water or built-up land that is not business land at all.
 
-Verification dates lie before {as_of}; about one site in ten has a fact older than a year, so the
-"stale" flag has something to show (more facts turn stale as real time passes).
+Verification dates lie before {as_of}; about one site in ten has a fact verified longer ago than its
+axis allows (power and availability 180 days, maturity a year, land control two years), so the "stale"
+flag has something to show (more facts turn stale as real time passes).
 
 Generated — do not edit by hand. Regenerate (deterministic, byte-identical output) with:
 

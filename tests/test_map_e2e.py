@@ -1,4 +1,8 @@
-"""End to end: the real app (FastAPI + PostGIS + demo data) serves /maps/region to headless Chromium."""
+"""End to end: the real app (FastAPI + PostGIS + demo data) serves /maps/region to headless Chromium.
+
+Also: the viewer hides the demo sites (and the banner goes with them), and beyond the map's cap the page
+draws counts per kommune.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,12 @@ from sqlalchemy import Engine, text
 from api.app import create_app
 from maps.site_layers import POINTS_MAX_ZOOM, POINTS_PANE
 from registry.services.demo import load_demo
+from registry.services.submissions import SubmitOptions, run_submission
 from registry.settings import ServerSettings
 from schemas.taxonomy import MATURITY
 from tests.browser import console_errors, headless_chromium
 from tests.live_server import LiveServer
+from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat, write_geojson
 
 pytestmark = pytest.mark.browser
 
@@ -183,3 +189,101 @@ def test_region_map_in_english(browser: Any, live_app: str, published_sites: dic
     assert banner.text.startswith("DEMO DATA")
     assert console_errors(browser) == []
     _assert_offline(browser, live_app)
+
+
+def _serve(engine: Engine, settings: ServerSettings) -> LiveServer:
+    server = LiveServer(create_app(settings, database_url=engine.url.render_as_string(hide_password=False)))
+    server.start()
+    return server
+
+
+@pytest.fixture
+def real_site(demo_engine: Engine, tmp_path: Any) -> str:
+    """One real (not demo) site beside the demo sites; its id."""
+    x, y = anchor_25833(demo_engine, "3203")
+    square = to_lonlat(square_25833(x, y, 150, dx=-900))
+    path = write_geojson(tmp_path / "real.geojson", [(square, site_props(1, "3203", name="Ekte tomt"))])
+    result = run_submission(demo_engine, path, SubmitOptions(kommune_nr="3203"))
+    assert result.rows_loaded == 1, [i.one_line() for i in result.issues]
+    with demo_engine.connect() as conn:
+        return str(conn.execute(text("SELECT id FROM site WHERE name = 'Ekte tomt'")).scalar_one())
+
+
+def _demo_toggle(browser: Any) -> Any:
+    """The demo layer's checkbox in the layer control, opened the way a user opens it (hovering)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    control = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers")
+    if "leaflet-control-layers-expanded" not in (control.get_attribute("class") or ""):
+        toggle = control.find_element(By.CSS_SELECTOR, ".leaflet-control-layers-toggle")
+        ActionChains(browser).move_to_element(toggle).perform()
+    labels = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label")
+    (label,) = [label for label in labels if "Demoarealer" in label.text]
+    return label.find_element(By.TAG_NAME, "input")
+
+
+def test_the_viewer_can_hide_the_demo_sites(
+    browser: Any, demo_engine: Engine, real_site: str, published_sites: dict[str, str]
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    server = _serve(demo_engine, ServerSettings(environment="test"))
+    try:
+        _open_map(browser, f"{server.url}/maps/region", len(published_sites))
+        banner = browser.find_element(By.CSS_SELECTOR, ".leaflet-container .nar-demo-banner")
+        n = len(published_sites)
+        assert banner.is_displayed()
+        assert f"{n - 1} av {n} viste arealer er oppdiktet" in banner.text, banner.text
+        assert f"{n - 1} of {n} sites shown are invented" in banner.text
+
+        checkbox = _demo_toggle(browser)
+        assert checkbox.is_selected()
+        checkbox.click()
+        WebDriverWait(browser, 5).until(lambda d: not banner.is_displayed())
+        drawn = browser.execute_script(DRAWN_SITES_JS)
+        assert drawn["points"] == [real_site] and drawn["polygons"] == [real_site]
+
+        _demo_toggle(browser).click()
+        WebDriverWait(browser, 5).until(lambda d: banner.is_displayed())
+        assert sorted(browser.execute_script(DRAWN_SITES_JS)["points"]) == sorted(published_sites)
+        assert console_errors(browser) == []
+        _assert_offline(browser, server.url)
+    finally:
+        server.stop()
+
+
+def test_beyond_the_cap_chromium_draws_counts_per_kommune(
+    browser: Any, demo_engine: Engine, published_sites: dict[str, str]
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with demo_engine.connect() as conn:
+        kommuner = conn.execute(
+            text("SELECT count(DISTINCT kommune_nr) FROM site WHERE status = 'published'")
+        ).scalar_one()
+    server = _serve(demo_engine, ServerSettings(environment="test", map_max_sites=10))
+    try:
+        browser.get_log("browser")
+        browser.get(f"{server.url}/maps/region?lang=en")
+        labels_css = ".leaflet-tooltip.nar-count-label"
+        WebDriverWait(browser, DRAW_TIMEOUT_S).until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, labels_css)) >= kommuner
+        )
+        labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, labels_css)]
+        assert len(labels) == kommuner and all(" sites · " in t or " site · " in t for t in labels), labels
+        assert sum(int(t.split(" ")[0]) for t in labels) == len(published_sites)
+        assert browser.execute_script(DRAWN_SITES_JS) == {"polygons": [], "points": []}
+
+        notice = browser.find_element(By.CSS_SELECTOR, ".leaflet-bottom.leaflet-left .nar-notice")
+        assert notice.is_displayed()
+        assert notice.text.startswith("More than 10 sites: shown as count and area per municipality")
+        assert "Flere enn 10 arealer" in notice.text
+        banner = browser.find_element(By.CSS_SELECTOR, ".leaflet-container .nar-demo-banner")
+        assert f"All {len(published_sites)} sites shown are invented" in banner.text
+        assert console_errors(browser) == []
+        _assert_offline(browser, server.url)
+    finally:
+        server.stop()

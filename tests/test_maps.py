@@ -18,9 +18,11 @@ from shapely.geometry import Point, shape
 
 from maps import assets
 from maps.basemaps import OPENSTREETMAP
+from maps.legend import DemoBanner
 from maps.popups import format_area, site_popup_html
 from maps.region import bounds_lat_lon, build_region_map, render
 from maps.site_layers import POINTS_MAX_ZOOM, POINTS_PANE, representative_point, site_layer_data
+from maps.text import both
 from schemas.taxonomy import MATURITY
 from tests.browser import console_errors, headless_chromium
 
@@ -148,6 +150,80 @@ def test_demo_banner_only_when_a_demo_site_is_shown(sites: dict, kommuner: dict,
     assert ('class="nar-demo-banner"' in html) is with_demo
 
 
+def _banner_text(m: folium.Map) -> str:
+    (banner,) = [c for c in m._children.values() if isinstance(c, DemoBanner)]
+    return str(banner.body_html)
+
+
+def test_demo_banner_says_how_many_of_the_shown_sites_are_demo(sites: dict, kommuner: dict) -> None:
+    mixed = _banner_text(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))
+    assert "1 av 3 viste arealer er oppdiktet" in mixed and "1 of 3 sites shown are invented" in mixed
+    assert "Eksempeldata" not in mixed and "every" not in mixed
+    demo_only = _collection(*[f for f in sites["features"] if f["properties"]["is_demo"]])
+    demo_only["features"].append(_site("s4", "Demo 2", 10.6, 59.95, "M1", is_demo=True))
+    english = _banner_text(build_region_map(demo_only, kommuner, attribution_html=ATTRIBUTION, lang="en"))
+    assert english.startswith("DEMO DATA / DEMODATA") and "All 2 sites shown are invented" in english
+
+
+def test_demo_sites_are_a_layer_of_their_own_the_banner_follows(sites: dict, kommuner: dict) -> None:
+    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
+    groups = {c.layer_name: c for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
+    assert set(groups) == {
+        "Næringsarealer / Business sites",
+        "Demoarealer (oppdiktet) / Demo sites (invented)",
+    }
+    demo_ids = [
+        f["id"]
+        for layer in groups["Demoarealer (oppdiktet) / Demo sites (invented)"]._children.values()
+        if isinstance(layer, folium.GeoJson)
+        for f in layer.data["features"]
+    ]
+    assert demo_ids == ["s3", "s3"]  # its polygon and its point
+    html = m.get_root().render()
+    demo_layer = groups["Demoarealer (oppdiktet) / Demo sites (invented)"].get_name()
+    assert f"var layer = {demo_layer};" in html and 'map.on("overlayremove"' in html
+    assert "skjul dem i lagvelgeren" in html
+
+
+@pytest.mark.parametrize("lang", ["no", "en"])
+def test_counts_per_kommune_replace_the_sites_and_the_map_says_so(kommuner: dict, lang: str) -> None:
+    def count(nr: str, name: str, n: int, area_m2: float, is_demo: bool) -> dict[str, Any]:
+        props = {"kommune_nr": nr, "kommune_name": name, "sites": n, "area_m2": area_m2, "is_demo": is_demo}
+        return {
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "Point", "coordinates": [10.7, 59.9]},
+        }
+
+    counts = _collection(
+        count("0301", "Oslo", 2500, 4_321_000.0, False), count("3201", "Bærum", 700, 9_000.0, True)
+    )
+    m = build_region_map(
+        _collection(), kommuner, attribution_html=ATTRIBUTION, lang=lang, counts=counts, max_sites=3000
+    )
+    html = m.get_root().render()
+    assert "Flere enn 3\u00a0000 arealer: vist som antall og areal per kommune" in html
+    assert "More than 3,000 sites: shown as count and area per municipality" in html
+    assert "Sirkel: antall arealer og daa i kommunen" in html
+    groups = [c.layer_name for c in m._children.values() if isinstance(c, folium.FeatureGroup)]
+    assert groups == [both("counts_layer", lang), both("demo_counts_layer", lang)]
+    labels = [
+        f["properties"]["label_html"]
+        for g in m._children.values()
+        if isinstance(g, folium.FeatureGroup)
+        for layer in g._children.values()
+        if isinstance(layer, folium.GeoJson)
+        for f in layer.data["features"]
+    ]
+    assert labels == (
+        ["2\u00a0500 arealer · 4\u00a0321 daa", "700 arealer · 9 daa"]
+        if lang == "no"
+        else ["2,500 sites · 4,321 daa", "700 sites · 9 daa"]
+    )
+    assert "700 av 3\u00a0200 viste arealer er oppdiktet" in html or "700 of 3,200 sites shown" in html
+    assert not _site_geojson(m, "points") and not _site_geojson(m, "polygons")
+
+
 @pytest.mark.parametrize("prefix", ["/static", "/assets/naering/"])
 def test_every_script_and_stylesheet_is_served_locally(sites: dict, kommuner: dict, prefix: str) -> None:
     html = render(sites, kommuner, attribution_html=ATTRIBUTION, static_prefix=prefix)
@@ -172,22 +248,32 @@ def test_linked_static_files_are_vendored_with_licence() -> None:
     assert total < 400_000
 
 
+def _site_geojson(m: folium.Map, kind: str) -> list[folium.GeoJson]:
+    """The map's site layers of one kind ("polygons" or "points"), real and demo sites alike."""
+    return [layer for layer in _geojson_layers(m) if layer.layer_name.endswith(f"({kind})")]
+
+
 def test_only_member_kommuner_are_drawn(sites: dict, kommuner: dict) -> None:
     kommuner["features"].append(_kommune("3203", "Asker", 10.3, 59.7, is_member=False))
-    kommune_layer, area_layer, point_layer = _geojson_layers(
-        build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
-    )
+    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
+    kommune_layer = _geojson_layers(m)[0]
     assert [f["properties"]["name"] for f in kommune_layer.data["features"]] == ["Oslo", "Bærum"]
-    assert len(area_layer.data["features"]) == 3
-    assert len(point_layer.data["features"]) == 3
+    for kind in ("polygons", "points"):
+        assert sorted(f["id"] for layer in _site_geojson(m, kind) for f in layer.data["features"]) == [
+            "s1",
+            "s2",
+            "s3",
+        ]
 
 
-@pytest.mark.parametrize("layer_index", [1, 2], ids=["polygons", "points"])
-def test_sites_are_styled_by_maturity_and_stale_sites_dashed(
-    sites: dict, kommuner: dict, layer_index: int
-) -> None:
-    layer = _geojson_layers(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))[layer_index]
-    styles = {f["properties"]["id"]: layer.style_function(f) for f in layer.data["features"]}
+@pytest.mark.parametrize("kind", ["polygons", "points"])
+def test_sites_are_styled_by_maturity_and_stale_sites_dashed(sites: dict, kommuner: dict, kind: str) -> None:
+    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
+    styles = {
+        f["properties"]["id"]: layer.style_function(f)
+        for layer in _site_geojson(m, kind)
+        for f in layer.data["features"]
+    }
     assert styles["s1"]["fillColor"] == MATURITY.get("M5").colour
     assert styles["s3"]["fillColor"] == MATURITY.get("M0").colour
     assert styles["s2"].get("dashArray") and not styles["s1"].get("dashArray")
@@ -205,7 +291,7 @@ def test_every_site_gets_a_point_inside_it_with_the_same_popup(sites: dict) -> N
 
 def test_points_are_drawn_in_their_own_pane_and_hidden_when_zoomed_in(sites: dict, kommuner: dict) -> None:
     m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
-    point_layer = _geojson_layers(m)[2]
+    point_layer = _site_geojson(m, "points")[0]
     assert point_layer.style_function(point_layer.data["features"][0])["pane"] == POINTS_PANE
     html = m.get_root().render()
     # The pane is created before the circles that are drawn into it.
@@ -306,6 +392,17 @@ def test_popup_shows_facts_in_both_languages_and_escapes_input() -> None:
     assert "Utdatert / Stale" in html
     assert 'href="mailto:naering@oslo.kommune.no"' in html
     assert "4,0 MW nå" in html
+
+
+def test_popup_shows_main_road_access_with_its_road() -> None:
+    road = {"distance_km": 2.345, "precision_km": 3.0, "name": "Alnabru (E6), Oslo", "road": "E6"}
+    props = _site("x", "Alnabru", 10.7, 59.9, "M3", road_access=road)["properties"]
+    html = site_popup_html(props, "no")
+    assert "<th>Hovedvegtilknytning</th><td>2,3 km (± 3,0 km) · E6</td>" in html
+    assert "Main road access" in site_popup_html(props, "en") and "2.3 km (± 3.0 km) · E6" in site_popup_html(
+        props, "en"
+    )
+    assert "otorvei" not in html and "otorway" not in html
 
 
 def test_popup_links_to_the_passport() -> None:

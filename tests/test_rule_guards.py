@@ -27,8 +27,8 @@ from registry.services.submissions import SubmissionResult, SubmitOptions, run_s
 from registry.settings import ServerSettings
 from registry.store import reference as reference_store
 from schemas.fields import FIELDS
-from schemas.site import is_stale
-from schemas.taxonomy import STALE_AFTER_DAYS
+from schemas.site import AXES, AXES_BY_NAME, Axis, is_stale, is_unverified
+from schemas.taxonomy import MAX_AGE_DAYS
 from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat, write_geojson
 
 ASKER, BAERUM = "3203", "3201"
@@ -102,30 +102,53 @@ def test_drafts_and_archived_sites_are_not_public(
 # 2. Staleness by date ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("axis", AXES, ids=[a.name for a in AXES])
 @pytest.mark.parametrize(
-    ("days_ago", "stale"),
+    ("days_past_max", "stale"),
     [
-        (1, False),
-        (0, False),
-        (STALE_AFTER_DAYS - 1, False),
-        (STALE_AFTER_DAYS, False),  # exactly at the limit: still fresh
-        (STALE_AFTER_DAYS + 1, True),  # one day beyond: stale
-        (400, True),
-        (3 * STALE_AFTER_DAYS, True),
+        (None, False),  # verified today
+        (-1, False),
+        (0, False),  # exactly at the axis's limit: still current
+        (1, True),  # one day beyond: stale
+        (40, True),
     ],
 )
-def test_is_stale_counts_days_since_verification(days_ago: int, stale: bool) -> None:
+def test_is_stale_counts_days_since_verification(axis: Axis, days_past_max: int | None, stale: bool) -> None:
     today = dt.date(2026, 3, 1)  # after a leap-free February: plain day arithmetic
-    assert is_stale(today - dt.timedelta(days=days_ago), today=today) is stale
+    days_ago = 0 if days_past_max is None else axis.max_age_days + days_past_max
+    assert is_stale(today - dt.timedelta(days=days_ago), axis, today=today) is stale
 
 
-def test_is_stale_without_a_date_is_stale() -> None:
-    assert is_stale(None, today=dt.date(2026, 3, 1)) is True
+def test_a_date_in_the_future_is_not_stale() -> None:
+    """Reversing the subtraction (verified_at - today) would call a long-past date fresh and this stale."""
+    today = dt.date(2026, 3, 1)
+    for axis in AXES:
+        assert is_stale(today + dt.timedelta(days=axis.max_age_days + 1), axis, today=today) is False
+        assert is_stale(today - dt.timedelta(days=axis.max_age_days + 1), axis, today=today) is True
+
+
+def test_without_a_date_a_fact_is_unverified_not_stale() -> None:
+    assert is_unverified(None) is True
+    assert is_unverified(dt.date(2026, 3, 1)) is False
+    for axis in AXES:
+        assert is_stale(None, axis, today=dt.date(2026, 3, 1)) is False
+
+
+def test_power_ages_faster_than_plan_maturity() -> None:
+    """Each axis has its own maximum age, from the taxonomy."""
+    power, maturity = AXES_BY_NAME["power"], AXES_BY_NAME["maturity"]
+    assert {a.name: a.max_age_days for a in AXES} == MAX_AGE_DAYS
+    assert power.max_age_days < maturity.max_age_days
+    today = dt.date(2026, 3, 1)
+    between = today - dt.timedelta(days=(power.max_age_days + maturity.max_age_days) // 2)
+    assert is_stale(between, power, today=today) is True
+    assert is_stale(between, maturity, today=today) is False
 
 
 def _dated_site_files(engine: Engine, tmp_path: Path) -> tuple[Path, dt.date, dt.date]:
     today = dt.date.today()
-    fresh, old = today - dt.timedelta(days=1), today - dt.timedelta(days=400)
+    # One day old, and older than every axis allows.
+    fresh, old = today - dt.timedelta(days=1), today - dt.timedelta(days=max(MAX_AGE_DAYS.values()) + 1)
     x, y = anchor_25833(engine, ASKER)
     feats = []
     for i, day in ((1, fresh), (2, old)):

@@ -128,7 +128,7 @@ def test_export_xlsx(clean_engine: Engine, tmp_path: Path) -> None:
     with session_factory(clean_engine)() as session:
         assert write_sites_xlsx(session, out) == 2
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Næringsarealer", "Metadata"]
+    assert wb.sheetnames == ["Næringsarealer", "Per kommune", "Metadata"]
     sites = wb["Næringsarealer"]
     headers = [c.value for c in sites[1]]
     assert (

@@ -7,21 +7,32 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.security import html_with_nonce
 from maps.region import render
 from registry.attribution import attribution_html
 from registry.services.kommuner import kommune_outlines
-from registry.services.maps import map_sites
+from registry.services.maps import region_map_data
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 
 
 @router.get("/region", response_class=HTMLResponse, summary="Region map of published sites")
 def region_map(
-    request: Request, session: SessionDep, lang: Annotated[str, Query(pattern="^(no|en)$")] = "no"
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: Annotated[str, Query(pattern="^(no|en)$")] = "no",
 ) -> HTMLResponse:
     # The map draws kommune boundaries and membership; site popups carry no other reference data.
     credits = attribution_html(lang, tables=("kommune",))
-    html = render(map_sites(session), kommune_outlines(session), attribution_html=credits, lang=lang)
+    data = region_map_data(session, max_sites=settings.map_max_sites)
+    html = render(
+        data["sites"],
+        kommune_outlines(session),
+        attribution_html=credits,
+        lang=lang,
+        counts=data["counts"],
+        max_sites=data["max_sites"],
+    )
     return html_with_nonce(request, html)

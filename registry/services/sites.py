@@ -56,6 +56,7 @@ def _logistics_item(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "kind": term(LOGISTICS_KIND, row["kind"]),
         "name": row["name"],
+        "road": row["road"],
         "distance_km": row["distance_km"],
         "precision_km": row["precision_km"],
     }

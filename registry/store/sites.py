@@ -14,7 +14,7 @@ from sqlalchemy import RowMapping, text
 from sqlalchemy.orm import Session
 
 from schemas.site import MAP_COLUMNS, STALENESS_COLUMNS
-from schemas.taxonomy import MATURITY, POWER
+from schemas.taxonomy import MATURITY, POWER, ROAD_ACCESS
 
 _SITE_SELECT = """
 SELECT s.*, k.name AS kommune_name, k.regionraad,
@@ -154,7 +154,8 @@ def logistics(session: Session, site_id: int) -> Sequence[RowMapping]:
     return (
         session.execute(
             text("""
-        SELECT l.kind, n.name, n.code, n.note, l.distance_km, l.precision_km, l.method, n.coord_source
+        SELECT l.kind, n.name, n.road, n.code, n.note, l.distance_km, l.precision_km, l.method,
+               n.coord_source
         FROM site_logistics l JOIN logistics_node n ON n.id = l.node_id
         WHERE l.site_id = :id ORDER BY l.kind
     """),
@@ -170,7 +171,7 @@ def all_logistics(session: Session) -> Sequence[RowMapping]:
     return (
         session.execute(
             text("""
-        SELECT l.site_id, l.kind, n.name, l.distance_km, l.precision_km FROM site_logistics l
+        SELECT l.site_id, l.kind, n.name, n.road, l.distance_km, l.precision_km FROM site_logistics l
         JOIN logistics_node n ON n.id = l.node_id
     """)
         )
@@ -197,20 +198,65 @@ def substation(session: Session, substation_id: int | None) -> RowMapping | None
     )
 
 
-def map_rows(session: Session, *, tolerance_m: float) -> Sequence[RowMapping]:
-    """Published sites with the columns the region map needs, outlines simplified, in CRS84."""
+def count_published(session: Session) -> int:
+    """How many sites are published (what the region map would have to draw)."""
+    return int(session.execute(text("SELECT count(*) FROM site WHERE status = 'published'")).scalar_one())
+
+
+def map_rows(session: Session, *, tolerance_m: float, limit: int, max_points: int) -> Sequence[RowMapping]:
+    """At most `limit` published sites with the columns the region map needs, in CRS84.
+
+    Outlines are simplified by `tolerance_m`; one still above `max_points` vertices is drawn as its
+    oriented envelope, so no single site can make the page unbounded. Beside each site: its main road
+    access (distance, precision, node and road).
+    """
     columns = ", ".join(f"s.{c}" for c in dict.fromkeys((*MAP_COLUMNS, *STALENESS_COLUMNS)))
     return (
         session.execute(
             text(f"""
         SELECT {columns}, k.name AS kommune_name, p.email AS contact_email, p.contact_role,
-               ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(s.geom_25833, :tol), 4326), 6) AS g
+               l.distance_km AS road_km, l.precision_km AS road_precision_km, n.name AS road_node,
+               n.road,
+               ST_AsGeoJSON(ST_Transform(
+                   CASE WHEN ST_NPoints(g.simple) <= :max_points THEN g.simple
+                        ELSE ST_OrientedEnvelope(g.simple) END, 4326), 6) AS g
         FROM site s JOIN kommune k ON k.nr = s.kommune_nr
+        CROSS JOIN LATERAL (SELECT ST_SimplifyPreserveTopology(s.geom_25833, :tol) AS simple) g
         LEFT JOIN kommune_profile p ON p.kommune_nr = s.kommune_nr
+        LEFT JOIN site_logistics l ON l.site_id = s.id AND l.kind = :road_kind
+        LEFT JOIN logistics_node n ON n.id = l.node_id
         WHERE s.status = 'published'
         ORDER BY s.id
+        LIMIT :limit
     """),
-            {"tol": tolerance_m},
+            {"tol": tolerance_m, "limit": limit, "max_points": max_points, "road_kind": ROAD_ACCESS},
+        )
+        .mappings()
+        .all()
+    )
+
+
+def kommune_aggregates(session: Session) -> Sequence[RowMapping]:
+    """Published sites counted per kommune and demo flag: sites, area, and where they lie (CRS84).
+
+    Computed in the database, one row per kommune and flag, so its size is bounded by the kommune list.
+    The position is the mean of the sites' bounding-box centres (cheap: read from each geometry's box).
+    """
+    return (
+        session.execute(
+            text("""
+        WITH a AS (
+            SELECT kommune_nr, is_demo, count(*) AS sites, sum(area_m2) AS area_m2,
+                   avg((ST_XMin(geom_25833) + ST_XMax(geom_25833)) / 2) AS x,
+                   avg((ST_YMin(geom_25833) + ST_YMax(geom_25833)) / 2) AS y
+            FROM site WHERE status = 'published'
+            GROUP BY kommune_nr, is_demo
+        )
+        SELECT a.kommune_nr, k.name AS kommune_name, a.is_demo, a.sites, a.area_m2,
+               ST_AsGeoJSON(ST_Transform(ST_SetSRID(ST_MakePoint(a.x, a.y), 25833), 4326), 6) AS g
+        FROM a JOIN kommune k ON k.nr = a.kommune_nr
+        ORDER BY a.kommune_nr, a.is_demo
+    """)
         )
         .mappings()
         .all()
