@@ -19,6 +19,10 @@ CLI_HINTS: dict[str, tuple[str, str]] = {
     "layer-unknown": ("Bruk --layer LAG.", "Use --layer LAYER."),
     "layer-chosen": ("Bruk --layer LAG for et annet lag.", "Use --layer LAYER for another layer."),
     "column-unknown": ("Bruk --mapping mapping.yaml.", "Use --mapping mapping.yaml."),
+    "column-missing": (
+        "Bruk --mapping mapping.yaml med en linje «kolonnens navn: feltnavn».",
+        "Use --mapping mapping.yaml with a line 'column name: field name'.",
+    ),
     "missing-kommune": ("Bruk --kommune NR.", "Use --kommune NR."),
     "kommune-unknown": ("Bruk --kommune med et 2024-nummer.", "Use --kommune with a 2024 number."),
 }

@@ -496,3 +496,43 @@ _t(
     "Oppgi hvilken kommune filen gjelder.",
     "Name the kommune the file belongs to.",
 )
+
+# --- columns (etl/columns.py) and references (etl/validate.py) ---
+_t(
+    "column-recognised",
+    INFO,
+    "Kolonnen «{value}» ble lest som {detail} ut fra verdiene i den.",
+    "The column '{value}' was read as {detail} from its values.",
+    "Gi kolonnen malens navn hvis det var feil.",
+    "Give the column the template's name if that was wrong.",
+)
+_t(
+    "column-missing",
+    ERROR,
+    "Fant ingen kolonne for det påkrevde feltet {detail}.",
+    "No column was found for the required field {detail}.",
+    "Gi kolonnen med denne opplysningen overskriften «{value}», eller si i en kolonnemapping hvilken "
+    "kolonne som er «{value}» (kolonnens navn: {value}).",
+    "Head the column that holds it '{value}', or say in a column mapping which column is '{value}' "
+    "(column name: {value}).",
+)
+_t(
+    "reference-column-missing",
+    WARNING,
+    "Filen har ingen kolonne for kommunens referanse; hver rad fikk en referanse laget av kommunenummer og "
+    "navn (for eksempel «{value}»).",
+    "The file has no column for the kommune's reference; each row was given one made of the kommune "
+    "number and the name (for example '{value}').",
+    "Legg til en kolonne «reference» med en fast referanse per område; uten den blir et område som får nytt "
+    "navn, lagret som et nytt område.",
+    "Add a column 'reference' with a fixed reference per site; without it, a site whose name changes is "
+    "stored as a new site.",
+)
+_t(
+    "reference-derived",
+    WARNING,
+    "Referanse mangler; brukte «{value}», laget av {detail}.",
+    "The reference is missing; used '{value}', made of {detail}.",
+    "Gi området en fast referanse.",
+    "Give the site a fixed reference.",
+)

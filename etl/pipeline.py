@@ -28,6 +28,7 @@ from etl.validate import (
     check_duplicate_geometries,
     check_kommune,
     check_within_kommune,
+    derive_references,
     validate_frame,
 )
 from etl.values import parse_values
@@ -75,7 +76,12 @@ def normalise(batch: Batch) -> None:
     """Rename recognised columns to the catalogue's names (or by the mapping)."""
     assert batch.read is not None
     keep = set((batch.read.coordinate_columns or {}).values())
-    batch.frame, batch.columns_used, issues = normalise_columns(batch.frame, mapping=batch.mapping, keep=keep)
+    if batch.read.crs_column is not None:
+        keep.add(batch.read.crs_column)  # read by the reader already; not an unknown column
+    known = batch.kommuner.names.keys() | batch.kommuner.old_to_new.keys()
+    batch.frame, batch.columns_used, issues = normalise_columns(
+        batch.frame, mapping=batch.mapping, keep=keep, kommune_numbers=known
+    )
     batch.issues += issues
 
 
@@ -104,10 +110,11 @@ def validate(batch: Batch) -> None:
     """The rules: required values, dates, contradictions, kommune, area, outline, duplicates in the file."""
     assert batch.geometry is not None
     values, rows, geoms = batch.values, batch.rows, batch.geometry.geoms
-    issues = validate_frame(values, rows, today=batch.today)
     kommune_col, kommune_issues = check_kommune(
         values, rows, kommune_nr=batch.kommune_nr, index=batch.kommuner
     )
+    issues = derive_references(values, rows, kommune_col, geoms, kommune_nr=batch.kommune_nr)
+    issues += validate_frame(values, rows, today=batch.today)
     issues += kommune_issues
     values["kommune_nr"] = kommune_col
     issues += check_area(values, rows, geoms, batch.geometry.is_point_site)
@@ -143,11 +150,16 @@ def run(
 
 
 def accepted(batch: Batch) -> tuple[pd.DataFrame, np.ndarray]:
-    """The rows to load (no error, a usable geometry) with their row numbers, and their geometries."""
+    """The rows to load (no error, a usable geometry) with their row numbers, and their geometries.
+
+    An error about the whole file (a required field with no column) leaves no row to load.
+    """
     assert batch.geometry is not None
     geoms = batch.geometry.geoms
-    error_rows = {i.row for i in batch.issues if i.severity == "error" and i.row is not None}
-    keep = np.array([int(r) not in error_rows for r in batch.rows], dtype=bool) & np.array(
+    errors = [i for i in batch.issues if i.severity == "error"]
+    error_rows = {i.row for i in errors if i.row is not None}
+    file_ok = not any(i.row is None for i in errors)
+    keep = np.array([file_ok and int(r) not in error_rows for r in batch.rows], dtype=bool) & np.array(
         [g is not None for g in geoms], dtype=bool
     )
     staged = batch.values.loc[keep].copy()

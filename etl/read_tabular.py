@@ -41,8 +41,33 @@ WKT_NAMES = {
 }
 LAT_NAMES = {"lat", "latitude", "breddegrad", "bredde"}
 LON_NAMES = {"lon", "lng", "long", "longitude", "lengdegrad", "lengde"}
-EAST_NAMES = {"ost", "oest", "east", "x", "easting", "e", "ostkoordinat", "ost koordinat", "x koordinat"}
-NORTH_NAMES = {"nord", "north", "y", "northing", "n", "nordkoordinat", "nord koordinat", "y koordinat"}
+# Norwegian and English names of the axes ("Ø" folds to "o", "øst" to "ost"; "østing" is easting).
+EAST_NAMES = {
+    "ost",
+    "oest",
+    "o",
+    "osting",
+    "ostlig",
+    "east",
+    "x",
+    "easting",
+    "e",
+    "ostkoordinat",
+    "ost koordinat",
+    "x koordinat",
+}
+NORTH_NAMES = {
+    "nord",
+    "north",
+    "y",
+    "northing",
+    "n",
+    "nording",
+    "nordlig",
+    "nordkoordinat",
+    "nord koordinat",
+    "y koordinat",
+}
 CRS_NAMES = {
     "crs",
     "epsg",
@@ -116,7 +141,8 @@ def _name_matches(norm: str, names: set[str]) -> bool:
     tokens = norm.split()
     if len(tokens) < 2:
         return False
-    rest_ok = all(t in _QUALIFIERS or any(c.isdigit() for c in t) for t in tokens[1:])
+    # "Nord (Y)", "Øst UTM33": the other words qualify the axis or name it again
+    rest_ok = all(t in _QUALIFIERS or t in names or any(c.isdigit() for c in t) for t in tokens[1:])
     if tokens[0] in names and rest_ok:
         return True
     # "koordinater utm33 ost": a merged group label in front of the axis name

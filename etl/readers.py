@@ -96,6 +96,7 @@ class ReadResult:
     decimal_comma_columns: list[str] = field(
         default_factory=list
     )  # tables: columns with "12,5"-style numbers
+    crs_column: str | None = None  # tables: the column that named the CRS, read here, not a field
 
 
 def read_submission(path: Path, *, layer: str | None = None, limits: ReadLimits = ReadLimits()) -> ReadResult:
@@ -430,6 +431,7 @@ def _attach_table_geometry(result: ReadResult, name: str) -> ReadResult:
         found = declared_crs(frame)
         if found is not None:
             col, crs = found
+            result.crs_column = col
             if crs is None:
                 result.issues.append(
                     make_issue(

@@ -10,6 +10,9 @@ database's check constraints are the safety net behind them.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from etl.issues import Issue, make_issue
 from etl.lookup import KommuneIndex
-from schemas.fields import FIELDS
+from schemas.fields import FIELDS, normalise_header
 
 AREA_TOLERANCE = 0.10  # submitted vs computed area
 OUTSIDE_TOLERANCE = 0.01  # share of a site that may stick out of its kommune before we say so
@@ -102,12 +105,85 @@ def _present(series: pd.Series) -> np.ndarray:
 
 
 def check_required(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
+    """Report rows missing a required value; a field with no column at all is reported once, elsewhere.
+
+    A missing column is `column-missing` (etl.columns), one error for the file instead of one per row.
+    """
     issues = []
     unreadable = frame.attrs.get(UNREADABLE, {})
     for name in REQUIRED_FIELDS:
-        missing = ~_present(_col(frame, name))
+        if name not in frame:
+            continue
+        missing = ~_present(frame[name])
         missing[unreadable.get(name, [])] = False  # given but unreadable: reported once, as that
         issues += [make_issue("missing-value", row=int(rows[i]), field=name) for i in np.flatnonzero(missing)]
+    return issues
+
+
+def _slug(text: str) -> str:
+    """A reference-safe form of a name: folded, lower case, words joined by hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", normalise_header(text)).strip("-")[:60]
+
+
+def geometry_key(geom: BaseGeometry) -> str:
+    """A short, deterministic hash of an outline (centimetre precision, normalised ring order)."""
+    wkb = shapely.to_wkb(shapely.normalize(shapely.set_precision(geom, 0.01)))
+    return hashlib.sha256(wkb).hexdigest()[:10]
+
+
+def derive_references(
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    kommune_nrs: pd.Series,
+    geoms: np.ndarray,
+    *,
+    kommune_nr: str | None,
+) -> list[Issue]:
+    """Give rows without a reference a deterministic one, in place: kommune + normalised name, else a
+    hash of the outline; a name used twice gets the outline's hash as well.
+
+    A file with no reference column gets one file-level warning; a blank cell, one warning on its row.
+    """
+    had_column = "reference" in frame
+    refs = _col(frame, "reference").to_numpy(dtype=object, copy=True)
+    names = _col(frame, "name")
+    blank = ~_present(pd.Series(refs, index=frame.index))
+    if not blank.any():
+        return []
+    slugs = [_slug(str(n)) if n is not None and str(n).strip() else "" for n in names]
+    repeated = Counter(s for s, b in zip(slugs, blank, strict=True) if b and s)
+    issues: list[Issue] = []
+    for i in np.flatnonzero(blank):
+        nr = kommune_nrs.iat[i] or kommune_nr or "0000"
+        g = geoms[i]
+        if slugs[i]:
+            ref = f"{nr}-{slugs[i]}"
+            if repeated[slugs[i]] > 1 and g is not None:
+                ref += f"-{geometry_key(g)}"
+            how = ("kommunenummer og navn", "the kommune number and the name")
+        elif g is not None:
+            ref, how = (
+                f"{nr}-{geometry_key(g)}",
+                ("kommunenummer og omriss", "the kommune number and the outline"),
+            )
+        else:
+            continue  # nothing to make one of; the row is refused as missing its reference
+        refs[i] = ref
+        if had_column:
+            issues.append(
+                make_issue(
+                    "reference-derived",
+                    row=int(rows[i]),
+                    field="reference",
+                    value=ref,
+                    detail=how[0],
+                    detail_en=how[1],
+                )
+            )
+    frame["reference"] = pd.Series(refs, index=frame.index, dtype=object)
+    if not had_column:
+        example = next(r for r in refs if r is not None) if any(r is not None for r in refs) else ""
+        issues.append(make_issue("reference-column-missing", field="reference", value=example))
     return issues
 
 
@@ -374,6 +450,6 @@ def validate_frame(frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date | No
 
 def validate_record(record: Mapping[str, Any], *, today: dt.date | None = None) -> list[Issue]:
     """Run the attribute rules on one site of parsed values (the site form and API writes use this)."""
-    frame = pd.DataFrame([dict(record)], dtype=object)
+    frame = pd.DataFrame([{**dict.fromkeys(REQUIRED_FIELDS), **record}], dtype=object)
     rows = np.array([1])
     return check_bounds(frame, rows) + validate_frame(frame, rows, today=today)

@@ -725,6 +725,32 @@ def strict_one_bad_row(out: Path) -> None:
     )
 
 
+def own_headers(out: Path) -> None:
+    """Drammen's own sheet: no template names. Columns are known by their values (maturity words under
+    "Plansituasjon", power codes, availability, areas with units, kommune numbers) or by common Norwegian
+    headers (Lokalitet, N, Ø); there is no reference column at all."""
+    sq = spots(DRAMMEN, 3)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Ark1"
+    ws.append(["Kommune", "Lokalitet", "Plansituasjon", "Nett", "Markedsstatus", "Størrelse", "N", "Ø"])
+    rows = [
+        ("Gulskogen nord", "Regulert", "E2", "Til salgs", "24 800 m²"),
+        ("Holmen øst", "avsatt i kommuneplan", "E0", "Ikke i markedet", "3,5 daa"),
+        ("Åskollen", "M4", "E3", "for_sale_or_lease", "1,2 ha"),
+    ]
+    for s, (name, maturity, power, market, area) in zip(sq, rows, strict=True):
+        x, y = corner(s)
+        ws.append([3301, name, maturity, power, market, area, y, x])
+    save_workbook(wb, out / "own_headers.xlsx")
+    # Betegnelse names the site, but no column holds the maturity: the words under "Plan" are free text.
+    rows_csv: list[list[Any]] = [["Tomt", "Betegnelse", "Plan", "Merknad", "srid", "wkt"]]
+    for i, s in enumerate(spots(DRAMMEN, 2), start=1):
+        rows_csv.append([f"DRA-190{i}", f"Brakerøya {i}", "se kommuneplanen", "ring først", "25833", wkt(s)])
+    write_csv(out / "no_maturity_column.csv", rows_csv, sep=";")
+
+
 # --- hostile files (§7), submitted through the whole pipeline -------------------------------------------
 
 
@@ -777,6 +803,7 @@ BUILDERS = (
     latin1_semicolon,
     shapefile_utm32,
     strict_one_bad_row,
+    own_headers,
     hostile,
 )
 

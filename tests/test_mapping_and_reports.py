@@ -17,12 +17,14 @@ from tests.sites_factory import anchor_25833, square_25833
 HEADER = "Tomtenummer;Betegnelse;Planmodenhet;Østkoordinat;Nordkoordinat;Størrelse\n"
 
 
-def _csv(engine: Engine, path: Path, refs: list[int], maturity: str = "regulert") -> Path:
+def _csv(
+    engine: Engine, path: Path, refs: list[int], maturity: str = "regulert", area: str = "10 daa"
+) -> Path:
     x, y = anchor_25833(engine, "3301")
     lines = [HEADER]
     for i in refs:
         poly = square_25833(x, y, 100, dx=300 * i)
-        lines.append(f"D-{i};Demo tomt {i};{maturity};{poly.centroid.x:.1f};{poly.centroid.y:.1f};10 daa\n")
+        lines.append(f"D-{i};Demo tomt {i};{maturity};{poly.centroid.x:.1f};{poly.centroid.y:.1f};{area}\n")
     path.write_text("".join(lines), encoding="utf-8")
     return path
 
@@ -56,10 +58,11 @@ def test_mapping_is_used_and_stored_for_next_time(clean_engine: Engine, tmp_path
 
 
 def test_report_files(clean_engine: Engine, tmp_path: Path) -> None:
-    path = _csv(clean_engine, tmp_path / "rapport.csv", [1])
-    # No mapping: the columns are unknown, so required values are missing and the row is refused.
+    # No mapping, and "reguleret" is no maturity word, so no column holds the maturity: the file is
+    # refused with one error for the file; the points have no area, so no row has a geometry either.
+    path = _csv(clean_engine, tmp_path / "rapport.csv", [1], maturity="reguleret", area="")
     result = run_submission(clean_engine, path, SubmitOptions(kommune_nr="3301", dry_run=True))
-    assert result.rejected or result.rows_loaded == 0
+    assert result.rejected and result.rows_loaded == 0
     write_report(result, tmp_path / "none.html")
     assert "<svg" not in (tmp_path / "none.html").read_text(encoding="utf-8")  # no geometry, no map
     for suffix in ("json", "csv", "html"):
@@ -67,19 +70,16 @@ def test_report_files(clean_engine: Engine, tmp_path: Path) -> None:
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert data["file"] == "rapport.csv" and data["exit_code"] == 4
     assert {(i["issue_type"], i["row"], i["field"]) for i in data["issues"]} >= {
-        ("missing-value", 2, "reference"),
-        ("missing-value", 2, "name"),
-        ("missing-value", 2, "maturity"),
+        ("column-missing", None, "maturity"),
+        ("point-without-area", 2, "geometry"),
     }
+    assert not [i for i in data["issues"] if i["issue_type"] == "missing-value"]
     with (tmp_path / "r.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
-    assert {r["issue_type"] for r in rows} >= {"missing-value", "column-unknown"}
+    assert {r["issue_type"] for r in rows} >= {"column-missing", "column-unknown"}
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert (
-        'Rad <span class="en">/ Row</span> 2' in html
-        and "Mangler verdi" in html
-        and "A required value" in html
-    )
+    assert "Hele filen" in html and "Fant ingen kolonne" in html and "No column was found" in html
+    assert 'Rad <span class="en">/ Row</span> 2' in html and "Punkt uten areal" in html
     # A row with a geometry and a problem appears on the report's map.
     mapping = tmp_path / "m.yaml"
     mapping.write_text(
@@ -98,13 +98,15 @@ def test_report_files(clean_engine: Engine, tmp_path: Path) -> None:
 
 
 def test_cli_check_writes_report_and_nothing_else(clean_engine: Engine, tmp_path: Path) -> None:
-    path = _csv(clean_engine, tmp_path / "sjekk.csv", [1])
+    path = _csv(clean_engine, tmp_path / "sjekk.csv", [1], maturity="reguleret")
     env = {"NAERING_DATABASE_URL": clean_engine.url.render_as_string(hide_password=False)}
     res = CliRunner().invoke(
         app, ["check", str(path), "-k", "3301", "--report", str(tmp_path / "r.html")], env=env
     )
     assert res.exit_code == 4, res.output
     assert (tmp_path / "r.html").exists()
-    assert "sjekk.csv" in res.output and "missing-value" in res.output
+    assert "sjekk.csv" in res.output and "column-missing" in res.output
+    said = " ".join(res.output.split())  # the terminal wraps long lines
+    assert "(Bruk --mapping mapping.yaml med en linje «kolonnens navn: feltnavn».)" in said  # the CLI's hint
     with clean_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM submission")).scalar_one() == 0

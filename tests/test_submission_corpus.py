@@ -66,13 +66,36 @@ CORPUS = [
     case(
         "missing_required.geojson",
         ASKER,
-        {("missing-value", 2), ("missing-value", 3), ("missing-value", 4)},
-        loaded=1,
+        # row 4 has no reference: one is made of the kommune and the name, with a warning, and it loads
+        {("missing-value", 2), ("missing-value", 3), ("reference-derived", 4)},
+        loaded=2,
     ),
     case(
         "no_valid_rows.geojson",
         LILLESTROM,
-        {("missing-value", 1), ("unknown-code", 2), ("missing-value", 2)},
+        {("missing-value", 1), ("reference-derived", 1), ("unknown-code", 2), ("missing-value", 2)},
+        loaded=0,
+        rejected=True,
+    ),
+    # columns known by their values and by common Norwegian headers; no reference column at all
+    case(
+        "own_headers.xlsx",
+        DRAMMEN,
+        {
+            ("reference-column-missing", None),
+            ("crs-assumed", None),
+            ("point-site", 2),
+            ("point-site", 3),
+            ("point-site", 4),
+        },
+        loaded=3,
+        infos={("column-recognised", None), ("coordinate-columns", None)},
+    ),
+    # a required field with no column: one error for the file, none per row
+    case(
+        "no_maturity_column.csv",
+        DRAMMEN,
+        {("column-missing", None), ("reference-column-missing", None)},
         loaded=0,
         rejected=True,
     ),
@@ -339,6 +362,56 @@ def test_numbers_with_units_are_converted(clean_engine: Engine) -> None:
             )
         ).all()
     assert [tuple(r) for r in rows] == [("OSL-301", 10000.0, 1.5, 1450), ("OSL-302", 10000.0, 1.5, 1450)]
+
+
+def test_columns_are_recognised_by_their_values_and_norwegian_headers(clean_engine: Engine) -> None:
+    result = submit(clean_engine, "own_headers.xlsx", DRAMMEN)
+    assert result.columns_used == {
+        "Kommune": "kommune_nr",
+        "Lokalitet": "name",
+        "Plansituasjon": "maturity",
+        "Nett": "power_status",
+        "Markedsstatus": "availability",
+        "Størrelse": "area_m2",
+    }
+    assert (
+        "The column 'Plansituasjon' was read as 'maturity' (Plan maturity (M0–M5)) from its values."
+        in messages(result, "column-recognised", None)
+    )
+    assert "coordinate-columns" in {i.issue_type for i in result.issues}
+    assert "x=Ø, y=N" in next(i.message_en for i in result.issues if i.issue_type == "coordinate-columns")
+    with clean_engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT reference, name, maturity, power_status, availability, area_m2_submitted, kommune_nr "
+                "FROM site ORDER BY source_row"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("3301-gulskogen-nord", "Gulskogen nord", "M3", "E2", "for_sale_or_lease", 24_800.0, DRAMMEN),
+        ("3301-holmen-ost", "Holmen øst", "M1", "E0", "not_on_market", 3_500.0, DRAMMEN),
+        ("3301-askollen", "Åskollen", "M4", "E3", "for_sale_or_lease", 12_000.0, DRAMMEN),
+    ]
+
+
+def test_a_missing_reference_is_derived_the_same_way_every_time(clean_engine: Engine) -> None:
+    first = submit(clean_engine, "missing_required.geojson", ASKER, dry_run=True)
+    again = submit(clean_engine, "missing_required.geojson", ASKER, dry_run=True)
+    assert "used '3203-vakas-sor', made of the kommune number and the name" in messages(
+        first, "reference-derived", 4
+    )
+    assert messages(first, "reference-derived", 4) == messages(again, "reference-derived", 4)
+
+
+def test_a_required_field_without_a_column_is_one_error_that_says_how_to_map_it(clean_engine: Engine) -> None:
+    result = submit(clean_engine, "no_maturity_column.csv", DRAMMEN)
+    errors = [i for i in result.issues if i.severity == "error"]
+    assert [(i.issue_type, i.row, i.field) for i in errors] == [("column-missing", None, "maturity")]
+    text_en = messages(result, "column-missing", None)
+    assert "'maturity' (Plan maturity (M0–M5))" in text_en
+    assert "Columns not recognised: 'Tomt', 'Plan', 'Merknad'." in text_en  # srid named the CRS: it is used
+    assert "column mapping" in text_en and "(column name: maturity)" in text_en
+    assert "«Plan»" in errors[0].message_no and "kolonnemapping" in errors[0].fix_no
 
 
 def test_old_kommune_number_is_mapped(clean_engine: Engine) -> None:
