@@ -489,6 +489,12 @@ _t(
     "Coordinate reference system given in the column '{value}': {detail}.",
 )
 _t(
+    "crs-header",
+    INFO,
+    "Koordinatsystem oppgitt i kolonneoverskriften «{value}»: {detail}.",
+    "Coordinate reference system given in the column heading '{value}': {detail}.",
+)
+_t(
     "missing-kommune",
     ERROR,
     "Raden mangler kommunenummer, og innsendingen oppgir ingen kommune.",
@@ -535,4 +541,12 @@ _t(
     "The reference is missing; used '{value}', made of {detail}.",
     "Gi området en fast referanse.",
     "Give the site a fixed reference.",
+)
+_t(
+    "template-example",
+    ERROR,
+    "Raden er malens eksempelrad, ikke et ekte område; den lastes ikke inn.",
+    "The row is the template's example row, not a real site; it is not loaded.",
+    "Slett eksempelraden, eller skriv et ekte område over hele raden (også referanse og navn).",
+    "Delete the example row, or write a real site over the whole row (reference and name too).",
 )

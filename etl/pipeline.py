@@ -27,6 +27,7 @@ from etl.validate import (
     check_area,
     check_duplicate_geometries,
     check_kommune,
+    check_template_example,
     check_within_kommune,
     derive_references,
     validate_frame,
@@ -110,6 +111,7 @@ def validate(batch: Batch) -> None:
     """The rules: required values, dates, contradictions, kommune, area, outline, duplicates in the file."""
     assert batch.geometry is not None
     values, rows, geoms = batch.values, batch.rows, batch.geometry.geoms
+    examples = check_template_example(values, rows)
     kommune_col, kommune_issues = check_kommune(
         values, rows, kommune_nr=batch.kommune_nr, index=batch.kommuner
     )
@@ -120,7 +122,9 @@ def validate(batch: Batch) -> None:
     issues += check_area(values, rows, geoms, batch.geometry.is_point_site)
     issues += check_within_kommune(geoms, rows, kommune_col, batch.kommuner.outlines)
     issues += check_duplicate_geometries(geoms, rows)
-    batch.issues += issues
+    # The example row is refused for being the example; what else it would say is noise.
+    example_rows = {i.row for i in examples}
+    batch.issues = [i for i in batch.issues + issues if i.row not in example_rows] + examples
 
 
 @dataclass(frozen=True)

@@ -420,13 +420,17 @@ def _attach_table_geometry(result: ReadResult, name: str) -> ReadResult:
     if coords is None:
         shown = ", ".join(str(c) for c in frame.columns if c != "source_row")[:300]
         raise reject("no-geometry", name, f"kolonner / columns: {shown}", field=result.layer)
-    geometry, srid = build_geometry(frame, coords)
+    geometry, srid, declared_by = build_geometry(frame, coords)
     frame.insert(len(frame.columns) - 1, "geometry", geometry)
     result.coordinate_columns = coords
     used = ", ".join(f"{k}={v}" for k, v in coords.items() if k != "kind")
     result.issues.append(make_issue("coordinate-columns", detail=used, file=name))
     if srid is not None:
         result.crs = CRS.from_epsg(srid)
+        if declared_by is not None:
+            result.issues.append(
+                make_issue("crs-header", value=declared_by, detail=f"EPSG:{srid}", file=name)
+            )
     else:
         found = declared_crs(frame)
         if found is not None:

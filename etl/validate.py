@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from etl.issues import Issue, make_issue
 from etl.lookup import KommuneIndex
-from schemas.fields import FIELDS, normalise_header
+from schemas.fields import FIELDS, FIELDS_BY_NAME, normalise_header
 
 AREA_TOLERANCE = 0.10  # submitted vs computed area
 OUTSIDE_TOLERANCE = 0.01  # share of a site that may stick out of its kommune before we say so
@@ -184,6 +184,29 @@ def derive_references(
     if not had_column:
         example = next(r for r in refs if r is not None) if any(r is not None for r in refs) else ""
         issues.append(make_issue("reference-column-missing", field="reference", value=example))
+    return issues
+
+
+# The Excel template's example row carries this reference and a name starting with it (etl.template).
+TEMPLATE_EXAMPLE_REFERENCE = "EKSEMPEL"
+_EXAMPLE_NAME = re.compile(r"^eksempel\b")
+
+
+def check_template_example(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
+    """Refuse the template's example row when it is submitted as it stands.
+
+    The row is known by its marker (reference EKSEMPEL or a name starting with it), or, in templates made
+    before the marker, by the catalogue's example reference and name together.
+    """
+    refs, names = _col(frame, "reference"), _col(frame, "name")
+    old = (FIELDS_BY_NAME["reference"].example, FIELDS_BY_NAME["name"].example)
+    issues = []
+    for i, (ref, name) in enumerate(zip(refs, names, strict=True)):
+        marked = (ref is not None and normalise_header(str(ref)) == "eksempel") or (
+            name is not None and _EXAMPLE_NAME.match(normalise_header(str(name))) is not None
+        )
+        if marked or (ref, name) == old:
+            issues.append(make_issue("template-example", row=int(rows[i]), field="reference", value=ref))
     return issues
 
 

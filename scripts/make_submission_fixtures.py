@@ -751,6 +751,39 @@ def own_headers(out: Path) -> None:
     write_csv(out / "no_maturity_column.csv", rows_csv, sep=";")
 
 
+def from_template(out: Path) -> None:
+    """Files made from the Excel template (etl.template): one left as downloaded; one where the officer
+    kept the example row and added an outline pasted from QGIS (no SRID prefix) and a lat/lon point; one
+    where the officer wrote those two sites over the example row and the row below it."""
+    from etl.template import write_xlsx_template
+
+    a, b = spots(ASKER, 2)
+    c = lonlat(b.centroid)
+    sites = [
+        {"reference": "ASK-2001", "name": "Hvalstad vest", "wkt": wkt(a)},
+        {
+            "reference": "ASK-2002",
+            "name": "Heggedal punkt",
+            "wkt": None,
+            "lat": round(c.y, 6),
+            "lon": round(c.x, 6),
+        },
+    ]
+    common = {"maturity": "M3", "maturity_verified_at": datetime(2026, 9, 1), "area_m2": 22500}
+    with tempfile.TemporaryDirectory() as tmp:
+        blank = Path(tmp) / "mal.xlsx"
+        write_xlsx_template(blank)
+        save_workbook(openpyxl.load_workbook(blank), out / "template_unchanged.xlsx")
+        for name, first_row in (("template_filled.xlsx", 3), ("template_overwritten.xlsx", 2)):
+            wb = openpyxl.load_workbook(blank)
+            ws = wb["Områder"]
+            column = {str(h.value).split(" (")[0]: h.column for h in ws[1]}
+            for r, cells in enumerate(sites, start=first_row):
+                for field, value in {**common, **cells}.items():
+                    ws.cell(row=r, column=column[field], value=value)
+            save_workbook(wb, out / name)
+
+
 # --- hostile files (§7), submitted through the whole pipeline -------------------------------------------
 
 
@@ -804,6 +837,7 @@ BUILDERS = (
     shapefile_utm32,
     strict_one_bad_row,
     own_headers,
+    from_template,
     hostile,
 )
 

@@ -238,6 +238,21 @@ CORPUS = [
         loaded=2,
         infos={("encoding-fallback", None), ("code-normalised", 2)},
     ),
+    # --- files made from the Excel template: the CRS is declared, the example row refused ---
+    case("template_unchanged.xlsx", ASKER, {("template-example", 2)}, loaded=0, rejected=True),
+    case(
+        "template_filled.xlsx",
+        ASKER,
+        {("template-example", 2), ("point-site", 4)},  # never crs-assumed
+        loaded=2,
+    ),
+    case(
+        "template_overwritten.xlsx",
+        ASKER,
+        {("point-site", 3)},  # no SRID prefix left, yet no crs-assumed: the headers name the CRS
+        loaded=2,
+        infos={("crs-header", None)},
+    ),
     # --- hostile files (§7), through the pipeline ---
     case("hostile_zip_dotdot.zip", ASKER, {("zip-unsafe", None)}, loaded=0, rejected=True),
     case("hostile_billion_laughs.kml", ASKER, {("xml-entities", None)}, loaded=0, rejected=True),
@@ -412,6 +427,17 @@ def test_a_required_field_without_a_column_is_one_error_that_says_how_to_map_it(
     assert "Columns not recognised: 'Tomt', 'Plan', 'Merknad'." in text_en  # srid named the CRS: it is used
     assert "column mapping" in text_en and "(column name: maturity)" in text_en
     assert "«Plan»" in errors[0].message_no and "kolonnemapping" in errors[0].fix_no
+
+
+def test_the_template_example_row_is_refused_with_one_clear_message(clean_engine: Engine) -> None:
+    result = submit(clean_engine, "template_filled.xlsx", ASKER)
+    assert [i.issue_type for i in result.issues if i.row == 2] == ["template-example"]
+    example = next(i for i in result.issues if i.issue_type == "template-example")
+    assert example.message_no == "Raden er malens eksempelrad, ikke et ekte område; den lastes ikke inn."
+    assert example.message_en == "The row is the template's example row, not a real site; it is not loaded."
+    with clean_engine.connect() as conn:
+        refs = conn.execute(text("SELECT reference FROM site ORDER BY reference")).scalars().all()
+    assert refs == ["ASK-2001", "ASK-2002"]
 
 
 def test_old_kommune_number_is_mapped(clean_engine: Engine) -> None:
