@@ -24,6 +24,11 @@ CLI_HINTS: dict[str, tuple[str, str]] = {
         "Use --mapping mapping.yaml with a line 'column name: field name'.",
     ),
     "missing-kommune": ("Bruk --kommune NR.", "Use --kommune NR."),
+    "sites-not-in-file": ("Bruk --replace for å arkivere dem.", "Use --replace to archive them."),
+    "replace-would-archive": (
+        "naering submit --replace arkiverer dem.",
+        "naering submit --replace archives them.",
+    ),
     "kommune-unknown": ("Bruk --kommune med et 2024-nummer.", "Use --kommune with a 2024 number."),
 }
 
@@ -59,5 +64,8 @@ def print_summary(
         if extra := hint(issue.issue_type, lang):
             line += f" ({extra})"
         console.print(line, markup=False, highlight=False)
-    for slug in sorted({i.issue_type for i in result.issues if i.severity == "info"} & set(CLI_HINTS)):
-        console.print(hint(slug, lang), markup=False, highlight=False)
+    # Notes an option acts on are shown whole, with the option that acts on them.
+    for issue in issues_in_order(result):
+        if issue.severity == "info" and (extra := hint(issue.issue_type, lang)):
+            issue.file = issue.file or result.filename
+            console.print(f"{issue.one_line(lang)} ({extra})", markup=False, highlight=False)

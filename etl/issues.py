@@ -550,3 +550,21 @@ _t(
     "Slett eksempelraden, eller skriv et ekte område over hele raden (også referanse og navn).",
     "Delete the example row, or write a real site over the whole row (reference and name too).",
 )
+
+# --- what a file leaves out (registry.services.submissions) ---
+_t(
+    "sites-not-in-file",
+    INFO,
+    "{detail} av kommunens publiserte områder er ikke med i filen; de beholdes som de er.",
+    "{detail} of the kommune's published sites are not in the file; they are kept as they are.",
+    "Send inn med «Erstatt kommunens områder» for å arkivere dem.",
+    "Submit with 'Replace' to archive them.",
+)
+_t(
+    "replace-would-archive",
+    INFO,
+    "Med «Erstatt kommunens områder» ville {detail} område(r) blitt arkivert: {value}.",
+    "With 'Replace', {detail} site(s) would be archived: {value}.",
+    "Kontroller at disse ikke lenger skal være med før du sender inn.",
+    "Check that these should no longer be listed before you submit.",
+)

@@ -57,6 +57,8 @@ def as_dict(result: SubmissionResult) -> dict[str, Any]:
         "rows_updated": result.rows_updated,
         "rows_archived": result.rows_archived,
         "columns_used": result.columns_used,
+        "sites_not_in_file": result.sites_not_in_file,
+        "would_archive": result.would_archive,
         "counts": [
             {"severity": s, "issue_type": t, "count": n} for (s, t), n in sorted(result.counts().items())
         ],

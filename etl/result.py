@@ -29,6 +29,10 @@ class SubmissionResult:
     columns_used: dict[str, str] = field(default_factory=dict)
     # For the report map: row number → WKT (EPSG:25833) of rows with problems.
     problem_geoms: dict[int, str] = field(default_factory=dict)
+    # The kommune's published sites the file does not have (kept: the load does not replace).
+    sites_not_in_file: int = 0
+    # A check with replace: "reference name" of each live site the load would archive.
+    would_archive: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
