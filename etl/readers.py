@@ -47,6 +47,7 @@ from etl.read_tabular import (
     read_csv_table,
     read_excel_table,
 )
+from etl.text import number
 from schemas.fields import normalise_header
 
 __all__ = ["ReadLimits", "ReadResult", "read_submission"]
@@ -110,11 +111,8 @@ def read_submission(path: Path, *, layer: str | None = None, limits: ReadLimits 
         if size == 0:
             raise reject("file-empty", name)
         if size > limits.max_bytes:
-            raise reject(
-                "file-too-large",
-                name,
-                f"{size / 1024 / 1024:.1f} MB, maks / max {limits.max_bytes / 1024 / 1024:.0f} MB",
-            )
+            no, en = _sizes(size, limits.max_bytes)
+            raise reject("file-too-large", name, no, detail_en=en)
         file_hash = sha256_file(path)
         result = _read_path(path, name, layer, limits, size, inside_zip=False)
         result.file_hash = file_hash
@@ -127,6 +125,12 @@ def read_submission(path: Path, *, layer: str | None = None, limits: ReadLimits 
         raise
     except Exception as exc:  # the promise: no traceback reaches the kommune, only a named file
         raise reject("file-unreadable", name, _describe(exc), field=layer) from exc
+
+
+def _sizes(size: int, max_bytes: int) -> tuple[str, str]:
+    """A file's size against the limit, in Norwegian and in English (for make_issue's detail)."""
+    no = f"{number(size / 2**20, 'no', 1)} MB, maks {number(max_bytes / 2**20, 'no', 0)} MB"
+    return no, f"{number(size / 2**20, 'en', 1)} MB, max {number(max_bytes / 2**20, 'en', 0)} MB"
 
 
 # GDAL's own wording, translated into what a kommune officer can act on.

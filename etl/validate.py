@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from etl.issues import Issue, make_issue
 from etl.lookup import KommuneIndex
+from etl.text import percent, quantity
 from schemas.fields import FIELDS, FIELDS_BY_NAME, normalise_header
 
 AREA_TOLERANCE = 0.10  # submitted vs computed area
@@ -365,13 +366,16 @@ def check_area(frame: pd.DataFrame, rows: np.ndarray, geoms: np.ndarray, is_poin
         area = g.area
         diff = abs(area - sub) / max(area, 1e-9)
         if diff > AREA_TOLERANCE:
+            given, computed = (quantity(a, "m2", "no", 0) for a in (sub, area))
+            no = f"{given} avviker {percent(diff, 'no')} fra arealet beregnet fra geometrien, {computed}"
+            given, computed = (quantity(a, "m2", "en", 0) for a in (sub, area))
+            en = (
+                f"{given} differs by {percent(diff, 'en')} from the area computed from the geometry, "
+                + computed
+            )
             issues.append(
                 make_issue(
-                    "area-mismatch",
-                    row=int(rows[i]),
-                    field="area_m2",
-                    value=f"{sub:,.0f} m²",
-                    detail=f"{diff:.0%} ({area:,.0f} m²)",
+                    "area-mismatch", row=int(rows[i]), field="area_m2", value=sub, detail=no, detail_en=en
                 )
             )
     return issues
@@ -397,7 +401,8 @@ def check_duplicate_sites(overlaps: Iterable[OverlapLike]) -> list[Issue]:
             "duplicate-site",
             row=o.source_row,
             field="geometry",
-            detail=f"{o.share:.0%} (#{o.site_id} {o.site_name}, {o.kommune_nr})",
+            detail=f"{percent(o.share, 'no')} (#{o.site_id} {o.site_name}, {o.kommune_nr})",
+            detail_en=f"{percent(o.share, 'en')} (#{o.site_id} {o.site_name}, {o.kommune_nr})",
         )
         for o in overlaps
         if o.share >= DUPLICATE_OVERLAP
@@ -423,7 +428,11 @@ def check_duplicate_geometries(geoms: np.ndarray, rows: np.ndarray) -> list[Issu
             first, later = sorted((int(rows[live[a]]), int(rows[live[b]])))
             issues.append(
                 make_issue(
-                    "duplicate-geometry", row=later, field="geometry", detail=f"{sh:.0%} (rad/row {first})"
+                    "duplicate-geometry",
+                    row=later,
+                    field="geometry",
+                    detail=f"{percent(sh, 'no')} (rad {first})",
+                    detail_en=f"{percent(sh, 'en')} (row {first})",
                 )
             )
     return issues
@@ -454,7 +463,8 @@ def check_within_kommune(
                         row=int(rows[i]),
                         field="geometry",
                         value=nr,
-                        detail=f"{share_out:.0%}",
+                        detail=percent(share_out, "no"),
+                        detail_en=percent(share_out, "en"),
                     )
                 )
     return issues

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from etl.issues import Issue, make_issue
+from etl.text import quantity
 from etl.validate import UNREADABLE, check_bounds
 from schemas.fields import FIELDS, FIELDS_BY_NAME, FieldSpec, normalise_header
 from schemas.taxonomy import Taxonomy
@@ -123,8 +124,8 @@ def parse_number(raw: Any, spec: FieldSpec) -> Parsed:
         return Parsed(int(value))
     converted = bool(unit) or ("," in text) or (" " in text.strip())
     if converted:
-        shown = f"{value:g} {spec.unit or ''}".strip()
-        return Parsed(value, "number-converted", shown)
+        no, en = (quantity(value, spec.unit, lang) for lang in ("no", "en"))
+        return Parsed(value, "number-converted", no, en)
     return Parsed(value)
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from html import unescape
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from cli.main import app
-from etl.report import write_report
+from etl.issues import ISSUE_TYPES, make_issue
+from etl.report import render_html, write_report
+from etl.result import SubmissionResult
 from registry.services.submissions import SubmitOptions, run_submission
 from tests.sites_factory import anchor_25833, square_25833
 
@@ -110,3 +114,54 @@ def test_cli_check_writes_report_and_nothing_else(clean_engine: Engine, tmp_path
     assert "(Bruk --mapping mapping.yaml med en linje «kolonnens navn: feltnavn».)" in said  # the CLI's hint
     with clean_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM submission")).scalar_one() == 0
+
+
+# --- the HTML report speaks to a planner -----------------------------------------------------------------
+
+CORPUS = Path(__file__).parent / "fixtures" / "submissions"
+FLAG = re.compile(r"(?<![\w-])--[a-z]")  # a command-line option such as --replace or --mapping
+
+
+def _paths(html: str) -> list[str]:
+    """The fill colour of each outline on the report's map."""
+    return re.findall(r'<path d="[^"]*" fill="(#[0-9a-f]{6})"', html)
+
+
+def test_report_has_titles_a_table_of_sites_and_norwegian_numbers(clean_engine: Engine) -> None:
+    result = run_submission(
+        clean_engine, CORPUS / "own_headers.xlsx", SubmitOptions(kommune_nr="3301", dry_run=True)
+    )
+    html = unescape(render_html(result))
+    # a plain heading, the slug small beside it
+    assert 'Referanser laget av navn <span class="en">/ References made from names</span>' in html
+    assert '<span class="slug">reference-column-missing</span>' in html
+    # the sites as they will be stored: name, area in daa, maturity, power, availability
+    table = html.split("Områdene slik de blir lagret", 1)[1].split("</table>", 1)[0]
+    assert "Gulskogen nord" in table and ">24,8<" in table and "M3 Regulert" in table
+    assert "E2 Anslått tilgjengelig" in table and "Til salgs / utleie" in table
+    assert "Holmen øst" in table and ">3,5<" in table and "M1 Avsatt i kommuneplan" in table
+    # numbers in Norwegian text, the Norwegian way; in English text, the English way
+    assert "Tolket «24 800 m²» som 24 800 m²." in html and "Read '24 800 m²' as 24,800 m²." in html
+    assert "3 rader lest; 3 ville blitt lastet inn." in html
+
+
+def test_report_map_shows_every_row_and_highlights_the_problem_rows(clean_engine: Engine) -> None:
+    # row 1 clean, row 2 partly outside the kommune (warning), row 3 wholly outside (error, no outline kept
+    # for loading, but drawn where it lies)
+    result = run_submission(
+        clean_engine, CORPUS / "outside_kommune.gpkg", SubmitOptions(kommune_nr="3301", dry_run=True)
+    )
+    fills = _paths(render_html(result))
+    assert sorted(fills) == sorted(["#74a9cf", "#fdae61", "#d7301f"])  # every row, problems highlighted
+
+
+def test_no_report_names_a_command_line_option(tmp_path: Path) -> None:
+    """Every issue type in one report: the HTML (the web shows the same) names no --option."""
+    result = SubmissionResult(filename="alt.csv", kommune_nr="3301", file_hash="0" * 64, dry_run=True)
+    result.issues = [make_issue(slug, row=None, value="x", detail="1") for slug in ISSUE_TYPES]
+    result.would_archive = ["T-1 Testområde"]
+    html = unescape(render_html(result))
+    assert not FLAG.search(html), FLAG.search(html)
+    assert all(title in html for t in ISSUE_TYPES.values() for title in (t.title_no, t.title_en))
+    write_report(result, tmp_path / "r.json")
+    assert not FLAG.search((tmp_path / "r.json").read_text(encoding="utf-8"))

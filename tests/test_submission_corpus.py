@@ -366,9 +366,16 @@ def test_unknown_code_suggests_the_closest_and_normalises_spellings(clean_engine
 
 def test_numbers_with_units_are_converted(clean_engine: Engine) -> None:
     result = submit(clean_engine, "numbers_with_units.csv", OSLO)
-    assert "Read '10 daa' as 10000 m2" in messages(result, "number-converted", 2)
+    assert "Read '10 daa' as 10,000 m²" in messages(result, "number-converted", 2)
     assert "Read '1,5 MW' as 1.5 MW" in messages(result, "number-converted", 2)
     assert "Read '1500 kW' as 1.5 MW" in messages(result, "number-converted", 3)
+    # Norwegian text writes numbers the Norwegian way
+    norwegian = {i.message_no for i in result.issues if i.issue_type == "number-converted"}
+    assert {
+        "Tolket «10 daa» som 10 000 m².",
+        "Tolket «1,5 MW» som 1,5 MW.",
+        "Tolket «1 ha» som 10 000 m².",
+    } <= (norwegian)
     with clean_engine.connect() as conn:
         rows = conn.execute(
             text(
@@ -447,9 +454,22 @@ def test_old_kommune_number_is_mapped(clean_engine: Engine) -> None:
         assert conn.execute(text("SELECT DISTINCT kommune_nr FROM site")).scalars().all() == [ASKER]
 
 
+def test_area_mismatch_writes_areas_and_shares_the_way_each_language_does(clean_engine: Engine) -> None:
+    result = submit(clean_engine, "area_mismatch.xlsx", DRAMMEN)
+    mismatch = next(i for i in result.issues if (i.issue_type, i.row) == ("area-mismatch", 3))
+    assert mismatch.message_no == (
+        "Oppgitt areal 15 000 m² avviker 50 % fra arealet beregnet fra geometrien, 10 000 m²."
+    )
+    assert mismatch.message_en == (
+        "The submitted area 15,000 m² differs by 50% from the area computed from the geometry, 10,000 m²."
+    )
+
+
 def test_outside_kommune_names_the_share_outside(clean_engine: Engine) -> None:
     result = submit(clean_engine, "outside_kommune.gpkg", DRAMMEN)
     assert messages(result, "outside-kommune", 2).startswith("30% of the site lies outside kommune 3301.")
+    norwegian = next(i.message_no for i in result.issues if (i.issue_type, i.row) == ("outside-kommune", 2))
+    assert norwegian == "30 % av området ligger utenfor kommune 3301."
 
 
 def test_swapped_axes_are_fixed_into_the_kommune(clean_engine: Engine) -> None:

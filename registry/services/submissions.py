@@ -199,6 +199,7 @@ def _submit(
             site_load.overlaps(conn, kommune_nr=options.kommune_nr, replace=options.replace)
         )
         result.rejected = _refused(options, issues, rows_to_load=len(staged))
+        result.rows_to_load = 0 if result.rejected else len(staged)
         if not result.rejected:
             issues += _left_out(conn, options, result)
         result.issues = issues
@@ -207,7 +208,8 @@ def _submit(
             store.store_mapping(conn, options.kommune_nr, mapping)
         if options.dry_run:
             conn.rollback()
-    result.problem_geoms = pipeline.problem_geometries(batch, result.issues)
+    result.row_geoms = pipeline.row_geometries(batch, result.issues)
+    result.sites = pipeline.site_rows(batch, file_refused=result.rejected)
 
 
 def _already_done(conn: Connection, options: SubmitOptions, batch: pipeline.Batch) -> int | None:
