@@ -190,7 +190,6 @@ def derive_references(
 
 # The Excel template's example row carries this reference and a name starting with it (etl.template).
 TEMPLATE_EXAMPLE_REFERENCE = "EKSEMPEL"
-_EXAMPLE_NAME = re.compile(r"^eksempel\b")
 
 
 def check_template_example(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
@@ -199,16 +198,20 @@ def check_template_example(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]
     The row is known by its marker (reference EKSEMPEL or a name starting with it), or, in templates made
     before the marker, by the catalogue's example reference and name together.
     """
-    refs, names = _col(frame, "reference"), _col(frame, "name")
-    old = (FIELDS_BY_NAME["reference"].example, FIELDS_BY_NAME["name"].example)
-    issues = []
-    for i, (ref, name) in enumerate(zip(refs, names, strict=True)):
-        marked = (ref is not None and normalise_header(str(ref)) == "eksempel") or (
-            name is not None and _EXAMPLE_NAME.match(normalise_header(str(name))) is not None
-        )
-        if marked or (ref, name) == old:
-            issues.append(make_issue("template-example", row=int(rows[i]), field="reference", value=ref))
-    return issues
+    refs = _col(frame, "reference").astype("string")
+    names = _col(frame, "name").astype("string")
+    marker = TEMPLATE_EXAMPLE_REFERENCE
+    marked = refs.str.fullmatch(rf"\s*{marker}\s*", case=False) | names.str.match(
+        rf"\s*{marker}\b", case=False
+    )
+    old = refs.eq(FIELDS_BY_NAME["reference"].example) & names.eq(FIELDS_BY_NAME["name"].example)
+    hits = np.flatnonzero((marked.fillna(False) | old.fillna(False)).to_numpy(bool))
+    return [
+        make_issue("template-example", row=int(rows[i]), field="reference", value=frame["reference"].iat[i])
+        if "reference" in frame
+        else make_issue("template-example", row=int(rows[i]), field="name")
+        for i in hits
+    ]
 
 
 def check_dates(frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date) -> list[Issue]:
