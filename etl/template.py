@@ -104,19 +104,19 @@ _GEOMETRY_DOCS: dict[str, tuple[str, str, str, str, str]] = {
         EXAMPLE_WKT,
     ),
     "lat": (
-        "Breddegrad (WGS84, desimalgrader) for et punkt; bare når omriss mangler. Krever areal. "
-        "Slett da kolonnen wkt.",
-        "Latitude (WGS84, decimal degrees) of a point; only when there is no outline. Needs an area. "
-        "Then delete the wkt column.",
+        "Breddegrad (WGS84, desimalgrader) for et punkt; bare når omriss mangler (la wkt stå tom på raden). "
+        "Krever areal.",
+        "Latitude (WGS84, decimal degrees) of a point; only when there is no outline (leave wkt empty on "
+        "that row). Needs an area.",
         "Tall (grader)",
         "Number (degrees)",
         "59.86",
     ),
     "lon": (
-        "Lengdegrad (WGS84, desimalgrader) for et punkt; bare når omriss mangler. Krever areal. "
-        "Slett da kolonnen wkt.",
-        "Longitude (WGS84, decimal degrees) of a point; only when there is no outline. Needs an area. "
-        "Then delete the wkt column.",
+        "Lengdegrad (WGS84, desimalgrader) for et punkt; bare når omriss mangler (la wkt stå tom på raden). "
+        "Krever areal.",
+        "Longitude (WGS84, decimal degrees) of a point; only when there is no outline (leave wkt empty on "
+        "that row). Needs an area.",
         "Tall (grader)",
         "Number (degrees)",
         "10.455",
@@ -137,10 +137,12 @@ _NOTES: tuple[tuple[str, str], ...] = (
         "it before submitting; submitted unchanged, it is refused.",
     ),
     (
-        "Oransje kolonner er påkrevd. Geometri: fyll inn wkt (omriss, EPSG:25833), eller bare for punkter: "
-        "slett kolonnen wkt og fyll inn lat/lon (WGS84) og areal. Bruk ett av alternativene i hele filen.",
-        "Orange columns are required. Geometry: fill in wkt (outline, EPSG:25833), or for points only: "
-        "delete the wkt column and fill in lat/lon (WGS84) and an area. Use one option for the whole file.",
+        "Oransje kolonner er påkrevd. Geometri: fyll inn wkt (omriss, EPSG:25833), eller bare for et punkt "
+        "uten omriss: lat/lon (WGS84) og areal, med wkt tom på den raden. Kolonneoverskriftene sier hvilket "
+        "koordinatsystem som gjelder; ikke endre dem.",
+        "Orange columns are required. Geometry: fill in wkt (outline, EPSG:25833), or, only for a point "
+        "without an outline, lat/lon (WGS84) and an area, with wkt empty on that row. The column headings "
+        "say which coordinate system applies; do not change them.",
     ),
     (
         "Kodede felt har nedtrekkslister; kodene og deres betydning står i arket «Koder». "
