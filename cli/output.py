@@ -47,10 +47,13 @@ def print_summary(
     data = report_dict(result)
     outcome = data["outcome_no"] if lang == "no" else data["outcome_en"]
     console.print(f"[bold]{result.filename}[/bold] → kommune {result.kommune_nr}: {outcome}")
-    console.print(
-        f"rows read {result.rows_read}, loaded {result.rows_loaded} (new {result.rows_inserted}, "
-        f"changed {result.rows_updated}), archived {result.rows_archived}"
-    )
+    if result.dry_run:
+        console.print(f"rows read {result.rows_read}, would load {result.rows_to_load}")
+    else:
+        console.print(
+            f"rows read {result.rows_read}, loaded {result.rows_loaded} (new {result.rows_inserted}, "
+            f"changed {result.rows_updated}), archived {result.rows_archived}"
+        )
     counts = result.counts()
     if counts:
         table = Table("severity", "issue type", "count")

@@ -159,6 +159,7 @@ def test_check_replace_previews_what_would_be_archived(clean_engine: Engine, tmp
     ]
     said = " ".join(res.output.split())
     assert "2 site(s) would be archived" in said and "(naering submit --replace archives them.)" in said
+    assert "rows read 1, would load 1" in said
     assert table_counts(clean_engine) == before  # a check writes nothing
     assert set(_statuses(clean_engine).values()) == {"published"}
     # Without --replace the check says what the load would keep instead.
