@@ -227,6 +227,9 @@ def submit(
 def check(
     file: FileArg,
     kommune: KommuneOpt,
+    replace: Annotated[
+        bool, typer.Option(help="Preview a submit --replace: list the sites it would archive")
+    ] = False,
     mapping: MappingOpt = None,
     layer: LayerOpt = None,
     report: ReportOpt = None,
@@ -236,7 +239,7 @@ def check(
         file,
         kommune,
         dry_run=True,
-        replace=False,
+        replace=replace,
         strict=False,
         draft=False,
         mapping=mapping,

@@ -19,7 +19,16 @@ CLI_HINTS: dict[str, tuple[str, str]] = {
     "layer-unknown": ("Bruk --layer LAG.", "Use --layer LAYER."),
     "layer-chosen": ("Bruk --layer LAG for et annet lag.", "Use --layer LAYER for another layer."),
     "column-unknown": ("Bruk --mapping mapping.yaml.", "Use --mapping mapping.yaml."),
+    "column-missing": (
+        "Bruk --mapping mapping.yaml med en linje «kolonnens navn: feltnavn».",
+        "Use --mapping mapping.yaml with a line 'column name: field name'.",
+    ),
     "missing-kommune": ("Bruk --kommune NR.", "Use --kommune NR."),
+    "sites-not-in-file": ("Bruk --replace for å arkivere dem.", "Use --replace to archive them."),
+    "replace-would-archive": (
+        "naering submit --replace arkiverer dem.",
+        "naering submit --replace archives them.",
+    ),
     "kommune-unknown": ("Bruk --kommune med et 2024-nummer.", "Use --kommune with a 2024 number."),
 }
 
@@ -38,10 +47,13 @@ def print_summary(
     data = report_dict(result)
     outcome = data["outcome_no"] if lang == "no" else data["outcome_en"]
     console.print(f"[bold]{result.filename}[/bold] → kommune {result.kommune_nr}: {outcome}")
-    console.print(
-        f"rows read {result.rows_read}, loaded {result.rows_loaded} (new {result.rows_inserted}, "
-        f"changed {result.rows_updated}), archived {result.rows_archived}"
-    )
+    if result.dry_run:
+        console.print(f"rows read {result.rows_read}, would load {result.rows_to_load}")
+    else:
+        console.print(
+            f"rows read {result.rows_read}, loaded {result.rows_loaded} (new {result.rows_inserted}, "
+            f"changed {result.rows_updated}), archived {result.rows_archived}"
+        )
     counts = result.counts()
     if counts:
         table = Table("severity", "issue type", "count")
@@ -55,5 +67,8 @@ def print_summary(
         if extra := hint(issue.issue_type, lang):
             line += f" ({extra})"
         console.print(line, markup=False, highlight=False)
-    for slug in sorted({i.issue_type for i in result.issues if i.severity == "info"} & set(CLI_HINTS)):
-        console.print(hint(slug, lang), markup=False, highlight=False)
+    # Notes an option acts on are shown whole, with the option that acts on them.
+    for issue in issues_in_order(result):
+        if issue.severity == "info" and (extra := hint(issue.issue_type, lang)):
+            issue.file = issue.file or result.filename
+            console.print(f"{issue.one_line(lang)} ({extra})", markup=False, highlight=False)

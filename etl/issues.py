@@ -6,7 +6,7 @@ Bad data becomes issue rows the kommune can read, not exceptions. Every issue ty
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 ERROR = "error"  # the row (or the file, when row is None) is not loaded
@@ -22,6 +22,8 @@ class IssueType:
     message_en: str
     fix_no: str = ""
     fix_en: str = ""
+    title_no: str = ""  # a plain heading for a planner; the slug stays for search and support
+    title_en: str = ""
 
 
 @dataclass
@@ -382,8 +384,8 @@ _t(
 _t(
     "area-mismatch",
     WARNING,
-    "Oppgitt areal {value} avviker {detail} fra arealet beregnet fra geometrien.",
-    "The submitted area {value} differs by {detail} from the area computed from the geometry.",
+    "Oppgitt areal {detail}.",
+    "The submitted area {detail}.",
     "Kontroller arealet eller omrisset.",
     "Check the area or the outline.",
 )
@@ -489,6 +491,12 @@ _t(
     "Coordinate reference system given in the column '{value}': {detail}.",
 )
 _t(
+    "crs-header",
+    INFO,
+    "Koordinatsystem oppgitt i kolonneoverskriften «{value}»: {detail}.",
+    "Coordinate reference system given in the column heading '{value}': {detail}.",
+)
+_t(
     "missing-kommune",
     ERROR,
     "Raden mangler kommunenummer, og innsendingen oppgir ingen kommune.",
@@ -496,3 +504,142 @@ _t(
     "Oppgi hvilken kommune filen gjelder.",
     "Name the kommune the file belongs to.",
 )
+
+# --- columns (etl/columns.py) and references (etl/validate.py) ---
+_t(
+    "column-recognised",
+    INFO,
+    "Kolonnen «{value}» ble lest som {detail} ut fra verdiene i den.",
+    "The column '{value}' was read as {detail} from its values.",
+    "Gi kolonnen malens navn hvis det var feil.",
+    "Give the column the template's name if that was wrong.",
+)
+_t(
+    "column-missing",
+    ERROR,
+    "Fant ingen kolonne for det påkrevde feltet {detail}.",
+    "No column was found for the required field {detail}.",
+    "Gi kolonnen med denne opplysningen overskriften «{value}», eller si i en kolonnemapping hvilken "
+    "kolonne som er «{value}» (kolonnens navn: {value}).",
+    "Head the column that holds it '{value}', or say in a column mapping which column is '{value}' "
+    "(column name: {value}).",
+)
+_t(
+    "reference-column-missing",
+    WARNING,
+    "Filen har ingen kolonne for kommunens referanse; hver rad fikk en referanse laget av kommunenummer og "
+    "navn (for eksempel «{value}»).",
+    "The file has no column for the kommune's reference; each row was given one made of the kommune "
+    "number and the name (for example '{value}').",
+    "Legg til en kolonne «reference» med en fast referanse per område; uten den blir et område som får nytt "
+    "navn, lagret som et nytt område.",
+    "Add a column 'reference' with a fixed reference per site; without it, a site whose name changes is "
+    "stored as a new site.",
+)
+_t(
+    "reference-derived",
+    WARNING,
+    "Referanse mangler; brukte «{value}», laget av {detail}.",
+    "The reference is missing; used '{value}', made of {detail}.",
+    "Gi området en fast referanse.",
+    "Give the site a fixed reference.",
+)
+_t(
+    "template-example",
+    ERROR,
+    "Raden er malens eksempelrad, ikke et ekte område; den lastes ikke inn.",
+    "The row is the template's example row, not a real site; it is not loaded.",
+    "Slett eksempelraden, eller skriv et ekte område over hele raden (også referanse og navn).",
+    "Delete the example row, or write a real site over the whole row (reference and name too).",
+)
+
+# --- what a file leaves out (registry.services.submissions) ---
+_t(
+    "sites-not-in-file",
+    INFO,
+    "{detail} av kommunens publiserte områder er ikke med i filen; de beholdes som de er.",
+    "{detail} of the kommune's published sites are not in the file; they are kept as they are.",
+    "Send inn med «Erstatt kommunens områder» for å arkivere dem.",
+    "Submit with 'Replace' to archive them.",
+)
+_t(
+    "replace-would-archive",
+    INFO,
+    "Med «Erstatt kommunens områder» ville {detail} område(r) blitt arkivert: {value}.",
+    "With 'Replace', {detail} site(s) would be archived: {value}.",
+    "Kontroller at disse ikke lenger skal være med før du sender inn.",
+    "Check that these should no longer be listed before you submit.",
+)
+
+# Plain headings for the report: what a planner would call the problem (the slug is shown small beside).
+_TITLES: dict[str, tuple[str, str]] = {
+    "file-unreadable": ("Filen kan ikke leses", "The file cannot be read"),
+    "file-empty": ("Tom fil", "Empty file"),
+    "file-too-large": ("Filen er for stor", "The file is too large"),
+    "too-many-features": ("For mange rader", "Too many rows"),
+    "unsupported-format": ("Filformatet støttes ikke", "Unsupported file format"),
+    "zip-unsafe": ("Zip-filen er ikke trygg", "Unsafe zip file"),
+    "zip-bomb": ("Zip-filen pakker ut til for mye", "The zip file expands too far"),
+    "xml-entities": ("XML med entiteter", "XML with entity declarations"),
+    "layer-choice": ("Flere lag å velge mellom", "Several layers to choose from"),
+    "layer-unknown": ("Laget finnes ikke", "No such layer"),
+    "no-geometry": ("Ingen kartdata", "No map data"),
+    "crs-missing": ("Koordinatsystem mangler", "Coordinate system missing"),
+    "crs-assumed": ("Koordinatsystem antatt", "Coordinate system assumed"),
+    "crs-unsupported": ("Koordinatsystemet støttes ikke", "Coordinate system not supported"),
+    "kommune-unknown": ("Ukjent kommunenummer", "Unknown kommune number"),
+    "kommune-old-number": ("Gammelt kommunenummer", "Old kommune number"),
+    "kommune-mismatch": ("Feil kommune", "Wrong kommune"),
+    "resubmission-noop": ("Samme fil som sist", "The same file as last time"),
+    "missing-value": ("Påkrevd verdi mangler", "Required value missing"),
+    "unknown-code": ("Ukjent verdi", "Unknown value"),
+    "code-normalised": ("Verdi tolket", "Value interpreted"),
+    "number-invalid": ("Ikke et tall", "Not a number"),
+    "number-converted": ("Tall tolket", "Number interpreted"),
+    "negative-value": ("Negativ verdi", "Negative value"),
+    "date-invalid": ("Ugyldig dato", "Invalid date"),
+    "value-out-of-range": ("Verdi utenfor tillatt område", "Value out of range"),
+    "date-too-early": ("Svært gammel dato", "Very early date"),
+    "date-future": ("Dato fram i tid", "Date in the future"),
+    "geometry-missing": ("Omriss mangler", "Outline missing"),
+    "geometry-invalid": ("Omriss reparert", "Outline repaired"),
+    "geometry-unrepairable": ("Ubrukelig omriss", "Unusable outline"),
+    "geometry-wrong-type": ("Ikke et område", "Not an area"),
+    "point-site": ("Punkt i stedet for omriss", "Point instead of an outline"),
+    "point-without-area": ("Punkt uten areal", "Point without an area"),
+    "axes-swapped": ("Koordinatene var byttet om", "Coordinates swapped"),
+    "outside-norway": ("Utenfor Norge", "Outside Norway"),
+    "outside-kommune": ("Delvis utenfor kommunen", "Partly outside the kommune"),
+    "outside-kommune-entirely": ("Utenfor kommunen", "Outside the kommune"),
+    "duplicate-reference": ("Samme referanse to ganger", "The same reference twice"),
+    "duplicate-site": ("Finnes kanskje fra før", "Possibly already registered"),
+    "duplicate-geometry": ("Dobbeltført i filen", "Twice in the file"),
+    "area-mismatch": ("Arealet stemmer ikke med omrisset", "The area does not match the outline"),
+    "facts-contradict": ("Opplysninger som motsier hverandre", "Facts that contradict each other"),
+    "column-unknown": ("Kolonner som ikke brukes", "Columns not used"),
+    "layer-chosen": ("Lag valgt", "Layer chosen"),
+    "encoding-fallback": ("Tegnsett tolket", "Character set interpreted"),
+    "header-rows-skipped": ("Rader over overskriftene hoppet over", "Rows above the headings skipped"),
+    "decimal-comma": ("Desimalkomma", "Decimal comma"),
+    "coordinate-columns": ("Koordinatkolonner", "Coordinate columns"),
+    "crs-column": ("Koordinatsystem fra kolonne", "Coordinate system from a column"),
+    "crs-header": ("Koordinatsystem fra overskrift", "Coordinate system from a heading"),
+    "missing-kommune": ("Kommune mangler", "Kommune missing"),
+    "column-recognised": ("Kolonne gjenkjent på innholdet", "Column recognised by its contents"),
+    "column-missing": ("Påkrevd kolonne mangler", "Required column missing"),
+    "reference-column-missing": ("Referanser laget av navn", "References made from names"),
+    "reference-derived": ("Referanse laget", "Reference made"),
+    "template-example": ("Malens eksempelrad", "The template's example row"),
+    "sites-not-in-file": ("Områder som ikke er med i filen", "Sites not in the file"),
+    "replace-would-archive": ("Dette ville blitt arkivert", "What would be archived"),
+}
+for _slug, (_no, _en) in _TITLES.items():
+    ISSUE_TYPES[_slug] = replace(ISSUE_TYPES[_slug], title_no=_no, title_en=_en)
+
+
+def title(slug: str, lang: str) -> str:
+    """The plain heading of an issue type (the slug itself for a type no longer declared)."""
+    t = ISSUE_TYPES.get(slug)
+    if t is None:
+        return slug
+    return (t.title_no if lang == "no" else t.title_en) or slug

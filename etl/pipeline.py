@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,11 +24,14 @@ from etl.columns import normalise_columns
 from etl.geometry import GeometryResult, process_geometries
 from etl.issues import Issue
 from etl.lookup import KommuneIndex
+from etl.result import SiteRow
 from etl.validate import (
     check_area,
     check_duplicate_geometries,
     check_kommune,
+    check_template_example,
     check_within_kommune,
+    derive_references,
     validate_frame,
 )
 from etl.values import parse_values
@@ -75,7 +79,12 @@ def normalise(batch: Batch) -> None:
     """Rename recognised columns to the catalogue's names (or by the mapping)."""
     assert batch.read is not None
     keep = set((batch.read.coordinate_columns or {}).values())
-    batch.frame, batch.columns_used, issues = normalise_columns(batch.frame, mapping=batch.mapping, keep=keep)
+    if batch.read.crs_column is not None:
+        keep.add(batch.read.crs_column)  # read by the reader already; not an unknown column
+    known = batch.kommuner.names.keys() | batch.kommuner.old_to_new.keys()
+    batch.frame, batch.columns_used, issues = normalise_columns(
+        batch.frame, mapping=batch.mapping, keep=keep, kommune_numbers=known
+    )
     batch.issues += issues
 
 
@@ -104,16 +113,20 @@ def validate(batch: Batch) -> None:
     """The rules: required values, dates, contradictions, kommune, area, outline, duplicates in the file."""
     assert batch.geometry is not None
     values, rows, geoms = batch.values, batch.rows, batch.geometry.geoms
-    issues = validate_frame(values, rows, today=batch.today)
+    examples = check_template_example(values, rows)
     kommune_col, kommune_issues = check_kommune(
         values, rows, kommune_nr=batch.kommune_nr, index=batch.kommuner
     )
+    issues = derive_references(values, rows, kommune_col, geoms, kommune_nr=batch.kommune_nr)
+    issues += validate_frame(values, rows, today=batch.today)
     issues += kommune_issues
     values["kommune_nr"] = kommune_col
     issues += check_area(values, rows, geoms, batch.geometry.is_point_site)
     issues += check_within_kommune(geoms, rows, kommune_col, batch.kommuner.outlines)
     issues += check_duplicate_geometries(geoms, rows)
-    batch.issues += issues
+    # The example row is refused for being the example; what else it would say is noise.
+    example_rows = {i.row for i in examples}
+    batch.issues = [i for i in batch.issues + issues if i.row not in example_rows] + examples
 
 
 @dataclass(frozen=True)
@@ -143,11 +156,16 @@ def run(
 
 
 def accepted(batch: Batch) -> tuple[pd.DataFrame, np.ndarray]:
-    """The rows to load (no error, a usable geometry) with their row numbers, and their geometries."""
+    """The rows to load (no error, a usable geometry) with their row numbers, and their geometries.
+
+    An error about the whole file (a required field with no column) leaves no row to load.
+    """
     assert batch.geometry is not None
     geoms = batch.geometry.geoms
-    error_rows = {i.row for i in batch.issues if i.severity == "error" and i.row is not None}
-    keep = np.array([int(r) not in error_rows for r in batch.rows], dtype=bool) & np.array(
+    errors = [i for i in batch.issues if i.severity == "error"]
+    error_rows = {i.row for i in errors if i.row is not None}
+    file_ok = not any(i.row is None for i in errors)
+    keep = np.array([file_ok and int(r) not in error_rows for r in batch.rows], dtype=bool) & np.array(
         [g is not None for g in geoms], dtype=bool
     )
     staged = batch.values.loc[keep].copy()
@@ -156,14 +174,61 @@ def accepted(batch: Batch) -> tuple[pd.DataFrame, np.ndarray]:
     return staged, geoms[keep]
 
 
-def problem_geometries(batch: Batch, issues: Sequence[Issue]) -> dict[int, str]:
-    """Row number → WKT (EPSG:25833) of the rows with errors or warnings, for the report's map."""
+# The report is for reading, not for the whole file: it shows at most this many rows and outlines.
+REPORT_ROWS = 500
+REPORT_MAP_ROWS = 2000
+
+
+def _report_order(batch: Batch, issues: Sequence[Issue]) -> list[int]:
+    """Positions of the rows, those with errors first, then warnings, then the rest, each in file order."""
+    rank = {"error": 0, "warning": 1}
+    worst: dict[int, int] = {}
+    for i in issues:
+        if i.row is not None and i.severity in rank:
+            worst[i.row] = min(worst.get(i.row, 2), rank[i.severity])
+    return sorted(range(len(batch.rows)), key=lambda pos: (worst.get(int(batch.rows[pos]), 2), pos))
+
+
+def row_geometries(batch: Batch, issues: Sequence[Issue], *, limit: int = REPORT_MAP_ROWS) -> dict[int, str]:
+    """Row number → WKT (EPSG:25833) of the rows with an outline, problem rows first, at most `limit`."""
     if batch.geometry is None:
         return {}
-    problem_rows = {i.row for i in issues if i.row is not None and i.severity in {"error", "warning"}}
-    out = {}
-    for pos, r in enumerate(batch.rows):
-        g = batch.geometry.geoms[pos]
-        if int(r) in problem_rows and g is not None:
-            out[int(r)] = g.wkt
+    geoms = batch.geometry.geoms
+    out: dict[int, str] = {}
+    for pos in _report_order(batch, issues):
+        if len(out) >= limit:
+            break
+        if geoms[pos] is not None:
+            out[int(batch.rows[pos])] = geoms[pos].wkt
+    return out
+
+
+def site_rows(batch: Batch, *, file_refused: bool, limit: int = REPORT_ROWS) -> list[SiteRow]:
+    """The file's rows as they will be stored, in file order (at most `limit`), and whether each loads."""
+    if batch.geometry is None:
+        return []
+    staged, _ = accepted(batch)
+    loading = set() if file_refused else {int(r) for r in staged["source_row"]}
+    values, geoms = batch.values, batch.geometry.geoms
+
+    def cell(name: str, pos: int) -> Any:
+        value = values[name].iat[pos] if name in values else None
+        return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+    out = []
+    for pos in range(min(len(batch.rows), limit)):
+        area = geoms[pos].area if geoms[pos] is not None else cell("area_m2", pos)
+        out.append(
+            SiteRow(
+                row=int(batch.rows[pos]),
+                reference=cell("reference", pos),
+                name=cell("name", pos),
+                area_m2=None if area is None else float(area),
+                maturity=cell("maturity", pos),
+                power_status=cell("power_status", pos),
+                power_mw_now=cell("power_mw_now", pos),
+                availability=cell("availability", pos),
+                loaded=int(batch.rows[pos]) in loading,
+            )
+        )
     return out

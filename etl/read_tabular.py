@@ -41,8 +41,33 @@ WKT_NAMES = {
 }
 LAT_NAMES = {"lat", "latitude", "breddegrad", "bredde"}
 LON_NAMES = {"lon", "lng", "long", "longitude", "lengdegrad", "lengde"}
-EAST_NAMES = {"ost", "oest", "east", "x", "easting", "e", "ostkoordinat", "ost koordinat", "x koordinat"}
-NORTH_NAMES = {"nord", "north", "y", "northing", "n", "nordkoordinat", "nord koordinat", "y koordinat"}
+# Norwegian and English names of the axes ("Ø" folds to "o", "øst" to "ost"; "østing" is easting).
+EAST_NAMES = {
+    "ost",
+    "oest",
+    "o",
+    "osting",
+    "ostlig",
+    "east",
+    "x",
+    "easting",
+    "e",
+    "ostkoordinat",
+    "ost koordinat",
+    "x koordinat",
+}
+NORTH_NAMES = {
+    "nord",
+    "north",
+    "y",
+    "northing",
+    "n",
+    "nording",
+    "nordlig",
+    "nordkoordinat",
+    "nord koordinat",
+    "y koordinat",
+}
 CRS_NAMES = {
     "crs",
     "epsg",
@@ -116,7 +141,8 @@ def _name_matches(norm: str, names: set[str]) -> bool:
     tokens = norm.split()
     if len(tokens) < 2:
         return False
-    rest_ok = all(t in _QUALIFIERS or any(c.isdigit() for c in t) for t in tokens[1:])
+    # "Nord (Y)", "Øst UTM33": the other words qualify the axis or name it again
+    rest_ok = all(t in _QUALIFIERS or t in names or any(c.isdigit() for c in t) for t in tokens[1:])
     if tokens[0] in names and rest_ok:
         return True
     # "koordinater utm33 ost": a merged group label in front of the axis name
@@ -410,41 +436,80 @@ def to_float(value: Any) -> float | None:
     return f if np.isfinite(f) else None
 
 
-def build_geometry(frame: pd.DataFrame, coords: dict[str, str]) -> tuple[Any, int | None]:
-    """Return a geometry array for the rows and the EPSG code an EWKT prefix declares, if any."""
-    if "wkt" in coords:
-        values = frame[coords["wkt"]].tolist()
-        srids = set()
-        texts = []
-        for v in values:
-            s = None if v is None else str(v).strip()
-            if s and s.upper().startswith("SRID="):
-                prefix, _, s = s.partition(";")
-                srids.add(prefix[5:].strip())
-            texts.append(s or None)
-        geoms = shapely.from_wkt(np.asarray(texts, dtype=object), on_invalid="ignore")
-        srid = int(next(iter(srids))) if len(srids) == 1 and next(iter(srids)).isdigit() else None
-        if "x" in coords:
-            points, _ = build_geometry(frame, {k: v for k, v in coords.items() if k != "wkt"})
-            empty = np.array([t is None for t in texts])
-            fill = empty & ~shapely.is_missing(np.asarray(points, dtype=object))
-            if fill.any():
-                pts = np.asarray(points, dtype=object)[fill]
-                if coords.get("kind") == "lonlat" and srid is not None and srid != 4326:
-                    # Mixed file: WKT in its declared CRS, lat/lon rows reprojected into it.
-                    tr = Transformer.from_crs(4326, srid, always_xy=True)
-                    pts = shapely.transform(pts, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
-                elif coords.get("kind") == "lonlat" and not (~empty).any():
-                    srid = None  # only lat/lon rows: the geometry phase sees lon/lat
-                geoms[fill] = pts
-        return from_shapely(geoms), srid
+def header_crs(name: str) -> int | None:
+    """The EPSG code a column header names: "wkt (EPSG:25833)", "Øst (EUREF89 UTM33)", "lat (WGS84)"."""
+    key = normalise_header(name)
+    if m := re.search(r"\bepsg\s*:?\s*(\d{4,5})\b", key):
+        return int(m.group(1))
+    if m := re.search(r"\butm\s*(?:sone|zone)?\s*(32|33|35)\b", key):
+        return 25800 + int(m.group(1))
+    if re.search(r"\bwgs\s*84\b", key):
+        return 4326
+    if re.search(r"\b(?:euref|etrs)\s*89\b", key):
+        return 4258
+    return None
+
+
+def _axes_crs(coords: dict[str, str]) -> tuple[int | None, str | None]:
+    """The EPSG code the x/y headers name (both alike, or one alone), and the header that names it."""
+    named = [(code, coords[k]) for k in ("x", "y") if (code := header_crs(coords[k])) is not None]
+    if not named or len({code for code, _ in named}) > 1:
+        return None, None
+    return named[0]
+
+
+def build_geometry(frame: pd.DataFrame, coords: dict[str, str]) -> tuple[Any, int | None, str | None]:
+    """Return a geometry array for the rows, the EPSG code the file declares for it, and the header that
+    declares it (None when an EWKT prefix does, or nothing does).
+
+    An EWKT prefix wins over a header; a header ("wkt (EPSG:25833)", "lat (WGS84)") is the file saying
+    which CRS the column holds, so the geometry phase need not guess it.
+    """
+    if "wkt" not in coords:
+        return _points(frame, coords), *_axes_crs(coords)
+    values = frame[coords["wkt"]].tolist()
+    srids = set()
+    texts = []
+    for v in values:
+        s = None if v is None else str(v).strip()
+        if s and s.upper().startswith("SRID="):
+            prefix, _, s = s.partition(";")
+            srids.add(prefix[5:].strip())
+        texts.append(s or None)
+    geoms = shapely.from_wkt(np.asarray(texts, dtype=object), on_invalid="ignore")
+    srid = int(next(iter(srids))) if len(srids) == 1 and next(iter(srids)).isdigit() else None
+    declared_by = None
+    if srid is None and (srid := header_crs(coords["wkt"])) is not None:
+        declared_by = coords["wkt"]
+    if "x" not in coords:
+        return from_shapely(geoms), srid, declared_by
+    points = _points(frame, coords)
+    xy_srid, xy_by = _axes_crs(coords)
+    empty = np.array([t is None for t in texts])
+    if not (~empty).any():
+        # only x/y rows: their own declared CRS, else none (the geometry phase then judges lon/lat)
+        srid, declared_by = xy_srid, xy_by
+    fill = empty & ~shapely.is_missing(np.asarray(points, dtype=object))
+    if fill.any():
+        pts = np.asarray(points, dtype=object)[fill]
+        source = xy_srid or (4326 if coords.get("kind") == "lonlat" else None)
+        if source is not None and srid is not None and source != srid:
+            # Mixed file: WKT in its declared CRS, x/y rows reprojected into it.
+            tr = Transformer.from_crs(source, srid, always_xy=True)
+            pts = shapely.transform(pts, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+        geoms[fill] = pts
+    return from_shapely(geoms), srid, declared_by
+
+
+def _points(frame: pd.DataFrame, coords: dict[str, str]) -> Any:
+    """Points from the x/y columns (None where a value is missing or not a number)."""
     xs = np.asarray([to_float(v) for v in frame[coords["x"]].tolist()], dtype=float)
     ys = np.asarray([to_float(v) for v in frame[coords["y"]].tolist()], dtype=float)
     ok = ~(np.isnan(xs) | np.isnan(ys))
     geoms = np.full(len(frame), None, dtype=object)
     if ok.any():
         geoms[ok] = shapely.points(xs[ok], ys[ok])
-    return from_shapely(geoms), None
+    return from_shapely(geoms)
 
 
 def decimal_comma_columns(frame: pd.DataFrame) -> list[str]:

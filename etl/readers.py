@@ -47,6 +47,7 @@ from etl.read_tabular import (
     read_csv_table,
     read_excel_table,
 )
+from etl.text import number
 from schemas.fields import normalise_header
 
 __all__ = ["ReadLimits", "ReadResult", "read_submission"]
@@ -96,6 +97,7 @@ class ReadResult:
     decimal_comma_columns: list[str] = field(
         default_factory=list
     )  # tables: columns with "12,5"-style numbers
+    crs_column: str | None = None  # tables: the column that named the CRS, read here, not a field
 
 
 def read_submission(path: Path, *, layer: str | None = None, limits: ReadLimits = ReadLimits()) -> ReadResult:
@@ -109,11 +111,8 @@ def read_submission(path: Path, *, layer: str | None = None, limits: ReadLimits 
         if size == 0:
             raise reject("file-empty", name)
         if size > limits.max_bytes:
-            raise reject(
-                "file-too-large",
-                name,
-                f"{size / 1024 / 1024:.1f} MB, maks / max {limits.max_bytes / 1024 / 1024:.0f} MB",
-            )
+            no, en = _sizes(size, limits.max_bytes)
+            raise reject("file-too-large", name, no, detail_en=en)
         file_hash = sha256_file(path)
         result = _read_path(path, name, layer, limits, size, inside_zip=False)
         result.file_hash = file_hash
@@ -126,6 +125,12 @@ def read_submission(path: Path, *, layer: str | None = None, limits: ReadLimits 
         raise
     except Exception as exc:  # the promise: no traceback reaches the kommune, only a named file
         raise reject("file-unreadable", name, _describe(exc), field=layer) from exc
+
+
+def _sizes(size: int, max_bytes: int) -> tuple[str, str]:
+    """A file's size against the limit, in Norwegian and in English (for make_issue's detail)."""
+    no = f"{number(size / 2**20, 'no', 1)} MB, maks {number(max_bytes / 2**20, 'no', 0)} MB"
+    return no, f"{number(size / 2**20, 'en', 1)} MB, max {number(max_bytes / 2**20, 'en', 0)} MB"
 
 
 # GDAL's own wording, translated into what a kommune officer can act on.
@@ -419,17 +424,22 @@ def _attach_table_geometry(result: ReadResult, name: str) -> ReadResult:
     if coords is None:
         shown = ", ".join(str(c) for c in frame.columns if c != "source_row")[:300]
         raise reject("no-geometry", name, f"kolonner / columns: {shown}", field=result.layer)
-    geometry, srid = build_geometry(frame, coords)
+    geometry, srid, declared_by = build_geometry(frame, coords)
     frame.insert(len(frame.columns) - 1, "geometry", geometry)
     result.coordinate_columns = coords
     used = ", ".join(f"{k}={v}" for k, v in coords.items() if k != "kind")
     result.issues.append(make_issue("coordinate-columns", detail=used, file=name))
     if srid is not None:
         result.crs = CRS.from_epsg(srid)
+        if declared_by is not None:
+            result.issues.append(
+                make_issue("crs-header", value=declared_by, detail=f"EPSG:{srid}", file=name)
+            )
     else:
         found = declared_crs(frame)
         if found is not None:
             col, crs = found
+            result.crs_column = col
             if crs is None:
                 result.issues.append(
                     make_issue(

@@ -3,6 +3,9 @@
 Both are generated from the field catalogue (`schemas.fields.FIELDS`) and the taxonomy module; no field or
 code list is spelled here. Row 1 of the Excel sheet holds the canonical column names, which the pipeline
 reads without any mapping; the geometry goes in `wkt` (EPSG:25833) or, for a point site, `lat`/`lon`.
+The geometry headers name their coordinate system ("wkt (EPSG:25833)", "lat (WGS84)"), so a file made
+from the template declares its CRS itself, also when saved as CSV. Row 2 is the example: marked by its
+reference and name (`etl.validate.TEMPLATE_EXAMPLE_REFERENCE`), refused if submitted as it stands.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from etl.validate import BOUNDS, EARLIEST_DATE
+from etl.validate import BOUNDS, EARLIEST_DATE, TEMPLATE_EXAMPLE_REFERENCE
 from schemas.fields import FIELDS, FieldSpec
 from schemas.taxonomy import Taxonomy
 
@@ -31,10 +34,12 @@ __all__ = [
     "CODES_SHEET",
     "EXAMPLE_WKT",
     "GEOMETRY_COLUMNS",
+    "GEOMETRY_HEADERS",
     "GPKG_LAYER",
     "GUIDE_SHEET",
     "SITES_SHEET",
     "TEMPLATE_COLUMNS",
+    "TEMPLATE_HEADERS",
     "example_values",
     "template_bytes",
     "write_gpkg_template",
@@ -49,6 +54,9 @@ GPKG_EPSG = 25833
 
 GEOMETRY_COLUMNS = ("wkt", "lat", "lon")
 TEMPLATE_COLUMNS: tuple[str, ...] = tuple(f.name for f in FIELDS) + GEOMETRY_COLUMNS
+# The headers of the geometry columns say which CRS they hold (read by etl.read_tabular.header_crs).
+GEOMETRY_HEADERS = {"wkt": "wkt (EPSG:25833)", "lat": "lat (WGS84)", "lon": "lon (WGS84)"}
+TEMPLATE_HEADERS: tuple[str, ...] = tuple(GEOMETRY_HEADERS.get(c, c) for c in TEMPLATE_COLUMNS)
 
 # 250 m x 100 m (25 000 m², the catalogue's example area) near Billingstad, well inside Asker (3203).
 # The SRID prefix declares the CRS, so the pipeline need not guess it.
@@ -96,19 +104,19 @@ _GEOMETRY_DOCS: dict[str, tuple[str, str, str, str, str]] = {
         EXAMPLE_WKT,
     ),
     "lat": (
-        "Breddegrad (WGS84, desimalgrader) for et punkt; bare når omriss mangler. Krever areal. "
-        "Slett da kolonnen wkt.",
-        "Latitude (WGS84, decimal degrees) of a point; only when there is no outline. Needs an area. "
-        "Then delete the wkt column.",
+        "Breddegrad (WGS84, desimalgrader) for et punkt; bare når omriss mangler (la wkt stå tom på raden). "
+        "Krever areal.",
+        "Latitude (WGS84, decimal degrees) of a point; only when there is no outline (leave wkt empty on "
+        "that row). Needs an area.",
         "Tall (grader)",
         "Number (degrees)",
         "59.86",
     ),
     "lon": (
-        "Lengdegrad (WGS84, desimalgrader) for et punkt; bare når omriss mangler. Krever areal. "
-        "Slett da kolonnen wkt.",
-        "Longitude (WGS84, decimal degrees) of a point; only when there is no outline. Needs an area. "
-        "Then delete the wkt column.",
+        "Lengdegrad (WGS84, desimalgrader) for et punkt; bare når omriss mangler (la wkt stå tom på raden). "
+        "Krever areal.",
+        "Longitude (WGS84, decimal degrees) of a point; only when there is no outline (leave wkt empty on "
+        "that row). Needs an area.",
         "Tall (grader)",
         "Number (degrees)",
         "10.455",
@@ -123,16 +131,18 @@ _NOTES: tuple[tuple[str, str], ...] = (
         "move or hide columns you do not use.",
     ),
     (
-        "Rad 2 er et EKSEMPEL. Overskriv den med ditt første område eller slett den før innsending; "
-        "ellers sendes eksempelet inn som et område.",
-        "Row 2 is an EXAMPLE. Overwrite it with your first site or delete it before submitting; "
-        "otherwise the example is submitted as a site.",
+        "Rad 2 er et EKSEMPEL (referanse EKSEMPEL). Overskriv hele raden med ditt første område eller slett "
+        "den før innsending; sendes den inn uendret, blir den avvist.",
+        "Row 2 is an EXAMPLE (reference EKSEMPEL). Overwrite the whole row with your first site or delete "
+        "it before submitting; submitted unchanged, it is refused.",
     ),
     (
-        "Oransje kolonner er påkrevd. Geometri: fyll inn wkt (omriss, EPSG:25833), eller bare for punkter: "
-        "slett kolonnen wkt og fyll inn lat/lon (WGS84) og areal. Bruk ett av alternativene i hele filen.",
-        "Orange columns are required. Geometry: fill in wkt (outline, EPSG:25833), or for points only: "
-        "delete the wkt column and fill in lat/lon (WGS84) and an area. Use one option for the whole file.",
+        "Oransje kolonner er påkrevd. Geometri: fyll inn wkt (omriss, EPSG:25833), eller bare for et punkt "
+        "uten omriss: lat/lon (WGS84) og areal, med wkt tom på den raden. Kolonneoverskriftene sier hvilket "
+        "koordinatsystem som gjelder; ikke endre dem.",
+        "Orange columns are required. Geometry: fill in wkt (outline, EPSG:25833), or, only for a point "
+        "without an outline, lat/lon (WGS84) and an area, with wkt empty on that row. The column headings "
+        "say which coordinate system applies; do not change them.",
     ),
     (
         "Kodede felt har nedtrekkslister; kodene og deres betydning står i arket «Koder». "
@@ -196,8 +206,13 @@ def _typed_example(spec: FieldSpec) -> Any:
 
 
 def example_values() -> dict[str, Any]:
-    """Return the example site: typed catalogue examples by canonical name, plus `wkt`; blanks left out."""
+    """Return the example row: typed catalogue examples by canonical name, plus `wkt`; blanks left out.
+
+    Its reference and name carry the example marker, so the row is refused if submitted as it stands.
+    """
     out = {f.name: v for f in FIELDS if (v := _typed_example(f)) is not None}
+    out["reference"] = TEMPLATE_EXAMPLE_REFERENCE
+    out["name"] = f"{TEMPLATE_EXAMPLE_REFERENCE}: {out['name']}"
     out["wkt"] = EXAMPLE_WKT
     return out
 
@@ -266,7 +281,7 @@ def _header_comment(spec: FieldSpec, lang: str) -> str:
 
 
 def _write_sites_sheet(ws: Worksheet, ranges: dict[str, str], lang: str) -> None:
-    ws.append(list(TEMPLATE_COLUMNS))
+    ws.append(list(TEMPLATE_HEADERS))
     specs = {f.name: f for f in FIELDS}
     example = example_values()
     last = _FIRST_DATA_ROW + DATA_ROWS - 1
@@ -291,7 +306,7 @@ def _write_sites_sheet(ws: Worksheet, ranges: dict[str, str], lang: str) -> None
             cell.number_format = "yyyy-mm-dd"
         elif spec is None or spec.kind not in ("int", "float"):
             cell.number_format = "@"
-        shown = max(len(name), len(str(example.get(name) or "")))
+        shown = max(len(GEOMETRY_HEADERS.get(name, name)), len(str(example.get(name) or "")))
         ws.column_dimensions[letter].width = 60 if name == "wkt" else min(max(shown + 2, 12), 40)
         if spec is not None:
             for dv in _validations(spec, ranges, lang):
@@ -420,7 +435,10 @@ def _write_guide_sheet(ws: Worksheet, lang: str) -> None:
             ws.cell(ws.max_row, 1).fill = _REQUIRED_FILL
     geometry_required = _bi("Ja: wkt eller lat+lon", "Yes: wkt or lat+lon", lang)
     for name, (label_no, label_en, type_no, type_en, example) in _GEOMETRY_DOCS.items():
-        ws.append([name, label_no, label_en, geometry_required, _bi(type_no, type_en, lang), "", "", example])
+        header = GEOMETRY_HEADERS[name]
+        ws.append(
+            [header, label_no, label_en, geometry_required, _bi(type_no, type_en, lang), "", "", example]
+        )
         ws.cell(ws.max_row, 1).fill = _GEOMETRY_FILL
     ws.append([])
     ws.append([_bi("Slik fyller du ut malen", "How to fill in the template", lang)])

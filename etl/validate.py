@@ -10,6 +10,9 @@ database's check constraints are the safety net behind them.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,7 +24,8 @@ from shapely.geometry.base import BaseGeometry
 
 from etl.issues import Issue, make_issue
 from etl.lookup import KommuneIndex
-from schemas.fields import FIELDS
+from etl.text import percent, quantity
+from schemas.fields import FIELDS, FIELDS_BY_NAME, normalise_header
 
 AREA_TOLERANCE = 0.10  # submitted vs computed area
 OUTSIDE_TOLERANCE = 0.01  # share of a site that may stick out of its kommune before we say so
@@ -102,13 +106,112 @@ def _present(series: pd.Series) -> np.ndarray:
 
 
 def check_required(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
+    """Report rows missing a required value; a field with no column at all is reported once, elsewhere.
+
+    A missing column is `column-missing` (etl.columns), one error for the file instead of one per row.
+    """
     issues = []
     unreadable = frame.attrs.get(UNREADABLE, {})
     for name in REQUIRED_FIELDS:
-        missing = ~_present(_col(frame, name))
+        if name not in frame:
+            continue
+        missing = ~_present(frame[name])
         missing[unreadable.get(name, [])] = False  # given but unreadable: reported once, as that
         issues += [make_issue("missing-value", row=int(rows[i]), field=name) for i in np.flatnonzero(missing)]
     return issues
+
+
+def _slug(text: str) -> str:
+    """A reference-safe form of a name: folded, lower case, words joined by hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", normalise_header(text)).strip("-")[:60]
+
+
+def geometry_key(geom: BaseGeometry) -> str:
+    """A short, deterministic hash of an outline (centimetre precision, normalised ring order)."""
+    wkb = shapely.to_wkb(shapely.normalize(shapely.set_precision(geom, 0.01)))
+    return hashlib.sha256(wkb).hexdigest()[:10]
+
+
+def derive_references(
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    kommune_nrs: pd.Series,
+    geoms: np.ndarray,
+    *,
+    kommune_nr: str | None,
+) -> list[Issue]:
+    """Give rows without a reference a deterministic one, in place: kommune + normalised name, else a
+    hash of the outline; a name used twice gets the outline's hash as well.
+
+    A file with no reference column gets one file-level warning; a blank cell, one warning on its row.
+    """
+    had_column = "reference" in frame
+    refs = _col(frame, "reference").to_numpy(dtype=object, copy=True)
+    names = _col(frame, "name")
+    blank = ~_present(pd.Series(refs, index=frame.index))
+    if not blank.any():
+        return []
+    slugs = [_slug(str(n)) if n is not None and str(n).strip() else "" for n in names]
+    repeated = Counter(s for s, b in zip(slugs, blank, strict=True) if b and s)
+    issues: list[Issue] = []
+    for i in np.flatnonzero(blank):
+        nr = kommune_nrs.iat[i] or kommune_nr or "0000"
+        g = geoms[i]
+        if slugs[i]:
+            ref = f"{nr}-{slugs[i]}"
+            if repeated[slugs[i]] > 1 and g is not None:
+                ref += f"-{geometry_key(g)}"
+            how = ("kommunenummer og navn", "the kommune number and the name")
+        elif g is not None:
+            ref, how = (
+                f"{nr}-{geometry_key(g)}",
+                ("kommunenummer og omriss", "the kommune number and the outline"),
+            )
+        else:
+            continue  # nothing to make one of; the row is refused as missing its reference
+        refs[i] = ref
+        if had_column:
+            issues.append(
+                make_issue(
+                    "reference-derived",
+                    row=int(rows[i]),
+                    field="reference",
+                    value=ref,
+                    detail=how[0],
+                    detail_en=how[1],
+                )
+            )
+    frame["reference"] = pd.Series(refs, index=frame.index, dtype=object)
+    if not had_column:
+        example = next(r for r in refs if r is not None) if any(r is not None for r in refs) else ""
+        issues.append(make_issue("reference-column-missing", field="reference", value=example))
+    return issues
+
+
+# The Excel template's example row carries this reference and a name starting with it (etl.template).
+TEMPLATE_EXAMPLE_REFERENCE = "EKSEMPEL"
+
+
+def check_template_example(frame: pd.DataFrame, rows: np.ndarray) -> list[Issue]:
+    """Refuse the template's example row when it is submitted as it stands.
+
+    The row is known by its marker (reference EKSEMPEL or a name starting with it), or, in templates made
+    before the marker, by the catalogue's example reference and name together.
+    """
+    refs = _col(frame, "reference").astype("string")
+    names = _col(frame, "name").astype("string")
+    marker = TEMPLATE_EXAMPLE_REFERENCE
+    marked = refs.str.fullmatch(rf"\s*{marker}\s*", case=False) | names.str.match(
+        rf"\s*{marker}\b", case=False
+    )
+    old = refs.eq(FIELDS_BY_NAME["reference"].example) & names.eq(FIELDS_BY_NAME["name"].example)
+    hits = np.flatnonzero((marked.fillna(False) | old.fillna(False)).to_numpy(bool))
+    return [
+        make_issue("template-example", row=int(rows[i]), field="reference", value=frame["reference"].iat[i])
+        if "reference" in frame
+        else make_issue("template-example", row=int(rows[i]), field="name")
+        for i in hits
+    ]
 
 
 def check_dates(frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date) -> list[Issue]:
@@ -266,13 +369,16 @@ def check_area(frame: pd.DataFrame, rows: np.ndarray, geoms: np.ndarray, is_poin
         area = g.area
         diff = abs(area - sub) / max(area, 1e-9)
         if diff > AREA_TOLERANCE:
+            given, computed = (quantity(a, "m2", "no", 0) for a in (sub, area))
+            no = f"{given} avviker {percent(diff, 'no')} fra arealet beregnet fra geometrien, {computed}"
+            given, computed = (quantity(a, "m2", "en", 0) for a in (sub, area))
+            en = (
+                f"{given} differs by {percent(diff, 'en')} from the area computed from the geometry, "
+                + computed
+            )
             issues.append(
                 make_issue(
-                    "area-mismatch",
-                    row=int(rows[i]),
-                    field="area_m2",
-                    value=f"{sub:,.0f} m²",
-                    detail=f"{diff:.0%} ({area:,.0f} m²)",
+                    "area-mismatch", row=int(rows[i]), field="area_m2", value=sub, detail=no, detail_en=en
                 )
             )
     return issues
@@ -298,7 +404,8 @@ def check_duplicate_sites(overlaps: Iterable[OverlapLike]) -> list[Issue]:
             "duplicate-site",
             row=o.source_row,
             field="geometry",
-            detail=f"{o.share:.0%} (#{o.site_id} {o.site_name}, {o.kommune_nr})",
+            detail=f"{percent(o.share, 'no')} (#{o.site_id} {o.site_name}, {o.kommune_nr})",
+            detail_en=f"{percent(o.share, 'en')} (#{o.site_id} {o.site_name}, {o.kommune_nr})",
         )
         for o in overlaps
         if o.share >= DUPLICATE_OVERLAP
@@ -324,7 +431,11 @@ def check_duplicate_geometries(geoms: np.ndarray, rows: np.ndarray) -> list[Issu
             first, later = sorted((int(rows[live[a]]), int(rows[live[b]])))
             issues.append(
                 make_issue(
-                    "duplicate-geometry", row=later, field="geometry", detail=f"{sh:.0%} (rad/row {first})"
+                    "duplicate-geometry",
+                    row=later,
+                    field="geometry",
+                    detail=f"{percent(sh, 'no')} (rad {first})",
+                    detail_en=f"{percent(sh, 'en')} (row {first})",
                 )
             )
     return issues
@@ -355,7 +466,8 @@ def check_within_kommune(
                         row=int(rows[i]),
                         field="geometry",
                         value=nr,
-                        detail=f"{share_out:.0%}",
+                        detail=percent(share_out, "no"),
+                        detail_en=percent(share_out, "en"),
                     )
                 )
     return issues
@@ -374,6 +486,6 @@ def validate_frame(frame: pd.DataFrame, rows: np.ndarray, *, today: dt.date | No
 
 def validate_record(record: Mapping[str, Any], *, today: dt.date | None = None) -> list[Issue]:
     """Run the attribute rules on one site of parsed values (the site form and API writes use this)."""
-    frame = pd.DataFrame([dict(record)], dtype=object)
+    frame = pd.DataFrame([{**dict.fromkeys(REQUIRED_FIELDS), **record}], dtype=object)
     rows = np.array([1])
     return check_bounds(frame, rows) + validate_frame(frame, rows, today=today)

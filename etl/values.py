@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from etl.issues import Issue, make_issue
+from etl.text import quantity
 from etl.validate import UNREADABLE, check_bounds
-from schemas.fields import FIELDS, FieldSpec, normalise_header
+from schemas.fields import FIELDS, FIELDS_BY_NAME, FieldSpec, normalise_header
 from schemas.taxonomy import Taxonomy
 
 
@@ -123,8 +124,8 @@ def parse_number(raw: Any, spec: FieldSpec) -> Parsed:
         return Parsed(int(value))
     converted = bool(unit) or ("," in text) or (" " in text.strip())
     if converted:
-        shown = f"{value:g} {spec.unit or ''}".strip()
-        return Parsed(value, "number-converted", shown)
+        no, en = (quantity(value, spec.unit, lang) for lang in ("no", "en"))
+        return Parsed(value, "number-converted", no, en)
     return Parsed(value)
 
 
@@ -277,6 +278,59 @@ def parser_for(spec: FieldSpec) -> Callable[[Any], Parsed]:
     if spec.kind == "kommune_nr":
         return parse_kommune_nr
     return parse_text
+
+
+# Fields a column is recognised as by its values alone (whatever its header says), in this order.
+VALUE_RECOGNISED = ("maturity", "power_status", "availability", "area_m2", "kommune_nr")
+_MAX_DISTINCT_CODES = 100  # a coded column has few distinct values; more means free text
+
+
+def _has_area_unit(raw: Any) -> bool:
+    """Tell whether a cell is a number written with an area unit ("24 800 m²", "25 daa", "2,5 ha")."""
+    m = _NUM_RE.match(raw) if isinstance(raw, str) else None
+    if m is None:
+        return False
+    unit = (m.group(2) or "").strip().lower().replace(" ", "")
+    return unit in _AREA_UNITS and _number_text(m.group(1)) is not None
+
+
+def _fits(spec: FieldSpec, distinct: list[Any], kommune_numbers: Collection[str]) -> bool:
+    """Tell whether every distinct value reads as a value of `spec`."""
+    if spec.kind == "code":
+        assert spec.taxonomy is not None
+        tax = spec.taxonomy
+        return len(distinct) <= _MAX_DISTINCT_CODES and all(
+            parse_code(v, tax).value is not None for v in distinct
+        )
+    if spec.name == "area_m2":
+        return all(_has_area_unit(v) for v in distinct)
+    if spec.kind == "kommune_nr":
+        if len(distinct) > _MAX_DISTINCT_CODES:
+            return False
+        parsed = [parse_kommune_nr(v).value for v in distinct]
+        return all(nr is not None and nr in kommune_numbers for nr in parsed)
+    return False
+
+
+def recognise_field(
+    column: pd.Series, *, candidates: Collection[str], kommune_numbers: Collection[str] = ()
+) -> str | None:
+    """The one field among `candidates` that every non-blank value of `column` fits, else None.
+
+    A column of maturity words is the maturity column whatever its header; codes, areas written with
+    their unit and known kommune numbers are recognised the same way. A column that fits two fields
+    ("reservert": power or availability) is left alone rather than guessed.
+    """
+    _, uniques = _distinct(column)
+    distinct = [v for v in uniques if not is_blank(v)]
+    if not distinct:
+        return None
+    fitting = [
+        name
+        for name in VALUE_RECOGNISED
+        if name in candidates and _fits(FIELDS_BY_NAME[name], distinct, kommune_numbers)
+    ]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def _distinct(column: pd.Series) -> tuple[np.ndarray, list[Any]]:

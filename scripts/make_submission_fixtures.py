@@ -725,6 +725,65 @@ def strict_one_bad_row(out: Path) -> None:
     )
 
 
+def own_headers(out: Path) -> None:
+    """Drammen's own sheet: no template names. Columns are known by their values (maturity words under
+    "Plansituasjon", power codes, availability, areas with units, kommune numbers) or by common Norwegian
+    headers (Lokalitet, N, Ø); there is no reference column at all."""
+    sq = spots(DRAMMEN, 3)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Ark1"
+    ws.append(["Kommune", "Lokalitet", "Plansituasjon", "Nett", "Markedsstatus", "Størrelse", "N", "Ø"])
+    rows = [
+        ("Gulskogen nord", "Regulert", "E2", "Til salgs", "24 800 m²"),
+        ("Holmen øst", "avsatt i kommuneplan", "E0", "Ikke i markedet", "3,5 daa"),
+        ("Åskollen", "M4", "E3", "for_sale_or_lease", "1,2 ha"),
+    ]
+    for s, (name, maturity, power, market, area) in zip(sq, rows, strict=True):
+        x, y = corner(s)
+        ws.append([3301, name, maturity, power, market, area, y, x])
+    save_workbook(wb, out / "own_headers.xlsx")
+    # Betegnelse names the site, but no column holds the maturity: the words under "Plan" are free text.
+    rows_csv: list[list[Any]] = [["Tomt", "Betegnelse", "Plan", "Merknad", "srid", "wkt"]]
+    for i, s in enumerate(spots(DRAMMEN, 2), start=1):
+        rows_csv.append([f"DRA-190{i}", f"Brakerøya {i}", "se kommuneplanen", "ring først", "25833", wkt(s)])
+    write_csv(out / "no_maturity_column.csv", rows_csv, sep=";")
+
+
+def from_template(out: Path) -> None:
+    """Files made from the Excel template (etl.template): one left as downloaded; one where the officer
+    kept the example row and added an outline pasted from QGIS (no SRID prefix) and a lat/lon point; one
+    where the officer wrote those two sites over the example row and the row below it."""
+    from etl.template import write_xlsx_template
+
+    a, b = spots(ASKER, 2)
+    c = lonlat(b.centroid)
+    sites = [
+        {"reference": "ASK-2001", "name": "Hvalstad vest", "wkt": wkt(a)},
+        {
+            "reference": "ASK-2002",
+            "name": "Heggedal punkt",
+            "wkt": None,
+            "lat": round(c.y, 6),
+            "lon": round(c.x, 6),
+        },
+    ]
+    common = {"maturity": "M3", "maturity_verified_at": datetime(2026, 9, 1), "area_m2": 22500}
+    with tempfile.TemporaryDirectory() as tmp:
+        blank = Path(tmp) / "mal.xlsx"
+        write_xlsx_template(blank)
+        save_workbook(openpyxl.load_workbook(blank), out / "template_unchanged.xlsx")
+        for name, first_row in (("template_filled.xlsx", 3), ("template_overwritten.xlsx", 2)):
+            wb = openpyxl.load_workbook(blank)
+            ws = wb["Områder"]
+            column = {str(h.value).split(" (")[0]: h.column for h in ws[1]}
+            for r, cells in enumerate(sites, start=first_row):
+                for field, value in {**common, **cells}.items():
+                    ws.cell(row=r, column=column[field], value=value)
+            save_workbook(wb, out / name)
+
+
 # --- hostile files (§7), submitted through the whole pipeline -------------------------------------------
 
 
@@ -777,6 +836,8 @@ BUILDERS = (
     latin1_semicolon,
     shapefile_utm32,
     strict_one_bad_row,
+    own_headers,
+    from_template,
     hostile,
 )
 

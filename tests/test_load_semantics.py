@@ -3,6 +3,7 @@ submissions for one kommune are serialised, and a failure mid-load leaves nothin
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,9 @@ import numpy as np
 import pytest
 import shapely
 from sqlalchemy import Connection, Engine, text
+from typer.testing import CliRunner
 
+from cli.main import app
 from registry.services.submissions import EXIT_CLEAN, SubmitOptions, run_submission
 from registry.store import site_load as load_module
 from tests.conftest import table_counts
@@ -86,6 +89,83 @@ def test_resubmitting_the_same_file_is_a_noop(clean_engine: Engine, tmp_path: Pa
     assert [i.issue_type for i in again.issues] == ["resubmission-noop"]
     assert again.exit_code == EXIT_CLEAN
     assert table_counts(clean_engine) == before
+
+
+def test_replace_with_the_same_bytes_as_a_load_without_replace_archives(
+    clean_engine: Engine, tmp_path: Path
+) -> None:
+    """A kommune removes a row, loads without replace, then replaces with the very same file."""
+    run_submission(
+        clean_engine, _file(clean_engine, tmp_path / "a.geojson", [1, 2, 3]), SubmitOptions(kommune_nr="3201")
+    )
+    path = _file(clean_engine, tmp_path / "b.geojson", [1, 2])
+    kept = run_submission(clean_engine, path, SubmitOptions(kommune_nr="3201"))
+    assert not kept.noop and _statuses(clean_engine)["T-003"] == "published"
+    replaced = run_submission(clean_engine, path, SubmitOptions(kommune_nr="3201", replace=True))
+    assert not replaced.noop and replaced.rows_archived == 1
+    assert _statuses(clean_engine) == {"T-001": "published", "T-002": "published", "T-003": "archived"}
+    # The same bytes without replace after a replace: nothing left to do.
+    again = run_submission(clean_engine, path, SubmitOptions(kommune_nr="3201"))
+    assert again.noop and again.submission_id == replaced.submission_id
+
+
+def test_the_same_bytes_as_a_draft_then_published_is_no_noop(clean_engine: Engine, tmp_path: Path) -> None:
+    path = _file(clean_engine, tmp_path / "a.geojson", [1])
+    run_submission(clean_engine, path, SubmitOptions(kommune_nr="3201", draft=True))
+    published = run_submission(clean_engine, path, SubmitOptions(kommune_nr="3201"))
+    assert not published.noop
+    assert _statuses(clean_engine) == {"T-001": "published"}
+
+
+def test_a_load_without_replace_says_how_many_published_sites_it_leaves_out(
+    clean_engine: Engine, tmp_path: Path
+) -> None:
+    run_submission(
+        clean_engine, _file(clean_engine, tmp_path / "a.geojson", [1, 2, 3]), SubmitOptions(kommune_nr="3201")
+    )
+    result = run_submission(
+        clean_engine, _file(clean_engine, tmp_path / "b.geojson", [1]), SubmitOptions(kommune_nr="3201")
+    )
+    left_out = [i for i in result.issues if i.issue_type == "sites-not-in-file"]
+    assert [(i.severity, i.row) for i in left_out] == [("info", None)]
+    assert (
+        left_out[0].message_en
+        == "2 of the kommune's published sites are not in the file; they are kept as they are."
+    )
+    assert left_out[0].message_no.startswith(
+        "2 av kommunens publiserte områder er ikke med i filen; de beholdes"
+    )
+    assert "--replace" not in left_out[0].fix_en + left_out[0].fix_no  # the CLI names its own option
+    assert result.sites_not_in_file == 2 and result.exit_code == EXIT_CLEAN
+    assert _statuses(clean_engine) == {"T-001": "published", "T-002": "published", "T-003": "published"}
+
+
+def test_check_replace_previews_what_would_be_archived(clean_engine: Engine, tmp_path: Path) -> None:
+    run_submission(
+        clean_engine, _file(clean_engine, tmp_path / "a.geojson", [1, 2, 3]), SubmitOptions(kommune_nr="3201")
+    )
+    path = _file(clean_engine, tmp_path / "b.geojson", [2])
+    before = table_counts(clean_engine)
+    env = {"NAERING_DATABASE_URL": clean_engine.url.render_as_string(hide_password=False)}
+    report = tmp_path / "r.json"
+    args = ["check", str(path), "-k", "3201", "--replace", "--report", str(report), "--lang", "en"]
+    res = CliRunner().invoke(app, args, env=env)
+    assert res.exit_code == EXIT_CLEAN, res.output
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["would_archive"] == ["T-001 Testområde 1", "T-003 Testområde 3"]
+    preview = [i for i in data["issues"] if i["issue_type"] == "replace-would-archive"]
+    assert [i["message_en"] for i in preview] == [
+        "With 'Replace', 2 site(s) would be archived: T-001 Testområde 1, T-003 Testområde 3."
+    ]
+    said = " ".join(res.output.split())
+    assert "2 site(s) would be archived" in said and "(naering submit --replace archives them.)" in said
+    assert "rows read 1, would load 1" in said
+    assert table_counts(clean_engine) == before  # a check writes nothing
+    assert set(_statuses(clean_engine).values()) == {"published"}
+    # Without --replace the check says what the load would keep instead.
+    plain = run_submission(clean_engine, path, SubmitOptions(kommune_nr="3201", dry_run=True))
+    assert {i.issue_type for i in plain.issues} >= {"sites-not-in-file"}
+    assert "replace-would-archive" not in {i.issue_type for i in plain.issues}
 
 
 def test_failure_mid_load_writes_nothing(

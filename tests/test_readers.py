@@ -219,6 +219,28 @@ def test_csv_with_utm33_east_north_and_bom() -> None:
     assert r.crs is None
 
 
+@pytest.mark.parametrize(
+    ("east", "north"),
+    [
+        ("øst", "nord"),
+        ("Ø", "N"),
+        ("Østkoordinat", "Nordkoordinat"),
+        ("Øst-koordinat", "Nord-koordinat"),
+        ("Ø-koordinat", "N-koordinat"),
+        ("x", "y"),
+        ("Øst (X)", "Nord (Y)"),
+        ("Østing", "Nording"),
+        ("UTM øst", "UTM nord"),
+    ],
+)
+def test_norwegian_east_and_north_column_names(tmp_path: Path, east: str, north: str) -> None:
+    path = tmp_path / "punkter.csv"
+    path.write_text(f"Navn;{north};{east}\nHolmen;6645075;250600\n", encoding="utf-8")
+    r = read_submission(path)
+    assert r.coordinate_columns == {"x": east, "y": north, "kind": "en"}
+    assert r.frame["geometry"].iloc[0].equals(Point(250600, 6645075))
+
+
 def test_csv_with_wkt() -> None:
     r = read("wkt.csv")
     assert r.coordinate_columns == {"wkt": "geometri"}

@@ -66,13 +66,36 @@ CORPUS = [
     case(
         "missing_required.geojson",
         ASKER,
-        {("missing-value", 2), ("missing-value", 3), ("missing-value", 4)},
-        loaded=1,
+        # row 4 has no reference: one is made of the kommune and the name, with a warning, and it loads
+        {("missing-value", 2), ("missing-value", 3), ("reference-derived", 4)},
+        loaded=2,
     ),
     case(
         "no_valid_rows.geojson",
         LILLESTROM,
-        {("missing-value", 1), ("unknown-code", 2), ("missing-value", 2)},
+        {("missing-value", 1), ("reference-derived", 1), ("unknown-code", 2), ("missing-value", 2)},
+        loaded=0,
+        rejected=True,
+    ),
+    # columns known by their values and by common Norwegian headers; no reference column at all
+    case(
+        "own_headers.xlsx",
+        DRAMMEN,
+        {
+            ("reference-column-missing", None),
+            ("crs-assumed", None),
+            ("point-site", 2),
+            ("point-site", 3),
+            ("point-site", 4),
+        },
+        loaded=3,
+        infos={("column-recognised", None), ("coordinate-columns", None)},
+    ),
+    # a required field with no column: one error for the file, none per row
+    case(
+        "no_maturity_column.csv",
+        DRAMMEN,
+        {("column-missing", None), ("reference-column-missing", None)},
         loaded=0,
         rejected=True,
     ),
@@ -215,6 +238,21 @@ CORPUS = [
         loaded=2,
         infos={("encoding-fallback", None), ("code-normalised", 2)},
     ),
+    # --- files made from the Excel template: the CRS is declared, the example row refused ---
+    case("template_unchanged.xlsx", ASKER, {("template-example", 2)}, loaded=0, rejected=True),
+    case(
+        "template_filled.xlsx",
+        ASKER,
+        {("template-example", 2), ("point-site", 4)},  # never crs-assumed
+        loaded=2,
+    ),
+    case(
+        "template_overwritten.xlsx",
+        ASKER,
+        {("point-site", 3)},  # no SRID prefix left, yet no crs-assumed: the headers name the CRS
+        loaded=2,
+        infos={("crs-header", None)},
+    ),
     # --- hostile files (§7), through the pipeline ---
     case("hostile_zip_dotdot.zip", ASKER, {("zip-unsafe", None)}, loaded=0, rejected=True),
     case("hostile_billion_laughs.kml", ASKER, {("xml-entities", None)}, loaded=0, rejected=True),
@@ -328,9 +366,16 @@ def test_unknown_code_suggests_the_closest_and_normalises_spellings(clean_engine
 
 def test_numbers_with_units_are_converted(clean_engine: Engine) -> None:
     result = submit(clean_engine, "numbers_with_units.csv", OSLO)
-    assert "Read '10 daa' as 10000 m2" in messages(result, "number-converted", 2)
+    assert "Read '10 daa' as 10,000 m²" in messages(result, "number-converted", 2)
     assert "Read '1,5 MW' as 1.5 MW" in messages(result, "number-converted", 2)
     assert "Read '1500 kW' as 1.5 MW" in messages(result, "number-converted", 3)
+    # Norwegian text writes numbers the Norwegian way
+    norwegian = {i.message_no for i in result.issues if i.issue_type == "number-converted"}
+    assert {
+        "Tolket «10 daa» som 10 000 m².",
+        "Tolket «1,5 MW» som 1,5 MW.",
+        "Tolket «1 ha» som 10 000 m².",
+    } <= (norwegian)
     with clean_engine.connect() as conn:
         rows = conn.execute(
             text(
@@ -341,6 +386,67 @@ def test_numbers_with_units_are_converted(clean_engine: Engine) -> None:
     assert [tuple(r) for r in rows] == [("OSL-301", 10000.0, 1.5, 1450), ("OSL-302", 10000.0, 1.5, 1450)]
 
 
+def test_columns_are_recognised_by_their_values_and_norwegian_headers(clean_engine: Engine) -> None:
+    result = submit(clean_engine, "own_headers.xlsx", DRAMMEN)
+    assert result.columns_used == {
+        "Kommune": "kommune_nr",
+        "Lokalitet": "name",
+        "Plansituasjon": "maturity",
+        "Nett": "power_status",
+        "Markedsstatus": "availability",
+        "Størrelse": "area_m2",
+    }
+    assert (
+        "The column 'Plansituasjon' was read as 'maturity' (Plan maturity (M0–M5)) from its values."
+        in messages(result, "column-recognised", None)
+    )
+    assert "coordinate-columns" in {i.issue_type for i in result.issues}
+    assert "x=Ø, y=N" in next(i.message_en for i in result.issues if i.issue_type == "coordinate-columns")
+    with clean_engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT reference, name, maturity, power_status, availability, area_m2_submitted, kommune_nr "
+                "FROM site ORDER BY source_row"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("3301-gulskogen-nord", "Gulskogen nord", "M3", "E2", "for_sale_or_lease", 24_800.0, DRAMMEN),
+        ("3301-holmen-ost", "Holmen øst", "M1", "E0", "not_on_market", 3_500.0, DRAMMEN),
+        ("3301-askollen", "Åskollen", "M4", "E3", "for_sale_or_lease", 12_000.0, DRAMMEN),
+    ]
+
+
+def test_a_missing_reference_is_derived_the_same_way_every_time(clean_engine: Engine) -> None:
+    first = submit(clean_engine, "missing_required.geojson", ASKER, dry_run=True)
+    again = submit(clean_engine, "missing_required.geojson", ASKER, dry_run=True)
+    assert "used '3203-vakas-sor', made of the kommune number and the name" in messages(
+        first, "reference-derived", 4
+    )
+    assert messages(first, "reference-derived", 4) == messages(again, "reference-derived", 4)
+
+
+def test_a_required_field_without_a_column_is_one_error_that_says_how_to_map_it(clean_engine: Engine) -> None:
+    result = submit(clean_engine, "no_maturity_column.csv", DRAMMEN)
+    errors = [i for i in result.issues if i.severity == "error"]
+    assert [(i.issue_type, i.row, i.field) for i in errors] == [("column-missing", None, "maturity")]
+    text_en = messages(result, "column-missing", None)
+    assert "'maturity' (Plan maturity (M0–M5))" in text_en
+    assert "Columns not recognised: 'Tomt', 'Plan', 'Merknad'." in text_en  # srid named the CRS: it is used
+    assert "column mapping" in text_en and "(column name: maturity)" in text_en
+    assert "«Plan»" in errors[0].message_no and "kolonnemapping" in errors[0].fix_no
+
+
+def test_the_template_example_row_is_refused_with_one_clear_message(clean_engine: Engine) -> None:
+    result = submit(clean_engine, "template_filled.xlsx", ASKER)
+    assert [i.issue_type for i in result.issues if i.row == 2] == ["template-example"]
+    example = next(i for i in result.issues if i.issue_type == "template-example")
+    assert example.message_no == "Raden er malens eksempelrad, ikke et ekte område; den lastes ikke inn."
+    assert example.message_en == "The row is the template's example row, not a real site; it is not loaded."
+    with clean_engine.connect() as conn:
+        refs = conn.execute(text("SELECT reference FROM site ORDER BY reference")).scalars().all()
+    assert refs == ["ASK-2001", "ASK-2002"]
+
+
 def test_old_kommune_number_is_mapped(clean_engine: Engine) -> None:
     result = submit(clean_engine, "old_kommune_numbers.xlsx", ASKER)
     assert "3025 predates 2024; used 3203 Asker" in messages(result, "kommune-old-number", 2)
@@ -348,9 +454,22 @@ def test_old_kommune_number_is_mapped(clean_engine: Engine) -> None:
         assert conn.execute(text("SELECT DISTINCT kommune_nr FROM site")).scalars().all() == [ASKER]
 
 
+def test_area_mismatch_writes_areas_and_shares_the_way_each_language_does(clean_engine: Engine) -> None:
+    result = submit(clean_engine, "area_mismatch.xlsx", DRAMMEN)
+    mismatch = next(i for i in result.issues if (i.issue_type, i.row) == ("area-mismatch", 3))
+    assert mismatch.message_no == (
+        "Oppgitt areal 15 000 m² avviker 50 % fra arealet beregnet fra geometrien, 10 000 m²."
+    )
+    assert mismatch.message_en == (
+        "The submitted area 15,000 m² differs by 50% from the area computed from the geometry, 10,000 m²."
+    )
+
+
 def test_outside_kommune_names_the_share_outside(clean_engine: Engine) -> None:
     result = submit(clean_engine, "outside_kommune.gpkg", DRAMMEN)
     assert messages(result, "outside-kommune", 2).startswith("30% of the site lies outside kommune 3301.")
+    norwegian = next(i.message_no for i in result.issues if (i.issue_type, i.row) == ("outside-kommune", 2))
+    assert norwegian == "30 % av området ligger utenfor kommune 3301."
 
 
 def test_swapped_axes_are_fixed_into_the_kommune(clean_engine: Engine) -> None:

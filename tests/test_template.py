@@ -4,6 +4,7 @@ the pipeline's own read → normalise columns → parse values (→ geometry →
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import shutil
@@ -38,6 +39,8 @@ from schemas.fields import FIELDS, FIELDS_BY_NAME, FieldSpec
 
 CANONICAL = [f.name for f in FIELDS]
 COLUMNS = [*CANONICAL, "wkt", "lat", "lon"]
+# the geometry headers name their CRS, so a file made from the template declares it
+HEADERS = [*CANONICAL, "wkt (EPSG:25833)", "lat (WGS84)", "lon (WGS84)"]
 CODED = [f for f in FIELDS if f.taxonomy is not None]
 KOMMUNER = Path(__file__).resolve().parents[1] / "data" / "reference" / "kommuner" / "kommuner_2024.geojson"
 TODAY = dt.date(2026, 12, 31)  # after every example verification date
@@ -63,7 +66,7 @@ def sites_sheet(path: Path) -> Worksheet:
 
 def column_of(ws: Worksheet, name: str) -> str:
     for cell in ws[1]:
-        if cell.value == name:
+        if cell.value == name or str(cell.value).startswith(f"{name} ("):
             return str(cell.column_letter)
     raise AssertionError(f"no column {name}")
 
@@ -92,7 +95,7 @@ def test_sheets_and_header_row(xlsx: Path) -> None:
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames == [SITES_SHEET, CODES_SHEET, GUIDE_SHEET]
     ws = wb[SITES_SHEET]
-    assert [c.value for c in ws[1]] == COLUMNS
+    assert [c.value for c in ws[1]] == HEADERS
     assert ws.freeze_panes == "D2"
     required = {f.name for f in FIELDS if f.required}
     fills = {c.value: c.fill.fgColor.rgb for c in ws[1]}
@@ -115,8 +118,13 @@ def test_example_row_is_marked_and_filled_from_the_catalogue(xlsx: Path) -> None
     ws = sites_sheet(xlsx)
     assert ws["A2"].comment is not None
     assert "EKSEMPEL" in ws["A2"].comment.text and "EXAMPLE" in ws["A2"].comment.text
-    row = {str(h.value): c.value for h, c in zip(ws[1], ws[2], strict=True)}
+    row = {str(h.value).split(" (")[0]: c.value for h, c in zip(ws[1], ws[2], strict=True)}
+    # the marker the intake refuses the row by when it is submitted unchanged
+    assert row["reference"] == "EKSEMPEL"
+    assert row["name"] == f"EKSEMPEL: {FIELDS_BY_NAME['name'].example}"
     for spec in FIELDS:
+        if spec.name in ("reference", "name"):
+            continue
         if not spec.example:
             assert row[spec.name] is None
         elif spec.kind == "date":
@@ -200,7 +208,7 @@ def test_guide_lists_every_field_with_its_allowed_values(xlsx: Path) -> None:
     ws = openpyxl.load_workbook(xlsx)[GUIDE_SHEET]
     rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r[0]}
     for spec in FIELDS:
-        name, label_no, label_en, required, kind, _unit, allowed, example = rows[spec.name]
+        _, label_no, label_en, required, kind, _unit, allowed, example = rows[spec.name]
         assert (label_no, label_en) == (spec.label_no, spec.label_en)
         assert required.startswith("Ja" if spec.required else "Nei")
         assert kind
@@ -208,8 +216,8 @@ def test_guide_lists_every_field_with_its_allowed_values(xlsx: Path) -> None:
         if spec.taxonomy is not None:
             for term in spec.taxonomy.terms:
                 assert f"{term.code} = {term.label_no} / {term.label_en}" in allowed
-    for name in ("wkt", "lat", "lon"):
-        assert name in rows
+    for header in ("wkt (EPSG:25833)", "lat (WGS84)", "lon (WGS84)"):
+        assert header in rows
     assert "m²" in rows["area_m2"]
 
 
@@ -217,7 +225,7 @@ def test_english_template(tmp_path: Path) -> None:
     path = tmp_path / "template_en.xlsx"
     write_xlsx_template(path, lang="en")
     wb = openpyxl.load_workbook(path)
-    assert [c.value for c in wb[SITES_SHEET][1]] == COLUMNS
+    assert [c.value for c in wb[SITES_SHEET][1]] == HEADERS
     guide = wb[GUIDE_SHEET]
     headers = next(r for r in guide.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("Column"))
     assert headers[3] == "Required / Påkrevd"
@@ -359,7 +367,9 @@ def test_point_site_with_lat_lon_when_wkt_column_removed(xlsx: Path, tmp_path: P
         read.frame["geometry"], declared=read.crs, rows=np.array([2]), area_m2=values["area_m2"]
     )
     assert errors(geo.issues) == []
-    assert {i.issue_type for i in geo.issues} == {"crs-assumed", "point-site"}
+    # the lat/lon headers say WGS84: nothing is assumed
+    assert read.crs is not None and read.crs.to_epsg() == 4326
+    assert {i.issue_type for i in geo.issues} == {"point-site"}
 
 
 def test_lat_lon_row_beside_an_empty_wkt_column(xlsx: Path, tmp_path: Path) -> None:
@@ -402,4 +412,41 @@ def test_mixed_wkt_and_lat_lon_rows_share_the_wkt_crs(xlsx: Path, tmp_path: Path
     assert read.crs is not None and read.crs.to_epsg() == 25833
     point = read.frame["geometry"].iloc[1]
     assert point.geom_type == "Point"
+    assert 200_000 < point.x < 300_000 and 6_600_000 < point.y < 6_700_000
+
+
+@pytest.mark.parametrize("save_as", ["xlsx", "csv"])
+def test_a_file_made_from_the_template_declares_its_crs(xlsx: Path, tmp_path: Path, save_as: str) -> None:
+    """The officer deletes the example and pastes WKT copied from QGIS (no SRID prefix), and a point row;
+    saved as Excel or as CSV, the file names its CRS and nothing is assumed."""
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb[SITES_SHEET]
+    ws.delete_rows(2)
+    outline = "POLYGON ((245000 6644000, 245125 6644000, 245125 6644100, 245000 6644100, 245000 6644000))"
+    rows = {
+        2: {"wkt": outline},
+        3: {"lat": 59.86, "lon": 10.455, "area_m2": 10000},
+    }
+    for r, cells in rows.items():
+        for name, value in {
+            "reference": f"ASK-01{r}",
+            "name": f"Område {r}",
+            "maturity": "M3",
+            **cells,
+        }.items():
+            ws[f"{column_of(ws, name)}{r}"] = value
+    path = tmp_path / f"filled.{save_as}"
+    if save_as == "xlsx":
+        wb.save(path)
+    else:
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, delimiter=";").writerows(ws.iter_rows(max_row=3, values_only=True))
+    read, values, issues = pipeline(path)
+    assert read.crs is not None and read.crs.to_epsg() == 25833
+    assert "crs-header" in {i.issue_type for i in issues}
+    geo = process_geometries(
+        read.frame["geometry"], declared=read.crs, rows=np.array([2, 3]), area_m2=values["area_m2"]
+    )
+    assert "crs-assumed" not in {i.issue_type for i in geo.issues}
+    point = geo.geoms[1].centroid  # the WGS84 point reprojected into the sheet's EPSG:25833
     assert 200_000 < point.x < 300_000 and 6_600_000 < point.y < 6_700_000

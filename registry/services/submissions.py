@@ -165,17 +165,18 @@ def _submit(
         limits=options.limits,
         today=options.today,
     )
-    pipeline.run(batch, phases=pipeline.PHASES[:1], progress=say)
+    # read and normalise: the bytes and the columns they give, enough to tell a load already done
+    pipeline.run(batch, phases=pipeline.PHASES[:2], progress=say)
     result.file_hash = batch.file_hash
     if not options.dry_run:
-        # The same file again: say so before any work (checked once more under the kommune's lock).
+        # The same request again: say so before any work (checked once more under the kommune's lock).
         with engine.connect() as conn:
-            previous = store.previous_identical(conn, options.kommune_nr, batch.file_hash)
+            previous = _already_done(conn, options, batch)
         if previous is not None:
             result.noop, result.submission_id = True, previous
             result.issues.append(make_issue("resubmission-noop", detail=str(previous), file=result.filename))
             return
-    pipeline.run(batch, phases=pipeline.PHASES[1:], progress=say)
+    pipeline.run(batch, phases=pipeline.PHASES[2:], progress=say)
     result.rows_read = len(batch.frame)
     result.columns_used = batch.columns_used
     issues = result.issues + batch.issues
@@ -187,9 +188,7 @@ def _submit(
         staged = staged.assign(**enrich(conn, geoms).columns())
         say("load")
         site_load.lock_kommune(conn, options.kommune_nr)
-        previous = (
-            None if options.dry_run else store.previous_identical(conn, options.kommune_nr, batch.file_hash)
-        )
+        previous = None if options.dry_run else _already_done(conn, options, batch)
         if previous is not None:
             result.noop, result.submission_id = True, previous
             noop = make_issue("resubmission-noop", detail=str(previous), file=result.filename)
@@ -199,13 +198,72 @@ def _submit(
         issues += check_duplicate_sites(
             site_load.overlaps(conn, kommune_nr=options.kommune_nr, replace=options.replace)
         )
+        result.rejected = _refused(options, issues, rows_to_load=len(staged))
+        result.rows_to_load = 0 if result.rejected else len(staged)
+        if not result.rejected:
+            issues += _left_out(conn, options, result)
         result.issues = issues
         _write(conn, options, result, batch, rows_to_load=len(staged))
         if options.mapping_file is not None and mapping and not result.rejected and not options.dry_run:
             store.store_mapping(conn, options.kommune_nr, mapping)
         if options.dry_run:
             conn.rollback()
-    result.problem_geoms = pipeline.problem_geometries(batch, result.issues)
+    result.row_geoms = pipeline.row_geometries(batch, result.issues)
+    result.sites = pipeline.site_rows(batch, file_refused=result.rejected)
+
+
+def _already_done(conn: Connection, options: SubmitOptions, batch: pipeline.Batch) -> int | None:
+    """The id of the kommune's last load when it had these very bytes and did all that is asked now.
+
+    The same bytes alone are not enough: the same layer and columns must have been read, as a draft or
+    not alike, and a replace asked now must have been done then (a load with replace covers one without,
+    not the other way round).
+    """
+    previous = store.previous_identical(conn, options.kommune_nr, batch.file_hash)
+    if previous is None:
+        return None
+    submission_id, done = previous
+    same = (
+        (bool(done.get("replace")) or not options.replace)
+        and bool(done.get("draft")) == options.draft
+        and done.get("layer") == (batch.read.layer if batch.read else None)
+        and dict(done.get("columns") or {}) == batch.columns_used
+    )
+    return submission_id if same else None
+
+
+def _refused(options: SubmitOptions, issues: list[Issue], *, rows_to_load: int) -> bool:
+    """Whether the file is refused whole: no row to load, or an error under --strict."""
+    return rows_to_load == 0 or (options.strict and any(i.severity == "error" for i in issues))
+
+
+_LISTED_SITES = 20  # names shown in the archive preview; the count is always whole
+
+
+def _left_out(conn: Connection, options: SubmitOptions, result: SubmissionResult) -> list[Issue]:
+    """Say what the file leaves out of the kommune's live sites: with replace, in a check, the sites the
+    load would archive; without replace, how many published sites stay though the file lacks them."""
+    if options.replace and not options.dry_run:
+        return []  # archived by the load, and counted there
+    missing = site_load.live_sites_not_staged(
+        conn, kommune_nr=options.kommune_nr, published_only=not options.replace
+    )
+    if not missing:
+        return []
+    if not options.replace:
+        result.sites_not_in_file = len(missing)
+        return [make_issue("sites-not-in-file", detail=str(len(missing)), file=result.filename)]
+    result.would_archive = [f"{ref} {name}".strip() for ref, name in missing]
+    shown = ", ".join(result.would_archive[:_LISTED_SITES])
+    more = len(missing) - _LISTED_SITES
+    return [
+        make_issue(
+            "replace-would-archive",
+            value=shown + (f" (+{more})" if more > 0 else ""),
+            detail=str(len(missing)),
+            file=result.filename,
+        )
+    ]
 
 
 def _write(
@@ -217,8 +275,6 @@ def _write(
     rows_to_load: int,
 ) -> None:
     """Record the submission (loaded or rejected) and, when loaded, write its sites."""
-    has_error = any(i.severity == "error" for i in result.issues)
-    result.rejected = rows_to_load == 0 or (options.strict and has_error)
     if options.dry_run:
         return
     submission_id = store.insert_submission(

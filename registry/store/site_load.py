@@ -145,6 +145,25 @@ def overlaps(conn: Connection, *, kommune_nr: str, replace: bool) -> list[Overla
     return [Overlap(int(r[0]), int(r[1]), r[2], r[3], float(r[4])) for r in rows]
 
 
+def live_sites_not_staged(
+    conn: Connection, *, kommune_nr: str, published_only: bool
+) -> list[tuple[str, str]]:
+    """(reference, name) of the kommune's live sites no staged row updates, by name: the sites a replace
+    would archive (published and drafts), or, `published_only`, the published ones a file leaves out."""
+    rows = conn.execute(
+        text("""
+        SELECT coalesce(t.reference, ''), t.name FROM site t
+        WHERE t.kommune_nr = :k AND t.status <> 'archived' AND (NOT :published_only OR t.status = 'published')
+          AND NOT EXISTS (
+            SELECT 1 FROM staging s WHERE s.kommune_nr = t.kommune_nr AND s.reference = t.reference
+          )
+        ORDER BY t.name, t.reference
+    """),
+        {"k": kommune_nr, "published_only": published_only},
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
 _CHANGED = (
     " OR ".join(f"t.{c} IS DISTINCT FROM s.{c}" for c in _WRITTEN) + " OR t.status IS DISTINCT FROM :status"
 )

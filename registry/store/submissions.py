@@ -24,16 +24,20 @@ class IssueLike(Protocol):
     fix_en: str
 
 
-def previous_identical(conn: Connection | Session, kommune_nr: str, file_hash: str) -> int | None:
-    """The id of the kommune's latest loaded submission when it had this very file; else None."""
+def previous_identical(
+    conn: Connection | Session, kommune_nr: str, file_hash: str
+) -> tuple[int, dict[str, Any]] | None:
+    """The id and stored options of the kommune's latest loaded submission when it had this very file;
+    else None. Whether loading it again would change anything depends on the options (the service
+    compares them with the ones asked for now)."""
     row = conn.execute(
         text(
-            "SELECT id, file_hash FROM submission WHERE kommune_nr = :k AND status = 'loaded' "
+            "SELECT id, file_hash, options FROM submission WHERE kommune_nr = :k AND status = 'loaded' "
             "ORDER BY id DESC LIMIT 1"
         ),
         {"k": kommune_nr},
     ).first()
-    return int(row[0]) if row and row[1] == file_hash else None
+    return (int(row[0]), dict(row[2] or {})) if row and row[1] == file_hash else None
 
 
 def insert_submission(
