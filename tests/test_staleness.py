@@ -69,7 +69,8 @@ def _template_file(engine: Engine, path: Path) -> Path:
             "wkt": f"SRID=25833;{shapely.to_wkt(square_25833(x, y, 120, dx=300 * i), rounding_precision=2)}",
             **dates,
         }
-        ws.append([values.get(str(name)) for name in header])
+        # geometry headings name their CRS ("wkt (EPSG:25833)"): match on the field name before it
+        ws.append([values.get(str(name).split(" ")[0]) for name in header])
     wb.save(path)
     return path
 
