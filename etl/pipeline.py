@@ -174,6 +174,15 @@ def accepted(batch: Batch) -> tuple[pd.DataFrame, np.ndarray]:
     return staged, geoms[keep]
 
 
+def refused_references(batch: Batch, staged: pd.DataFrame) -> list[str]:
+    """References of the file's rows that are not loaded: their sites stay as they are, even on replace
+    (a row refused for a typo must not archive the site it stands for)."""
+    if "reference" not in batch.values:
+        return []
+    loaded = set(staged["reference"].dropna()) if "reference" in staged else set()
+    return sorted({r for r in batch.values["reference"].dropna() if r not in loaded})
+
+
 # The report is for reading, not for the whole file: it shows at most this many rows and outlines.
 REPORT_ROWS = 500
 REPORT_MAP_ROWS = 2000

@@ -70,6 +70,25 @@ def test_replace_archives_missing_sites_and_keeps_history(clean_engine: Engine, 
     assert history[5][5] == "archived"
 
 
+def test_replace_keeps_the_site_of_a_refused_row(clean_engine: Engine, tmp_path: Path) -> None:
+    """A row refused for an error stands for its site: replace must not archive that site."""
+    run_submission(
+        clean_engine, _file(clean_engine, tmp_path / "a.geojson", [1, 2, 3]), SubmitOptions("3201")
+    )
+    x, y = anchor_25833(clean_engine, "3201")
+    feats = [
+        (to_lonlat(square_25833(x, y, 120, dx=300 * i)), site_props(i, "3201", maturity=maturity))
+        for i, maturity in ((1, "M3"), (2, "M9"))  # row 2: an unknown maturity code, refused
+    ]
+    path = write_geojson(tmp_path / "b.geojson", feats)
+    check = run_submission(clean_engine, path, SubmitOptions("3201", replace=True, dry_run=True))
+    assert check.would_archive == ["T-003 Testområde 3"]
+    result = run_submission(clean_engine, path, SubmitOptions("3201", replace=True))
+    assert any(i.row == 2 and i.severity == "error" for i in result.issues)
+    assert (result.rows_loaded, result.rows_archived) == (1, 1)
+    assert _statuses(clean_engine) == {"T-001": "published", "T-002": "published", "T-003": "archived"}
+
+
 def test_without_replace_other_sites_stay(clean_engine: Engine, tmp_path: Path) -> None:
     run_submission(
         clean_engine, _file(clean_engine, tmp_path / "a.geojson", [1, 2]), SubmitOptions(kommune_nr="3201")

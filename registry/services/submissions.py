@@ -181,6 +181,7 @@ def _submit(
     result.columns_used = batch.columns_used
     issues = result.issues + batch.issues
     staged, geoms = pipeline.accepted(batch)
+    kept = pipeline.refused_references(batch, staged)
 
     say("enrich")
     with engine.begin() as conn:
@@ -201,9 +202,9 @@ def _submit(
         result.rejected = _refused(options, issues, rows_to_load=len(staged))
         result.rows_to_load = 0 if result.rejected else len(staged)
         if not result.rejected:
-            issues += _left_out(conn, options, result)
+            issues += _left_out(conn, options, result, kept=kept)
         result.issues = issues
-        _write(conn, options, result, batch, rows_to_load=len(staged))
+        _write(conn, options, result, batch, rows_to_load=len(staged), kept=kept)
         if options.mapping_file is not None and mapping and not result.rejected and not options.dry_run:
             store.store_mapping(conn, options.kommune_nr, mapping)
         if options.dry_run:
@@ -240,13 +241,15 @@ def _refused(options: SubmitOptions, issues: list[Issue], *, rows_to_load: int) 
 _LISTED_SITES = 20  # names shown in the archive preview; the count is always whole
 
 
-def _left_out(conn: Connection, options: SubmitOptions, result: SubmissionResult) -> list[Issue]:
+def _left_out(
+    conn: Connection, options: SubmitOptions, result: SubmissionResult, *, kept: list[str]
+) -> list[Issue]:
     """Say what the file leaves out of the kommune's live sites: with replace, in a check, the sites the
     load would archive; without replace, how many published sites stay though the file lacks them."""
     if options.replace and not options.dry_run:
         return []  # archived by the load, and counted there
     missing = site_load.live_sites_not_staged(
-        conn, kommune_nr=options.kommune_nr, published_only=not options.replace
+        conn, kommune_nr=options.kommune_nr, published_only=not options.replace, kept=kept
     )
     if not missing:
         return []
@@ -273,8 +276,10 @@ def _write(
     batch: pipeline.Batch,
     *,
     rows_to_load: int,
+    kept: list[str],
 ) -> None:
-    """Record the submission (loaded or rejected) and, when loaded, write its sites."""
+    """Record the submission (loaded or rejected) and, when loaded, write its sites; a replace leaves
+    the sites of refused rows (`kept`) as they are."""
     if options.dry_run:
         return
     submission_id = store.insert_submission(
@@ -306,6 +311,7 @@ def _write(
         status="draft" if options.draft else "published",
         is_demo=options.is_demo,
         replace=options.replace,
+        kept=kept,
     )
     site_load.write_logistics(conn, method=METHOD)
     store.finish_submission(conn, submission_id, loaded=rows_to_load, archived=written.archived)

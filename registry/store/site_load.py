@@ -7,6 +7,7 @@ deleted. Every function runs inside the caller's transaction, which owns commit 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,10 +147,11 @@ def overlaps(conn: Connection, *, kommune_nr: str, replace: bool) -> list[Overla
 
 
 def live_sites_not_staged(
-    conn: Connection, *, kommune_nr: str, published_only: bool
+    conn: Connection, *, kommune_nr: str, published_only: bool, kept: Sequence[str] = ()
 ) -> list[tuple[str, str]]:
     """(reference, name) of the kommune's live sites no staged row updates, by name: the sites a replace
-    would archive (published and drafts), or, `published_only`, the published ones a file leaves out."""
+    would archive (published and drafts), or, `published_only`, the published ones a file leaves out.
+    Sites whose reference is in `kept` (rows of the file that were refused) are never among them."""
     rows = conn.execute(
         text("""
         SELECT coalesce(t.reference, ''), t.name FROM site t
@@ -157,9 +159,10 @@ def live_sites_not_staged(
           AND NOT EXISTS (
             SELECT 1 FROM staging s WHERE s.kommune_nr = t.kommune_nr AND s.reference = t.reference
           )
+          AND NOT (t.reference = ANY(:kept))
         ORDER BY t.name, t.reference
     """),
-        {"k": kommune_nr, "published_only": published_only},
+        {"k": kommune_nr, "published_only": published_only, "kept": list(kept)},
     ).all()
     return [(r[0], r[1]) for r in rows]
 
@@ -193,9 +196,10 @@ def write_sites(
     status: str,
     is_demo: bool,
     replace: bool,
+    kept: Sequence[str] = (),
 ) -> Written:
     """Update matched sites that changed, insert the new ones, and (replace) archive the kommune's
-    live sites the file no longer has."""
+    live sites the file no longer has — never those whose reference is in `kept` (refused rows)."""
     params = {"status": status, "sub": submission_id, "hash": file_hash, "demo": is_demo}
     _match_existing(conn)
     sets = ", ".join(f"{c} = s.{c}" for c in _WRITTEN)
@@ -231,8 +235,9 @@ def write_sites(
             UPDATE site t SET status = 'archived', updated_at = now()
             WHERE t.kommune_nr = :k AND t.status <> 'archived'
               AND NOT EXISTS (SELECT 1 FROM site_ids i WHERE i.site_id = t.id)
+              AND NOT (t.reference = ANY(:kept))
         """),
-            {"k": kommune_nr},
+            {"k": kommune_nr, "kept": list(kept)},
         ).rowcount
     return Written(inserted=inserted, updated=updated, archived=archived)
 
