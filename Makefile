@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test install db lint bench stop clean-db
+.PHONY: demo test install db lint bench mutants stop clean-db
 
 $(STAMP): pyproject.toml
 	scripts/system-deps.sh postgis
@@ -37,6 +37,11 @@ lint: install
 bench: db
 	scripts/system-deps.sh gdal
 	$(BIN)/python bench/run.py
+
+## Mutation testing of the rule modules (slow; not in CI): prints the score per module and the survivors.
+## Modules and tests: [tool.mutmut] in pyproject.toml; re-test some mutants: scripts/mutants.sh 'NAME*'.
+mutants: install
+	scripts/mutants.sh
 
 ## Stop the private PostgreSQL cluster (the data stays in .pgdata/).
 stop:
