@@ -132,21 +132,19 @@ def parse_number(raw: Any, spec: FieldSpec) -> Parsed:
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y", "%Y%m%d")
 
 
+# A time of day after the date ("2026-09-01T10:00:00Z", "01.09.2026 10:00"): the date is what counts.
+_TIME_OF_DAY = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
 def parse_date(raw: Any) -> Parsed:
-    """Parse ISO or Norwegian dd.mm.yyyy dates (also datetimes from Excel)."""
+    """Parse ISO or Norwegian dd.mm.yyyy dates, with or without a time of day (also Excel datetimes)."""
     if is_blank(raw):
         return _MISSING
-    if isinstance(raw, pd.Timestamp):
-        return Parsed(raw.date())
-    if isinstance(raw, dt.datetime):
+    if isinstance(raw, dt.datetime):  # pandas Timestamps are datetimes too
         return Parsed(raw.date())
     if isinstance(raw, dt.date):
         return Parsed(raw)
-    text = str(raw).strip()
-    if "T" in text:
-        text = text.split("T", 1)[0]
-    elif " " in text and re.match(r"^\d{4}-\d{2}-\d{2} ", text):
-        text = text.split(" ", 1)[0]
+    text = _TIME_OF_DAY.sub("", str(raw).strip())
     for fmt in _DATE_FORMATS:
         try:
             return Parsed(dt.datetime.strptime(text, fmt).date())

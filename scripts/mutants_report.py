@@ -67,8 +67,8 @@ def drop_databases() -> None:
 def make_template() -> None:
     from sqlalchemy import text
 
-    from registry.services.reference import load_reference
     from registry import db
+    from registry.services.reference import load_reference
 
     drop_databases()
     admin, template, url = _admin_and_template()
@@ -99,9 +99,9 @@ def filter_output() -> None:
             done, total = int(progress.group(1)), int(progress.group(2))
             if n % 100 and done != total:
                 continue
-        elif re.match(r"^\W*(Generating mutants|Running stats|Running clean tests|Running forced)", line):
-            continue
-        elif re.match(r"^\S+ [\w.ǁ]+__mutmut_\d+$", line):  # the per-mutant list after a named run
+        elif re.match(
+            r"^\W*(Generating mutants|Running stats|Running clean tests|Running forced)", line
+        ) or re.match(r"^\S+ [\w.ǁ]+__mutmut_\d+$", line):
             continue
         print(line, flush=True)
     if buf.strip():
@@ -165,7 +165,7 @@ def report() -> int:
                     if status == "survived" and sql_case_only(diff):
                         status = "equivalent"
                     minus, plus = _changed_lines(diff)
-                    change = " | ".join(x.strip() for x in minus + ["=>"] + plus)
+                    change = " | ".join(x.strip() for x in [*minus, "=>", *plus])
                     undetected.append((status, key, change))
                     out.write(f"# {key}: {status}\n{diff}\n")
                 counts[status] += 1
@@ -177,7 +177,10 @@ def report() -> int:
     print(f"\nMutants not killed ({len(others)}; diffs in {survivors_file}):")
     for status, key, change in others:
         print(f"  {status:10s} {key}\n               {change}")
-    print(f"\nSurvivors that only change the letter case of SQL text, counted as equivalent ({len(equivalent)}):")
+    print(
+        "\nSurvivors that only change the letter case of SQL text, counted as equivalent "
+        f"({len(equivalent)}):"
+    )
     for _status, key, change in equivalent:
         print(f"  {key}: {change}")
 

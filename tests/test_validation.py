@@ -70,3 +70,43 @@ def test_dates_before_the_earliest_are_questioned() -> None:
     issues = validate_record({**GOOD, "maturity_verified_at": dt.date(1999, 12, 31)}, today=TODAY)
     assert _slugs(issues) == [("date-too-early", "maturity_verified_at")]
     assert validate_record({**GOOD, "maturity_verified_at": dt.date(2000, 1, 1)}, today=TODAY) == []
+
+
+def test_record_rules_use_the_given_day_and_name_row_one() -> None:
+    """The single-record path is row 1 and judges dates against the day it is given, not the clock."""
+    issues = validate_record({**GOOD, "maturity_verified_at": dt.date(2021, 1, 1)}, today=dt.date(2020, 6, 1))
+    assert [(i.issue_type, i.row) for i in issues] == [("date-future", 1)]
+
+
+def test_bounds_describe_themselves() -> None:
+    assert BOUNDS["power_future_year"].describe() == "2000–2100"
+    assert BOUNDS["area_m2"].describe() == "≥ 0"
+    from etl.validate import Bounds
+
+    assert Bounds(maximum=5).describe() == "≤ 5"
+
+
+def test_derived_references_are_readable_and_stable() -> None:
+    import shapely
+
+    from etl.validate import _slug, geometry_key
+
+    assert _slug("-- Ås næringspark, felt B! --") == "as-naeringspark-felt-b"
+    assert len(_slug("x" * 80)) == 60
+    square = shapely.box(0, 0, 100, 100)
+    same_within_a_millimetre = shapely.box(0.004, 0, 100, 100.004)
+    reversed_ring = shapely.Polygon(list(square.exterior.coords)[::-1])
+    assert geometry_key(square) == geometry_key(same_within_a_millimetre) == geometry_key(reversed_ring)
+    assert geometry_key(square) != geometry_key(shapely.box(0, 0, 100, 100.02))
+    assert len(geometry_key(square)) == 10
+
+
+def test_kommune_index_describes_known_and_unknown_numbers() -> None:
+    from etl.lookup import KommuneIndex
+
+    index = KommuneIndex(names={"3203": "Asker"}, old_to_new={"3025": "3203"})
+    assert index.describe("3203") == "3203 Asker"
+    assert index.describe("9999") == "9999"
+    assert index.resolve("3025") == ("3203", True)
+    assert index.resolve("3203") == ("3203", False)
+    assert index.resolve("9999") == (None, False)

@@ -63,7 +63,7 @@ def _logistics_item(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def list_sites(
-    session: Session, *, filters: SiteFilter, limit: int = 100, offset: int = 0
+    session: Session, *, filters: SiteFilter, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """Return one page of sites as GeoJSON features, and the total matching the filters."""
     rows, total = store.search(session, filters, limit=limit, offset=offset)
