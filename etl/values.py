@@ -208,7 +208,9 @@ def parse_code(raw: Any, tax: Taxonomy) -> Parsed:
 
 
 def parse_codes(raw: Any, tax: Taxonomy) -> Parsed:
-    """Parse a list of codes separated by ; , / | or spaces."""
+    """Parse a list of codes separated by ; , | + or spaces, or given as a list (a GeoJSON array)."""
+    if isinstance(raw, list | tuple | np.ndarray):
+        raw = ";".join(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in raw)
     if is_blank(raw):
         return Parsed([])
     if isinstance(raw, int | float) and not isinstance(raw, bool):
