@@ -21,6 +21,13 @@ fi
 # tests/conftest.py fails a session with CI set on any skip; mutant runs are never CI runs.
 unset CI
 
+if [ "${1:-}" = "--sample" ]; then
+  rm -rf mutants
+  "$BIN/mutmut" run 'generate.only.*' >/dev/null 2>&1 || true  # generates the mutants, runs none
+  # shellcheck disable=SC2046
+  set -- $("$BIN/python" scripts/mutants_report.py --sample "$2" "${3:-1129}")
+fi
+
 # mutmut runs the tests inside a copy of the code (mutants/), where PROJECT_ROOT would be the copy: start
 # the checkout's private cluster (or use the server in NAERING_DATABASE_URL) and hand its URL down.
 "$BIN/naering" db start >/dev/null

@@ -3,6 +3,8 @@
   mutants_report.py                   the score per module and overall, and every mutant not killed
                                       (with full diffs in mutants/survivors.txt)
   mutants_report.py --patterns        the mutant name patterns of [tool.naering.mutants], one a line
+  mutants_report.py --sample N SEED   N mutant names drawn at random (seeded) from those the patterns
+                                      match, from the mutants mutmut generated in mutants/
   mutants_report.py --make-template   (re)create the database NAERING_TEST_TEMPLATE that each mutant's
                                       test session copies: migrated, reference data loaded
   mutants_report.py --drop-databases  drop that template and any copies left behind (a timed-out mutant)
@@ -213,6 +215,21 @@ def report() -> int:
 _LISTED = ("survived", "equivalent", "no tests", "suspicious", "not checked")
 
 
+def sample(n: int, seed: int) -> list[str]:
+    """`n` names drawn with `seed` from the generated mutants that the patterns match."""
+    import fnmatch
+    import json
+    import random
+
+    keys = sorted(
+        key
+        for meta in Path("mutants").rglob("*.meta")
+        for key in json.loads(meta.read_text()).get("exit_code_by_key", {})
+        if any(fnmatch.fnmatch(key, p) for p in patterns())
+    )
+    return sorted(random.Random(seed).sample(keys, min(n, len(keys))))
+
+
 def _natural(key: str) -> tuple[str, int]:
     name, _, number = key.rpartition("__mutmut_")
     return name, int(number) if number.isdigit() else 0
@@ -226,6 +243,8 @@ if __name__ == "__main__":
         drop_databases()
     elif arg == "--patterns":
         print("\n".join(patterns()))
+    elif arg == "--sample":
+        print("\n".join(sample(int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 1129)))
     elif arg == "--filter":
         filter_output()
     elif arg == "":
