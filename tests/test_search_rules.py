@@ -88,7 +88,8 @@ def test_the_passport_names_each_logistics_node_and_the_substation_date(client: 
     for item in props["logistics"]:
         assert item["method"] == "straight_line_utm33"
         assert item["node_source"], item
-        assert "node_note" in item and "code" in item
+        assert item["node_note"], item  # every curated node says what the point really is
+        assert "code" in item
     airport = next(i for i in props["logistics"] if i["kind"]["code"] == "airport")
     assert any(code in airport["code"] for code in ("ENGM", "ENTO", "ENRY"))
     substation = props["power"]["nearest_substation"]
@@ -119,3 +120,22 @@ def test_verification_state_is_judged_on_the_day_given() -> None:
     }
     later = site_verification(record, today=dt.date(2020, 12, 1))  # power (180 days) ages before maturity
     assert [a.name for a in later["stale"]] == ["power"]
+
+
+def test_an_old_kommune_number_for_the_file_is_resolved_and_said(
+    clean_engine: Engine, tmp_path: Path
+) -> None:
+    x, y = anchor_25833(clean_engine, ASKER)
+    path = write_geojson(
+        tmp_path / "old.geojson", [(to_lonlat(square_25833(x, y, 120)), site_props(1, ASKER))]
+    )
+    result = run_submission(clean_engine, path, SubmitOptions("3025"))  # Asker's number 2020–2023
+    assert (result.kommune_nr, result.rows_loaded) == (ASKER, 1)
+    said = [i for i in result.issues if i.issue_type == "kommune-old-number"]
+    assert [(i.row, i.field, i.value) for i in said] == [(None, "kommune_nr", "3025")]
+    assert "3203 Asker" in said[0].message_no and "3203 Asker" in said[0].message_en
+    unknown = run_submission(clean_engine, path, SubmitOptions("9999"))
+    assert unknown.rejected
+    assert [(i.issue_type, i.field, i.value) for i in unknown.issues] == [
+        ("kommune-unknown", "kommune_nr", "9999")
+    ]
