@@ -199,3 +199,31 @@ def test_parsed_values_keep_the_rows_of_the_file() -> None:
     assert values["uses"].tolist() == [["1340", "1350"], ["1340"]]
     assert values["area_m2"].tolist() == [2500.0, None]
     assert sorted((i.issue_type, i.row) for i in issues) == [("code-normalised", 2), ("number-converted", 1)]
+
+
+def test_outline_rules_at_their_thresholds() -> None:
+    """80 % overlap exactly is a duplicate; under 1 % outside passes, 2 % is said; all outside is an error."""
+    from etl.validate import OUTSIDE_TOLERANCE, check_within_kommune
+
+    base = shapely.box(0, 0, 100, 100)
+    at_threshold = shapely.box(20, 0, 120, 100)  # 80 of its 100 m width over `base`
+    just_below = shapely.box(20.5, 0, 120.5, 100)
+    geoms = np.array([shapely.MultiPolygon([g]) for g in (base, at_threshold, just_below)], dtype=object)
+    assert [i.row for i in check_duplicate_geometries(geoms[:2], np.array([2, 3]))] == [3]
+    assert check_duplicate_geometries(geoms[[0, 2]], np.array([2, 4])) == []
+
+    kommune = shapely.box(0, 0, 1000, 1000)
+    sites = [
+        shapely.box(10, 10, 110, 110),  # inside
+        shapely.box(-OUTSIDE_TOLERANCE * 90, 10, 100 - OUTSIDE_TOLERANCE * 90, 110),  # 0.9 % out: tolerated
+        shapely.box(-2, 10, 98, 110),  # 2 % out: said
+        shapely.box(-200, 10, -100, 110),  # all out
+    ]
+    geoms = np.array([shapely.MultiPolygon([g]) for g in sites], dtype=object)
+    kommuner = pd.Series(["3203"] * 4, dtype=object)
+    issues = check_within_kommune(geoms, np.array([2, 3, 4, 5]), kommuner, {"3203": kommune})
+    assert _where(issues) == [
+        ("outside-kommune", 4, "geometry", "3203"),
+        ("outside-kommune-entirely", 5, "geometry", "3203"),
+    ]
+    assert "2 %" in issues[0].message_no and "2%" in issues[0].message_en
