@@ -7,7 +7,6 @@ officer reads must name the right place, so a rule that points at the wrong fiel
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,6 +27,7 @@ from etl.validate import (
     geometry_key,
 )
 from etl.values import is_blank, parse_code, parse_number, parse_values
+from registry.store.site_load import Overlap
 from schemas.fields import FIELDS_BY_NAME
 from schemas.taxonomy import MATURITY
 
@@ -93,15 +93,6 @@ def test_duplicate_outlines_in_a_file_name_the_earlier_row() -> None:
     issues = check_duplicate_geometries(geoms, np.array([2, 3, 4]))
     assert [(i.row, i.field) for i in issues] == [(4, "geometry")]
     assert "(rad 2)" in issues[0].message_no and "(row 2)" in issues[0].message_en
-
-
-@dataclass
-class Overlap:
-    source_row: int
-    site_id: int
-    site_name: str
-    kommune_nr: str
-    share: float
 
 
 def test_an_overlap_with_a_live_site_counts_from_the_threshold_on() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from etl.lookup import KommuneIndex
@@ -76,12 +77,18 @@ def get_kommune(session: Session, nr: str) -> dict[str, Any] | None:
     return _kommune(row) if row else None
 
 
+def kommune_index(conn: Connection | Session) -> KommuneIndex:
+    """2024 kommune numbers with names, and each 2020–2023 number's primary successor."""
+    connection = conn.connection() if isinstance(conn, Session) else conn
+    return KommuneIndex(
+        names=reference_store.kommune_names(connection),
+        old_to_new=reference_store.primary_successors(connection),
+    )
+
+
 def resolve_kommune(session: Session, nr: str) -> KommuneNumber | None:
     """The 2024 kommune `nr` stands for: itself, or a 2020–2023 number's primary successor; else None."""
-    conn = session.connection()
-    index = KommuneIndex(
-        names=reference_store.kommune_names(conn), old_to_new=reference_store.primary_successors(conn)
-    )
+    index = kommune_index(session)
     current, _ = index.resolve(nr)
     return None if current is None else KommuneNumber(given=nr, nr=current, name=index.names[current])
 

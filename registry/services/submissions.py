@@ -28,6 +28,7 @@ from etl.result import EXIT_CLEAN, EXIT_REJECTED, EXIT_WARNINGS, SubmissionResul
 from etl.validate import check_duplicate_sites
 from registry.db import set_actor
 from registry.enrich import METHOD, enrich
+from registry.services.kommuner import kommune_index
 from registry.store import reference as reference_store
 from registry.store import site_load
 from registry.store import submissions as store
@@ -126,9 +127,7 @@ def run_submission(
 
 def _kommune_index(conn: Connection, options: SubmitOptions, result: SubmissionResult) -> KommuneIndex:
     """The kommune look-ups, with the submitted kommune resolved to its 2024 number and its outline."""
-    index = KommuneIndex(
-        names=reference_store.kommune_names(conn), old_to_new=reference_store.primary_successors(conn)
-    )
+    index = kommune_index(conn)
     new, was_old = index.resolve(options.kommune_nr)
     if new is None:
         raise SubmissionRejected(
