@@ -7,6 +7,7 @@ Geometries are stored in EPSG:25833 (EUREF89 UTM 33). Coded columns are checked 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from geoalchemy2 import Geometry
@@ -29,7 +30,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from schemas.taxonomy import (
@@ -209,12 +210,17 @@ class Submission(Base):
     __tablename__ = "submission"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The id users see in links: unguessable, so a report cannot be found by counting (issue 8).
+    public_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), nullable=False, unique=True, server_default=text("gen_random_uuid()")
+    )
     kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), nullable=False)
     filename: Mapped[str] = mapped_column(Text, nullable=False)
     file_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     status: Mapped[str] = mapped_column(Text, nullable=False)
     submitted_at: Mapped[dt.datetime] = _now()
     submitted_by: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     rows_read: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     rows_loaded: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     rows_archived: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
@@ -405,3 +411,171 @@ class SiteHistory(Base):
             "action IN (" + ", ".join(f"'{a}'" for a in HISTORY_ACTIONS) + ")", name="action_valid"
         ),
     )
+
+
+# --- Accounts, sign-in, mail and audit (migration 0002) -------------------------------------------------
+
+USER_ROLES = ("editor", "admin")
+SIGN_IN_METHODS = ("password", "oidc", "demo")
+ONE_TIME_PURPOSES = ("invite", "reset")
+OUTBOX_STATUSES = ("queued", "sent", "failed", "kept")
+
+
+class AppUser(Base):
+    """A person who signs in: a kommune editor (with grants) or a secretariat admin."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'editor'"))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    oidc_subject: Mapped[str | None] = mapped_column(Text, unique=True)
+    orgnr: Mapped[str | None] = mapped_column(String(9))
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = _now()
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("email = lower(email) AND email LIKE '%_@_%'", name="email_normalised"),
+        CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in USER_ROLES) + ")", name="role_valid"),
+        CheckConstraint("orgnr IS NULL OR orgnr ~ '^[0-9]{9}$'", name="orgnr_format"),
+    )
+
+
+class UserGrant(Base):
+    """The right of one user to edit one kommune's data, given by the secretariat."""
+
+    __tablename__ = "user_grant"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), primary_key=True)
+    granted_by: Mapped[str | None] = mapped_column(Text)
+    granted_at: Mapped[dt.datetime] = _now()
+
+
+class ApiToken(Base):
+    """A bearer token for scripts. Only the SHA-256 of the token is stored; it is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    label: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "web_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False)
+    csrf_token: Mapped[str] = mapped_column(Text, nullable=False)
+    method: Mapped[str] = mapped_column(Text, nullable=False)
+    orgnr: Mapped[str | None] = mapped_column(String(9))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(
+            "method IN (" + ", ".join(f"'{m}'" for m in SIGN_IN_METHODS) + ")", name="method_valid"
+        ),
+        Index("ix_web_session_user", "user_id"),
+    )
+
+
+class SignInAttempt(Base):
+    """One password sign-in attempt, for the rate limits per account and per client address."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    email: Mapped[str] = mapped_column(Text, nullable=False)
+    client_addr: Mapped[str] = mapped_column(Text, nullable=False)
+    succeeded: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+    __table_args__ = (
+        Index("ix_sign_in_attempt_email_at", "email", "at"),
+        Index("ix_sign_in_attempt_addr_at", "client_addr", "at"),
+    )
+
+
+class OneTimeToken(Base):
+    """An invitation or a password reset sent by e-mail: single use, with an expiry; stored hashed."""
+
+    __tablename__ = "one_time_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False)
+    purpose: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(
+            "purpose IN (" + ", ".join(f"'{p}'" for p in ONE_TIME_PURPOSES) + ")", name="purpose_valid"
+        ),
+    )
+
+
+class OrgKommune(Base):
+    """Which kommune an organisation number (from OIDC `authorization_details`) belongs to."""
+
+    __tablename__ = "org_kommune"
+
+    orgnr: Mapped[str] = mapped_column(String(9), primary_key=True)
+    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), nullable=False)
+    name: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = _now()
+
+    __table_args__ = (CheckConstraint("orgnr ~ '^[0-9]{9}$'", name="orgnr_format"),)
+
+
+class OutboxMessage(Base):
+    """Every e-mail the product sends: sent by SMTP when configured, kept here for admins otherwise."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    to_addr: Mapped[str] = mapped_column(Text, nullable=False)
+    subject: Mapped[str] = mapped_column(Text, nullable=False)
+    body_text: Mapped[str] = mapped_column(Text, nullable=False)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in OUTBOX_STATUSES) + ")", name="status_valid"
+        ),
+    )
+
+
+class AuditEvent(Base):
+    """Who changed an account, a grant, membership or a profile, and when (never updated or deleted)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    actor: Mapped[str] = mapped_column(Text, nullable=False)
+    action: Mapped[str] = mapped_column(Text, nullable=False)
+    target: Mapped[str] = mapped_column(Text, nullable=False)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
+
+    __table_args__ = (Index("ix_audit_event_at", "at"),)

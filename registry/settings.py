@@ -59,3 +59,65 @@ class ServerSettings(BaseSettings):
     max_features: int = 200_000
     # The region map embeds at most this many site shapes; beyond it, it shows counts per kommune.
     map_max_sites: int = Field(default=MAP_MAX_SITES, ge=1, le=20_000)
+
+
+class AuthSettings(BaseSettings):
+    """Sign-in: sessions, API tokens, password rules and rate limits, and the OpenID Connect provider.
+
+    OIDC is on when `oidc_issuer` and `oidc_client_id` are set (Ansattporten in production:
+    docs/sign-in.md). Password sign-in is always available for accounts that have a password.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="NAERING_", extra="ignore")
+
+    environment: str = Field(default="development", pattern="^(development|test|production)$")
+    # The address people reach the product at: links in e-mails and the OIDC redirect URI derive from it.
+    public_url: str = "http://127.0.0.1:8000"
+    session_hours: float = Field(default=10, gt=0, le=24 * 30)
+    # None: Secure cookies everywhere but local development and tests over plain http.
+    cookie_secure: bool | None = None
+    token_days: int = Field(default=365, ge=1, le=3650)
+    invite_hours: int = Field(default=72, ge=1)
+    reset_hours: int = Field(default=2, ge=1)
+    password_min_length: int = Field(default=12, ge=8)
+    # Failed password sign-ins allowed within the window, per account and per client address.
+    sign_in_window_minutes: int = Field(default=15, ge=1)
+    sign_in_max_failures_per_account: int = Field(default=5, ge=1)
+    sign_in_max_failures_per_address: int = Field(default=20, ge=1)
+
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile"
+    # Ansattporten's rich authorization request (RAR): the type, and the Altinn resource it asks about.
+    oidc_authorization_details_type: str = "ansattporten:altinn:service"
+    oidc_authorization_details_resource: str | None = None
+    oidc_display_name: str = "Ansattporten"
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production" or self.public_url.startswith("https://")
+
+
+class MailSettings(BaseSettings):
+    """Outgoing e-mail. Without `smtp_host` every message is kept in the outbox for admins to read."""
+
+    model_config = SettingsConfigDict(env_prefix="NAERING_", extra="ignore")
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_s: float = 20
+    mail_sender: str = "Næringsarealregisteret <noreply@naeringsareal.invalid>"
+
+    @property
+    def smtp_enabled(self) -> bool:
+        return bool(self.smtp_host)

@@ -1,0 +1,43 @@
+"""The time, injected: services ask a clock instead of calling `datetime.now()`, so tests move time.
+
+The app holds one clock (`app.state.clock`); commands use the system clock. Tests give a `FixedClock`
+and call `advance()` — never sleep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    """The machine's clock."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class FixedClock:
+    """A clock that stands still until told to move (tests, demos)."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        start = start or dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+        if start.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware start")
+        self._now = start
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def advance(self, delta: dt.timedelta) -> dt.datetime:
+        self._now += delta
+        return self._now
+
+    def set(self, moment: dt.datetime) -> None:
+        self._now = moment
