@@ -309,3 +309,23 @@ def _text(value: str | None) -> str | None:
 def _plain(value: Any) -> Any:
     """numpy scalars → Python scalars (psycopg adapts only the latter)."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def read_organisations(path: Path) -> list[Row]:
+    """Organisation number → kommune number (the seed of `org_kommune`); a bad number stops the load."""
+    rows: list[Row] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for line, rec in enumerate(csv.DictReader(fh), start=2):
+            orgnr = (rec.get("orgnr") or "").strip()
+            kommune_nr = (rec.get("kommune_nr") or "").strip().zfill(4)
+            if not re.fullmatch(r"[0-9]{9}", orgnr):
+                raise ReferenceDataError(f"{path.name} line {line}: orgnr {orgnr!r} is not 9 digits")
+            rows.append(
+                {
+                    "orgnr": orgnr,
+                    "kommune_nr": kommune_nr,
+                    "name": _text(rec.get("name")),
+                    "source": _text(rec.get("source")),
+                }
+            )
+    return rows

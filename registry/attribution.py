@@ -48,6 +48,17 @@ SOURCES: tuple[Source, ...] = (
         tables=("fylke", "kommune", "kommune_number_history"),
     ),
     Source(
+        id="ssb_organisations",
+        title_no="Organisasjonsnummer for kommunene (SSB Klass 582, korrespondanse 1236)",
+        title_en="Organisation numbers of the kommuner (SSB Klass 582, correspondence 1236)",
+        licence="CC BY 4.0",
+        licence_url="https://creativecommons.org/licenses/by/4.0/",
+        attribution_no="Organisasjonsnummer: Statistisk sentralbyrå (SSB)",
+        attribution_en="Organisation numbers: Statistics Norway (SSB)",
+        url="https://www.ssb.no/klass/klassifikasjoner/582/korrespondanser/1236",
+        tables=("org_kommune",),
+    ),
+    Source(
         id="wattapp_grid_capacity",
         title_no="Ledig nettkapasitet per transformatorstasjon (WattApp, 2025-12-01)",
         title_en="Available grid capacity per substation (WattApp, 2025-12-01)",

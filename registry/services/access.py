@@ -84,9 +84,7 @@ def require_signed_in(principal: Principal) -> None:
 def require_admin(principal: Principal) -> None:
     require_signed_in(principal)
     if not principal.is_admin:
-        raise ForbiddenError(
-            "Only the secretariat may do this. / Bare sekretariatet kan gjøre dette."
-        )
+        raise ForbiddenError("Only the secretariat may do this. / Bare sekretariatet kan gjøre dette.")
 
 
 def require_editor_of(principal: Principal, kommune_nr: str, *, hidden: bool = False) -> None:

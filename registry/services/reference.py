@@ -22,6 +22,7 @@ from etl.reference_read import (
     read_kommuner,
     read_logistics_nodes,
     read_members,
+    read_organisations,
     read_substations,
 )
 from registry.db import transaction
@@ -65,6 +66,10 @@ def load_reference(
         _write(conn, "substation", substations, say, delete_missing=True)
         _write(conn, "logistics_node", nodes, say, delete_missing=True)
         _write(conn, "cluster", _with_kommune_nr(conn, clusters, say), say, delete_missing=True)
+        added = store.seed_organisations(
+            conn, read_organisations(data_dir / "organisations" / "org_kommune.csv")
+        )
+        say(f"org_kommune: {added} organisation number(s) added (edited rows are kept)")
         return store.counts(conn)
 
 

@@ -6,6 +6,7 @@ excluded), so loading the same files twice changes nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -146,3 +147,19 @@ def logistics_points(conn: Connection, kind: str) -> tuple[np.ndarray, np.ndarra
         "SELECT id, ST_AsBinary(geom_25833), precision_km FROM logistics_node WHERE kind = :kind",
         {"kind": kind},
     )
+
+
+def seed_organisations(conn: Connection, rows: Sequence[Row]) -> int:
+    """Add organisation numbers that are missing; rows edited by the secretariat are never overwritten."""
+    if not rows:
+        return 0
+    result = conn.execute(
+        text(
+            "INSERT INTO org_kommune (orgnr, kommune_nr, name, source) "
+            "SELECT orgnr, kommune_nr, name, source FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+            "AS r(orgnr text, kommune_nr text, name text, source text) "
+            "WHERE EXISTS (SELECT 1 FROM kommune k WHERE k.nr = r.kommune_nr) ON CONFLICT (orgnr) DO NOTHING"
+        ),
+        {"rows": json.dumps(list(rows))},
+    )
+    return result.rowcount
