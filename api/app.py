@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -9,14 +11,29 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from api import errors
 from api.params import reject_unknown_query_params
+from api.routes import auth as auth_routes
 from api.routes import docs, exports, health, kommuner, maps, sites, submissions
 from api.security import SecurityHeaders
+from registry.clock import Clock, SystemClock
 from registry.db import get_engine, session_factory
-from registry.settings import ServerSettings
+from registry.settings import AuthSettings, MailSettings, ServerSettings
+
+ASSETS_DIR = Path(__file__).resolve().parent / "static"
 
 
-def create_app(settings: ServerSettings | None = None, *, database_url: str | None = None) -> FastAPI:
-    """Build the app for `settings`, bound to the database at `database_url` (or the configured one)."""
+def create_app(
+    settings: ServerSettings | None = None,
+    *,
+    database_url: str | None = None,
+    auth: AuthSettings | None = None,
+    mail: MailSettings | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """Build the app for `settings`, bound to the database at `database_url` (or the configured one).
+
+    Tests pass their own auth and mail settings and a `FixedClock`; `naering serve` reads the
+    environment and uses the system clock.
+    """
     settings = settings or ServerSettings()
     app = FastAPI(
         title="Næringsarealregisteret",
@@ -31,12 +48,16 @@ def create_app(settings: ServerSettings | None = None, *, database_url: str | No
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    app.state.auth_settings = auth or AuthSettings()
+    app.state.mail_settings = mail or MailSettings()
+    app.state.clock = clock or SystemClock()
     errors.install(app)
-    for module in (health, sites, kommuner, maps, exports, submissions, docs):
+    for module in (health, auth_routes, sites, kommuner, maps, exports, submissions, docs):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/assets", StaticFiles(directory=ASSETS_DIR), name="assets")
     app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.ASSETS_DIR), name="docs-assets")
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeaders)

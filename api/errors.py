@@ -15,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from registry.services.access import AccessError, ForbiddenError, NotSignedInError, NotVisibleError
+
 log = logging.getLogger("naering.api")
 
 PROBLEM = "application/problem+json"
@@ -107,8 +109,59 @@ def _validation_detail(errors: list[dict[str, Any]]) -> str:
     return f"{english} / Ugyldig verdi: {where}"
 
 
+def wants_html(request: Request) -> bool:
+    """A page request (answered with an HTML page) rather than an API call (problem+json)."""
+    path = request.url.path
+    if path.startswith(("/api/", "/ogc")):
+        return False
+    return "text/html" in request.headers.get("accept", "") or request.method == "POST"
+
+
+_ACCESS_STATUS = {NotSignedInError: 401, ForbiddenError: 403, NotVisibleError: 404}
+_ACCESS_SLUG = {401: "not-signed-in", 403: "forbidden", 404: "not-found"}
+_ACCESS_TITLE = {
+    401: ("Sign-in required", "Innlogging kreves"),
+    403: ("Forbidden", "Ingen tilgang"),
+    404: ("Not found", "Ikke funnet"),
+}
+
+
+def _access_page(request: Request, status: int, detail: str) -> Any:
+    from api.web import lang_of, redirect, render
+
+    if status == 401 and request.method == "GET":
+        from urllib.parse import quote
+
+        target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+        return redirect(f"/auth/sign-in?next={quote(target, safe='/')}", status=303)
+    english, _, norwegian = detail.partition(" / ")
+    norwegian = norwegian or english
+    en_title, no_title = _ACCESS_TITLE[status]
+    lang = lang_of(request)
+    return render(
+        request,
+        "error.html",
+        status=status,
+        title=no_title if lang == "no" else en_title,
+        message=norwegian if lang == "no" else english,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
+
+    @app.exception_handler(AccessError)
+    async def _access_error(request: Request, exc: AccessError) -> Any:
+        status = next(code for cls, code in _ACCESS_STATUS.items() if isinstance(exc, cls))
+        if wants_html(request):
+            return _access_page(request, status, str(exc))
+        en_title, no_title = _ACCESS_TITLE[status]
+        response = _problem(
+            status, _ACCESS_SLUG[status], f"{en_title} / {no_title}", str(exc), request.url.path
+        )
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="naering"'
+        return response
 
     @app.exception_handler(ProblemError)
     async def _problem_error(request: Request, exc: ProblemError) -> JSONResponse:

@@ -33,6 +33,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(reference_app, name="reference")
 app.add_typer(demo_app, name="demo")
 app.add_typer(export_app, name="export")
+users_app = typer.Typer(
+    help="Users, grants and API tokens (the server's command line acts as admin).", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
 
 console = Console(stderr=True)
 
@@ -141,6 +145,17 @@ def demo_load() -> None:
             for issue in r.issues[:5]:
                 console.print(issue.one_line())
         raise typer.Exit(1)
+    from registry.clock import SystemClock
+    from registry.services.demo import ensure_demo_accounts
+
+    settings = ServerSettings()
+    where = f"http://{settings.host}:{settings.port}/auth/sign-in"
+    console.print(f"[bold yellow]DEMO sign-in (local only, never in production)[/bold yellow] at {where}:")
+    for account in ensure_demo_accounts(_engine(), clock=SystemClock()):
+        what = (
+            "admin (secretariat)" if account.role == "admin" else f"editor of {', '.join(account.kommuner)}"
+        )
+        console.print(f"  DEMO {what}: {account.email}  password: {account.password}")
 
 
 def _submit(
@@ -277,6 +292,107 @@ def export_xlsx(out: Annotated[Path, typer.Option("--out", "-o", help="Excel fil
     with session_factory(_engine())() as session:
         n = write_sites_xlsx(session, out)
     console.print(f"{n} sites → {out}")
+
+
+def _account_call(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Run an accounts use case as the server's command line; print refusals as one clear line."""
+    from registry.services.accounts import AccountError
+
+    try:
+        return fn(*args, **kwargs)
+    except AccountError as exc:
+        console.print(f"[red]{exc.message_no} / {exc.message_en}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Option("--email", help="The person's e-mail address (their user name)")],
+    role: Annotated[str, typer.Option("--role", help="editor (a kommune's) or admin (the secretariat)")],
+    kommune: Annotated[
+        list[str] | None,
+        typer.Option("--kommune", help="A kommune number the editor may edit; repeat for more"),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Full name")] = None,
+) -> None:
+    """Create a user with grants and print an API token (alone on the last line; shown once)."""
+    from registry.clock import SystemClock
+    from registry.services import accounts
+    from registry.services.access import CLI
+    from registry.settings import AuthSettings
+
+    engine, clock, settings = _engine(), SystemClock(), AuthSettings()
+    user = _account_call(
+        accounts.create_user,
+        engine,
+        CLI,
+        email=email,
+        role=role,
+        kommuner=kommune or [],
+        name=name,
+        settings=settings,
+        clock=clock,
+    )
+    token = _account_call(accounts.issue_token, engine, CLI, user.email, settings=settings, clock=clock)
+    console.print(f"user {user.email}: {user.role}, kommuner {', '.join(user.kommuner) or '(all: admin)'}")
+    console.print(
+        f"API token (shown once; valid {settings.token_days} days; send as `Authorization: Bearer …`):"
+    )
+    typer.echo(token)
+
+
+@users_app.command("token")
+def users_token(
+    email: Annotated[str, typer.Option("--email", help="Whose token")],
+    label: Annotated[str | None, typer.Option("--label", help="What the token is for")] = None,
+) -> None:
+    """Issue another API token for a user (printed alone on the last line; shown once)."""
+    from registry.clock import SystemClock
+    from registry.services import accounts
+    from registry.services.access import CLI
+    from registry.settings import AuthSettings
+
+    settings = AuthSettings()
+    token = _account_call(
+        accounts.issue_token, _engine(), CLI, email, settings=settings, clock=SystemClock(), label=label
+    )
+    console.print(f"API token for {email.lower()} (shown once; valid {settings.token_days} days):")
+    typer.echo(token)
+
+
+@users_app.command("revoke")
+def users_revoke(email: Annotated[str, typer.Option("--email", help="Whose tokens and sessions")]) -> None:
+    """Revoke all of a user's API tokens and end all their sessions."""
+    from registry.clock import SystemClock
+    from registry.services import accounts
+    from registry.services.access import CLI
+
+    tokens, sessions = _account_call(accounts.revoke_access, _engine(), CLI, email, clock=SystemClock())
+    console.print(f"{email.lower()}: {tokens} token(s) revoked, {sessions} session(s) ended")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users with role, kommuner and last sign-in."""
+    from sqlalchemy.orm import Session
+
+    from registry.services import accounts
+    from registry.services.access import CLI
+
+    with Session(_engine()) as session:
+        users = accounts.list_users(session, CLI)
+    table = Table("e-mail", "role", "kommuner", "active", "demo", "last sign-in")
+    for u in users:
+        last = u.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if u.last_sign_in_at else "—"
+        table.add_row(
+            u.email,
+            u.role,
+            ", ".join(u.kommuner) or ("all" if u.role == "admin" else "—"),
+            "yes" if u.is_active else "no",
+            "demo" if u.is_demo else "",
+            last,
+        )
+    Console().print(table)
 
 
 @app.command()

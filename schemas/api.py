@@ -197,3 +197,18 @@ class Kommune(BaseModel):
 class KommuneList(BaseModel):
     kommuner: list[Kommune]
     attribution: list[str]
+
+
+class MeKommune(BaseModel):
+    nr: str
+    name: str | None
+
+
+class Me(BaseModel):
+    """The caller: e-mail, role (editor or admin), how they signed in, the kommuner they may edit."""
+
+    email: str | None
+    name: str | None
+    role: str | None
+    via: str | None = Field(description="session (browser) or token (API token)")
+    kommuner: list[MeKommune]

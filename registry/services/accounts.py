@@ -32,7 +32,7 @@ from registry.services.access import (
     require_admin,
     require_signed_in,
 )
-from registry.settings import AuthSettings
+from registry.settings import AuthSettings, MailSettings
 from registry.store import accounts as store
 from registry.store import audit
 
@@ -144,7 +144,7 @@ def check_password(password: str, settings: AuthSettings, *, email: str | None =
         )
 
 
-def _user(row: Mapping[str, Any]) -> User:
+def _user(row: Mapping[Any, Any]) -> User:
     return User(
         id=row["id"],
         email=row["email"],
@@ -161,7 +161,7 @@ def _user(row: Mapping[str, Any]) -> User:
     )
 
 
-def principal_of(row: Mapping[str, Any], *, via: str) -> Principal:
+def principal_of(row: Mapping[Any, Any], *, via: str) -> Principal:
     return Principal(
         user_id=row["id"],
         email=row["email"],
@@ -442,7 +442,7 @@ def principal_for_token(engine: Engine, token: str, *, clock: Clock) -> Principa
 
 def _start_session(
     session: Session,
-    row: Mapping[str, Any],
+    row: Mapping[Any, Any],
     *,
     method: str,
     orgnr: str | None,
@@ -692,3 +692,280 @@ def audit_log(
 ) -> list[dict[str, Any]]:
     require_admin(principal)
     return [dict(r) for r in audit.recent(session, limit=limit, offset=offset)]
+
+
+# --- The OpenID Connect round trip ---------------------------------------------------------------------
+
+OIDC_REQUEST_MINUTES = 10
+
+
+def start_oidc(engine: Engine, *, return_to: str, settings: AuthSettings, clock: Clock) -> tuple[str, str]:
+    """Begin an OIDC sign-in: (the provider URL to send the browser to, the state to bind to it).
+
+    State, nonce and the PKCE verifier stay on the server (single use, 10 minutes); the browser holds
+    only the state, in a cookie the callback compares with the one the provider returns.
+    """
+    from registry.services import oidc
+
+    request = oidc.begin(settings, return_to=return_to)
+    now = clock.now()
+    with transaction(engine) as session:
+        store.insert_oidc_request(
+            session,
+            digest(request.state),
+            nonce=request.nonce,
+            code_verifier=request.code_verifier,
+            return_to=return_to,
+            at=now,
+            expires_at=now + dt.timedelta(minutes=OIDC_REQUEST_MINUTES),
+        )
+    return request.url, request.state
+
+
+def finish_oidc(
+    engine: Engine,
+    *,
+    params: Mapping[str, str],
+    browser_state: str | None,
+    settings: AuthSettings,
+    clock: Clock,
+) -> tuple[OidcOutcome, str]:
+    """Complete an OIDC sign-in from the provider's redirect: (the outcome, where to go next)."""
+    from registry.services import oidc
+
+    state = params.get("state") or ""
+    if not state or not browser_state or not secrets.compare_digest(state, browser_state):
+        raise SignInRefusedError(
+            "The sign-in was started in another browser or has expired; start again.",
+            "Innloggingen ble startet i en annen nettleser eller er utløpt; start på nytt.",
+        )
+    with transaction(engine) as session:
+        pending = store.take_oidc_request(session, digest(state), at=clock.now())
+    if pending is None:
+        raise SignInRefusedError(
+            "The sign-in has expired or was used already; start again.",
+            "Innloggingen er utløpt eller allerede brukt; start på nytt.",
+        )
+    expected = oidc.AuthorizationRequest(
+        url="", state=state, nonce=pending["nonce"], code_verifier=pending["code_verifier"]
+    )
+    try:
+        identity = oidc.complete(settings, params=params, expected=expected)
+    except oidc.OidcError as exc:
+        raise SignInRefusedError(exc.message_en, exc.message_no) from exc
+    outcome = sign_in_oidc(
+        engine,
+        subject=identity.subject,
+        name=identity.name,
+        email=identity.email,
+        organisations=[o.orgnr for o in identity.organisations],
+        settings=settings,
+        clock=clock,
+    )
+    return outcome, pending["return_to"]
+
+
+# --- Invitations and password resets, by e-mail --------------------------------------------------------
+
+
+def demo_users(session: Session) -> list[User]:
+    """The demo accounts (offered on the sign-in page outside production)."""
+    return [_user(r) for r in store.list_users(session) if r["is_demo"] and r["is_active"]]
+
+
+def _link(settings: AuthSettings, path: str) -> str:
+    return settings.public_url.rstrip("/") + path
+
+
+def invite(
+    engine: Engine,
+    principal: Principal,
+    *,
+    email: str,
+    role: str,
+    kommuner: Sequence[str],
+    name: str | None,
+    settings: AuthSettings,
+    mail: MailSettings,
+    clock: Clock,
+) -> User:
+    """Create a user and e-mail an invitation to choose a password (valid `invite_hours`)."""
+    from registry.services import mail as mail_service
+
+    user = create_user(
+        engine,
+        principal,
+        email=email,
+        role=role,
+        kommuner=kommuner,
+        name=name,
+        settings=settings,
+        clock=clock,
+    )
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    link = _link(settings, f"/auth/invite/{token}")
+    hours = settings.invite_hours
+    places = ", ".join(user.kommuner) or "—"
+    with transaction(engine, actor=principal.actor) as session:
+        store.insert_one_time(
+            session,
+            digest(token),
+            user_id=user.id,
+            purpose="invite",
+            at=now,
+            expires_at=now + dt.timedelta(hours=hours),
+        )
+        mail_service.queue(
+            session,
+            mail_service.Mail(
+                kind="invite",
+                to=user.email,
+                subject_no="Invitasjon til Næringsarealregisteret",
+                subject_en="Invitation to the Business Land Registry",
+                body_no=(
+                    f"Hei{(' ' + name) if name else ''},\n\n{principal.actor} har gitt deg tilgang til "
+                    f"Næringsarealregisteret (kommune: {places}).\nVelg et passord her innen {hours} timer:\n"
+                    f"{link}\n\nKjenner du ikke til dette, kan du se bort fra e-posten."
+                ),
+                body_en=(
+                    f"Hello{(' ' + name) if name else ''},\n\n{principal.actor} has given you access to the "
+                    f"Business Land Registry (kommune: {places}).\n"
+                    f"Choose a password here within {hours} hours:\n"
+                    f"{link}\n\nIf you do not know about this, you can ignore this e-mail."
+                ),
+            ),
+            clock=clock,
+        )
+        audit.record(
+            session, at=now, actor=principal.actor, action="user.invite", target=f"user:{user.email}"
+        )
+    mail_service.deliver(engine, mail, clock)
+    return user
+
+
+def request_password_reset(
+    engine: Engine, email: str, *, settings: AuthSettings, mail: MailSettings, clock: Clock
+) -> None:
+    """E-mail a reset link when the address has an active account; say the same either way."""
+    from registry.services import mail as mail_service
+
+    try:
+        address = normalise_email(email)
+    except AccountError:
+        return
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    hours = settings.reset_hours
+    link = _link(settings, f"/auth/reset/{token}")
+    with transaction(engine, actor=address) as session:
+        row = store.user_by_email(session, address)
+        if row is None or not row["is_active"] or row["is_demo"]:
+            return
+        store.insert_one_time(
+            session,
+            digest(token),
+            user_id=row["id"],
+            purpose="reset",
+            at=now,
+            expires_at=now + dt.timedelta(hours=hours),
+        )
+        mail_service.queue(
+            session,
+            mail_service.Mail(
+                kind="password_reset",
+                to=address,
+                subject_no="Nytt passord til Næringsarealregisteret",
+                subject_en="New password for the Business Land Registry",
+                body_no=(
+                    f"Noen (forhåpentlig du) ba om et nytt passord.\nVelg et nytt passord her innen {hours} "
+                    f"timer:\n{link}\n\nBa du ikke om dette, kan du se bort fra e-posten; "
+                    "passordet ditt er uendret."
+                ),
+                body_en=(
+                    f"Someone (hopefully you) asked for a new password.\nChoose a new password here within "
+                    f"{hours} hours:\n{link}\n\nIf you did not ask, ignore this e-mail; "
+                    "your password is unchanged."
+                ),
+            ),
+            clock=clock,
+        )
+        audit.record(
+            session, at=now, actor=address, action="password.reset_requested", target=f"user:{address}"
+        )
+    mail_service.deliver(engine, mail, clock)
+
+
+def one_time_valid(engine: Engine, token: str, *, purpose: str, clock: Clock) -> bool:
+    with Session(engine) as session:
+        return store.peek_one_time(session, digest(token), purpose=purpose, at=clock.now()) is not None
+
+
+def set_password_with_token(
+    engine: Engine, token: str, password: str, *, purpose: str, settings: AuthSettings, clock: Clock
+) -> SignedIn:
+    """Spend an invitation or reset link: set the password, end other sessions, sign in."""
+    now = clock.now()
+    with transaction(engine) as session:
+        user_id = store.peek_one_time(session, digest(token), purpose=purpose, at=now)
+        row = store.user_by_id(session, user_id) if user_id is not None else None
+        if row is None or not row["is_active"]:
+            raise AccountError(
+                "The link is invalid, used or expired.", "Lenken er ugyldig, brukt eller utløpt."
+            )
+        check_password(password, settings, email=row["email"])
+        store.use_one_time(session, digest(token), purpose=purpose, at=now)
+        store.update_user(session, row["id"], password_hash=hash_password(password))
+        store.end_sessions(session, row["id"], at=now)
+        audit.record(
+            session,
+            at=now,
+            actor=row["email"],
+            action=f"password.set_by_{purpose}",
+            target=f"user:{row['email']}",
+        )
+        return _start_session(session, row, method="password", orgnr=None, settings=settings, clock=clock)
+
+
+def ensure_demo_user(
+    engine: Engine,
+    *,
+    email: str,
+    role: str,
+    kommuner: Sequence[str],
+    password: str,
+    settings: AuthSettings,
+    clock: Clock,
+) -> None:
+    """Create or refresh a demo account (is_demo; the sign-in page offers it outside production)."""
+    if settings.environment == "production":
+        raise AccountError("No demo accounts in production.", "Ingen demokontoer i produksjon.")
+    now = clock.now()
+    with transaction(engine, actor="demo") as session:
+        numbers = _kommune_numbers(session, kommuner)
+        row = store.user_by_email(session, email)
+        if row is None:
+            user_id = store.insert_user(
+                session,
+                email=email,
+                name="Demo",
+                role=role,
+                password_hash=hash_password(password),
+                is_demo=True,
+                at=now,
+            )
+            audit.record(
+                session,
+                at=now,
+                actor="demo",
+                action="user.create",
+                target=f"user:{email}",
+                details={"role": role, "kommuner": numbers, "demo": True},
+            )
+        else:
+            user_id = row["id"]
+            store.update_user(
+                session, user_id, password_hash=hash_password(password), role=role, is_active=True
+            )
+        for nr in numbers:
+            store.grant(session, user_id, nr, by="demo", at=now)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from etl.result import SubmissionResult
+from registry.clock import Clock
 from registry.db import transaction
 from registry.services.submissions import SubmitOptions, run_submission
 from registry.settings import PROJECT_ROOT
@@ -57,3 +60,41 @@ def load_demo(
             )
         )
     return results
+
+
+DEMO_EDITOR = "demo-redaktor@demo.invalid"
+DEMO_ADMIN = "demo-sekretariat@demo.invalid"
+DEMO_EDITOR_KOMMUNER = ("3205", "3201")  # Lillestrøm and Bærum: both have demo sites
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    role: str
+    kommuner: tuple[str, ...]
+    password: str
+
+
+def ensure_demo_accounts(engine: Engine, *, clock: Clock) -> list[DemoAccount]:
+    """A demo editor and a demo admin (marked demo; refused in production), with fresh passwords."""
+    from registry.services import accounts
+    from registry.settings import AuthSettings
+
+    settings = AuthSettings()
+    out = []
+    for email, role, kommuner in (
+        (DEMO_EDITOR, "editor", DEMO_EDITOR_KOMMUNER),
+        (DEMO_ADMIN, "admin", ()),
+    ):
+        password = "demo-" + secrets.token_urlsafe(9)
+        accounts.ensure_demo_user(
+            engine,
+            email=email,
+            role=role,
+            kommuner=kommuner,
+            password=password,
+            settings=settings,
+            clock=clock,
+        )
+        out.append(DemoAccount(email, role, kommuner, password))
+    return out

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, RowMapping, text
+from sqlalchemy import Connection, CursorResult, Result, RowMapping, text
 from sqlalchemy.orm import Session
 
 Conn = Connection | Session
+
+
+def _changed(result: Result[Any]) -> int:
+    """Rows an UPDATE, INSERT or DELETE touched (a Session's result is a CursorResult too)."""
+    return cast(CursorResult[Any], result).rowcount
+
 
 _USER = """
 SELECT u.id, u.email, u.name, u.role, u.password_hash, u.oidc_subject, u.orgnr, u.is_active, u.is_demo,
@@ -99,14 +105,14 @@ def grant(conn: Conn, user_id: int, kommune_nr: str, *, by: str, at: dt.datetime
         ),
         {"u": user_id, "k": kommune_nr, "by": by, "at": at},
     )
-    return bool(result.rowcount)
+    return bool(_changed(result))
 
 
 def revoke_grant(conn: Conn, user_id: int, kommune_nr: str) -> bool:
     result = conn.execute(
         text("DELETE FROM user_grant WHERE user_id = :u AND kommune_nr = :k"), {"u": user_id, "k": kommune_nr}
     )
-    return bool(result.rowcount)
+    return bool(_changed(result))
 
 
 def grantees(conn: Conn, kommune_nr: str) -> Sequence[RowMapping]:
@@ -167,10 +173,11 @@ def token_user(conn: Conn, token_hash: str, *, at: dt.datetime) -> int | None:
 
 
 def revoke_tokens(conn: Conn, user_id: int, *, at: dt.datetime) -> int:
-    return conn.execute(
+    result = conn.execute(
         text("UPDATE api_token SET revoked_at = :at WHERE user_id = :u AND revoked_at IS NULL"),
         {"u": user_id, "at": at},
-    ).rowcount
+    )
+    return _changed(result)
 
 
 def live_token_count(conn: Conn, user_id: int, *, at: dt.datetime) -> int:
@@ -233,19 +240,19 @@ def live_session(conn: Conn, token_hash: str, *, at: dt.datetime) -> RowMapping 
 
 
 def end_session(conn: Conn, token_hash: str, *, at: dt.datetime) -> bool:
-    return bool(
-        conn.execute(
-            text("UPDATE web_session SET ended_at = :at WHERE token_hash = :h AND ended_at IS NULL"),
-            {"h": token_hash, "at": at},
-        ).rowcount
+    result = conn.execute(
+        text("UPDATE web_session SET ended_at = :at WHERE token_hash = :h AND ended_at IS NULL"),
+        {"h": token_hash, "at": at},
     )
+    return bool(_changed(result))
 
 
 def end_sessions(conn: Conn, user_id: int, *, at: dt.datetime) -> int:
-    return conn.execute(
+    result = conn.execute(
         text("UPDATE web_session SET ended_at = :at WHERE user_id = :u AND ended_at IS NULL"),
         {"u": user_id, "at": at},
-    ).rowcount
+    )
+    return _changed(result)
 
 
 # --- Sign-in attempts ----------------------------------------------------------------------------------
@@ -344,7 +351,7 @@ def upsert_org(
 
 
 def delete_org(conn: Conn, orgnr: str) -> bool:
-    return bool(conn.execute(text("DELETE FROM org_kommune WHERE orgnr = :o"), {"o": orgnr}).rowcount)
+    return bool(_changed(conn.execute(text("DELETE FROM org_kommune WHERE orgnr = :o"), {"o": orgnr})))
 
 
 # --- OpenID Connect requests under way -----------------------------------------------------------------

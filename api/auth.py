@@ -1,0 +1,154 @@
+"""Who is calling: an API token (`Authorization: Bearer …`), a session cookie, or nobody; and CSRF.
+
+- A bearer token that is unknown, revoked or expired is a 401, whatever else the request carries.
+- A session cookie that is unknown or ended counts as anonymous (and the cookie is cleared).
+- Every unsafe request (POST, PUT, PATCH, DELETE) from a browser must carry the CSRF token: the
+  session's when signed in, else the pre-session cookie's (sign-in and reset forms). Forms send it in
+  the `csrf_token` field, scripts in the `X-CSRF-Token` header. Requests with a bearer token carry no
+  cookies a third-party page could ride on, so they need none.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+
+from registry.clock import Clock
+from registry.services import accounts
+from registry.services.access import ANONYMOUS, ForbiddenError, NotSignedInError, Principal
+from registry.settings import AuthSettings
+
+SESSION_COOKIE = "naering_session"
+CSRF_COOKIE = "naering_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_auth_settings(request: Request) -> AuthSettings:
+    settings: AuthSettings = request.app.state.auth_settings
+    return settings
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise NotSignedInError(
+            "Use `Authorization: Bearer <token>`. / Bruk `Authorization: Bearer <nøkkel>`."
+        )
+    return value.strip()
+
+
+def get_principal(request: Request) -> Principal:
+    """The caller of this request (cached on the request)."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        principal: Principal = cached
+        return principal
+    engine = request.app.state.engine
+    clock = get_clock(request)
+    token = _bearer(request)
+    request.state.csrf_expected = None
+    if token is not None:
+        principal = accounts.principal_for_token(engine, token, clock=clock)
+        request.state.via_token = True
+    else:
+        principal = ANONYMOUS
+        cookie = request.cookies.get(SESSION_COOKIE)
+        state = accounts.session_state(engine, cookie, clock=clock) if cookie else None
+        if state is not None:
+            principal = state.principal
+            request.state.csrf_expected = state.csrf_token
+        else:
+            request.state.csrf_expected = request.cookies.get(CSRF_COOKIE)
+            request.state.clear_session_cookie = cookie is not None
+    request.state.principal = principal
+    return principal
+
+
+def csrf_token_for(request: Request) -> str:
+    """The token a form on this page must send back (creating the pre-session one when needed)."""
+    get_principal(request)
+    expected: str | None = request.state.csrf_expected
+    if expected is None:
+        expected = secrets.token_urlsafe(24)
+        request.state.csrf_expected = expected
+        request.state.set_csrf_cookie = expected
+    return expected
+
+
+async def require_csrf(request: Request) -> None:
+    """Refuse an unsafe browser request without the right CSRF token (403)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    get_principal(request)
+    if getattr(request.state, "via_token", False):
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    expected = request.state.csrf_expected
+    if not sent or not expected or not secrets.compare_digest(sent, expected):
+        raise ForbiddenError(
+            "The form has expired or did not come from this site; reload the page and try again. / "
+            "Skjemaet er utløpt eller kom ikke fra dette nettstedet; last siden på nytt og prøv igjen."
+        )
+
+
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    settings = get_auth_settings(request)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(settings.session_hours * 3600),
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    settings = get_auth_settings(request)
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=settings.secure_cookies, httponly=True, samesite="lax"
+    )
+
+
+def finish_cookies(request: Request, response: Response) -> None:
+    """Set the pre-session CSRF cookie a page handed out, and clear a dead session cookie."""
+    settings = get_auth_settings(request)
+    pending = getattr(request.state, "set_csrf_cookie", None)
+    if pending:
+        response.set_cookie(
+            CSRF_COOKIE, pending, httponly=True, secure=settings.secure_cookies, samesite="lax", path="/"
+        )
+    if getattr(request.state, "clear_session_cookie", False):
+        clear_session_cookie(response, request)
+
+
+def signed_in(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if principal.is_anonymous:
+        raise NotSignedInError("Sign in first. / Logg inn først.")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+SignedInDep = Annotated[Principal, Depends(signed_in)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+AuthSettingsDep = Annotated[AuthSettings, Depends(get_auth_settings)]
+CsrfDep = Depends(require_csrf)

@@ -1,0 +1,85 @@
+"""Server-rendered pages: one Jinja2 environment, the language of the page, and `render()`.
+
+Every page is Norwegian (bokmål) or English. The language comes from `?lang=no|en` (remembered in a
+cookie), else the cookie, else Norwegian. Templates write both texts side by side with `t("norsk",
+"English")`; the switch in the header keeps the page and swaps the language.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.auth import csrf_token_for, finish_cookies, get_principal
+from api.security import NONCE_KEY
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LANGS = ("no", "en")
+LANG_COOKIE = "lang"
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def lang_of(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    return cookie if cookie in LANGS else "no"
+
+
+def url_with(request: Request, **params: str | None) -> str:
+    """This page's path and query with `params` replaced (None removes one)."""
+    query = {k: v for k, v in request.query_params.items() if k not in params}
+    query.update({k: v for k, v in params.items() if v is not None})
+    return request.url.path + (("?" + urlencode(query)) if query else "")
+
+
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render `template` for this request: language, signed-in user, CSRF token and CSP nonce included."""
+    lang = lang_of(request)
+
+    def t(no: str, en: str) -> str:
+        return no if lang == "no" else en
+
+    principal = get_principal(request)
+    html = _env.get_template(template).render(
+        request=request,
+        lang=lang,
+        t=t,
+        principal=principal,
+        csrf_token=csrf_token_for(request),
+        nonce=getattr(request.state, NONCE_KEY, ""),
+        other_lang="en" if lang == "no" else "no",
+        switch_url=url_with(request, lang="en" if lang == "no" else "no"),
+        path=request.url.path,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Cache-Control"] = "no-store" if not principal.is_anonymous else "no-cache"
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", path="/")
+    finish_cookies(request, response)
+    return response
+
+
+def redirect(url: str, *, status: int = 303) -> RedirectResponse:
+    """After a form post: see the result with a GET (303)."""
+    return RedirectResponse(url, status_code=status)
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """A local path to go to after signing in; anything else (another host, a scheme) goes home."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    return value
