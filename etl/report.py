@@ -50,6 +50,7 @@ def as_dict(result: SubmissionResult) -> dict[str, Any]:
         "kommune_nr": result.kommune_nr,
         "file_hash": result.file_hash,
         "submission_id": result.submission_id,
+        "public_id": result.public_id,
         "dry_run": result.dry_run,
         "noop": result.noop,
         "rejected": result.rejected,

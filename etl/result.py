@@ -39,6 +39,7 @@ class SubmissionResult:
     rows_updated: int = 0
     rows_archived: int = 0
     submission_id: int | None = None
+    public_id: str | None = None  # the unguessable id a report is found by (links, the API)
     noop: bool = False
     rejected: bool = False
     issues: list[Issue] = field(default_factory=list)

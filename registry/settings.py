@@ -53,8 +53,8 @@ class ServerSettings(BaseSettings):
     environment: str = Field(default="development", pattern="^(development|test|production)$")
     host: str = "127.0.0.1"
     port: int = 8000
-    # Uploads over HTTP stay off until authentication exists (issue: API and roles).
-    enable_http_submissions: bool = False
+    # The HTTP intake (upload page and API) for signed-in editors; false turns it off on a server.
+    enable_http_submissions: bool = True
     max_upload_mb: int = 100
     max_features: int = 200_000
     # The region map embeds at most this many site shapes; beyond it, it shows counts per kommune.

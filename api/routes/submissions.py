@@ -1,6 +1,8 @@
 """Submissions over HTTP: upload a file to check or load, read the report; the upload page.
 
-Off by default (NAERING_ENABLE_HTTP_SUBMISSIONS) until authentication and kommune roles exist.
+Uploads need a signed-in editor of the kommune (or an admin); reports are found by their unguessable
+public id and shown only to the kommune's editors and the secretariat (404 to anyone else).
+NAERING_ENABLE_HTTP_SUBMISSIONS=false turns the whole HTTP intake off.
 """
 
 from __future__ import annotations
@@ -13,33 +15,33 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
-from starlette.concurrency import run_in_threadpool
 
+from api.auth import CsrfDep, SignedInDep
 from api.deps import SessionDep, SettingsDep
-from api.errors import DisabledError, NotFoundError, PayloadTooLargeError
-from api.params import MAX_ID
+from api.errors import DisabledError, PayloadTooLargeError
 from api.security import html_with_nonce
+from api.web import render
+from registry.services.access import ForbiddenError
+from registry.services.kommuner import editable_kommuner
 from registry.services.submissions import (
-    SubmitOptions,
     read_limits,
     report_dict,
     report_html,
-    run_submission,
     stored_result,
     template_bytes,
+    upload,
 )
 from registry.settings import ServerSettings
 
 router = APIRouter(tags=["submissions"])
-SubmissionId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
+PublicId = Annotated[str, PathParam(min_length=36, max_length=36, description="The submission's public id")]
 
 
 def _enabled(settings: ServerSettings) -> None:
     if not settings.enable_http_submissions:
         raise DisabledError(
-            "HTTP submissions are off until sign-in exists; use `naering submit`. / "
-            "Innsending over HTTP er slått av inntil innlogging finnes; bruk `naering submit`."
+            "HTTP submissions are turned off on this server; use `naering submit`. / "
+            "Innsending over HTTP er slått av på denne serveren; bruk `naering submit`."
         )
 
 
@@ -75,10 +77,16 @@ def submission_template(
     )
 
 
-@router.post("/api/v1/submissions", summary="Upload a kommune file: check (dry_run) or load")
+@router.post(
+    "/api/v1/submissions",
+    summary="Upload a kommune file: check (dry_run) or load",
+    dependencies=[CsrfDep],
+    responses={401: {"description": "Not signed in"}, 403: {"description": "No grant for the kommune"}},
+)
 def create_submission(
     request: Request,
     settings: SettingsDep,
+    principal: SignedInDep,
     file: Annotated[
         UploadFile, File(description="GeoPackage, zipped Shapefile, GeoJSON, KML, FGB, Excel, CSV")
     ],
@@ -92,16 +100,17 @@ def create_submission(
     folder = Path(tempfile.mkdtemp(prefix="naering-upload-"))
     try:
         path = _save_upload(file, folder, limits.max_bytes)
-        options = SubmitOptions(
+        result = upload(
+            request.app.state.engine,
+            principal,
+            path,
             kommune_nr=kommune_nr.zfill(4),
             dry_run=dry_run,
             replace=replace,
             strict=strict,
-            actor="http",
             limits=limits,
             filename=path.name,
         )
-        result = run_submission(request.app.state.engine, path, options)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     body: dict[str, Any] = report_dict(result)
@@ -110,34 +119,43 @@ def create_submission(
     return JSONResponse(body, status_code=status)
 
 
-@router.get("/api/v1/submissions/{submission_id}", summary="A stored submission's report (JSON)")
+@router.get(
+    "/api/v1/submissions/{public_id}",
+    summary="A stored submission's report (JSON), by its public id",
+    responses={404: {"description": "No such submission, or not yours to see"}},
+)
 def submission_json(
-    submission_id: SubmissionId, session: SessionDep, settings: SettingsDep
+    public_id: PublicId, session: SessionDep, settings: SettingsDep, principal: SignedInDep
 ) -> dict[str, Any]:
     _enabled(settings)
-    result = stored_result(session, submission_id)
-    if result is None:
-        raise NotFoundError(f"No submission {submission_id} / Fant ikke innsending {submission_id}")
-    return report_dict(result)
+    return report_dict(stored_result(session, principal, public_id))
 
 
 @router.get(
-    "/api/v1/submissions/{submission_id}/report.html",
+    "/api/v1/submissions/{public_id}/report.html",
     response_class=HTMLResponse,
-    summary="A stored submission's report (HTML)",
+    summary="A stored submission's report (HTML), by its public id",
 )
 def submission_html(
-    request: Request, submission_id: SubmissionId, session: SessionDep, settings: SettingsDep
+    request: Request, public_id: PublicId, session: SessionDep, settings: SettingsDep, principal: SignedInDep
 ) -> HTMLResponse:
     _enabled(settings)
-    result = stored_result(session, submission_id)
-    if result is None:
-        raise NotFoundError(f"No submission {submission_id} / Fant ikke innsending {submission_id}")
-    return html_with_nonce(request, report_html(result))
+    return html_with_nonce(request, report_html(stored_result(session, principal, public_id)))
 
 
 @router.get("/submit", response_class=HTMLResponse, include_in_schema=False)
-async def submit_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+def submit_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: SignedInDep,
+    kommune: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
+) -> HTMLResponse:
     _enabled(settings)
-    html = await run_in_threadpool((TEMPLATE_DIR / "submit.html").read_text, encoding="utf-8")
-    return html_with_nonce(request, html)
+    kommuner = editable_kommuner(session, principal)
+    if not kommuner:
+        raise ForbiddenError(
+            "You have no kommune grant yet; ask the secretariat. / "
+            "Du har ikke tilgang til noen kommune ennå; spør sekretariatet."
+        )
+    return render(request, "submit.html", kommuner=kommuner, selected=kommune)

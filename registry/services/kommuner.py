@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from etl.lookup import KommuneIndex
+from registry.services.access import Principal
 from registry.store import kommuner as store
 from registry.store import reference as reference_store
 
@@ -109,3 +110,10 @@ def kommune_outlines(
             for r in rows
         ],
     }
+
+
+def editable_kommuner(session: Session, principal: Principal) -> list[dict[str, str]]:
+    """The kommuner `principal` may edit, with names (all for an admin)."""
+    names = kommune_index(session).names
+    numbers = sorted(names) if principal.is_admin else sorted(principal.kommuner & set(names))
+    return [{"nr": nr, "name": names[nr]} for nr in numbers]

@@ -11,6 +11,7 @@ reports exactly what `submit` would (duplicates against live sites included) and
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,12 @@ from etl.result import EXIT_CLEAN, EXIT_REJECTED, EXIT_WARNINGS, SubmissionResul
 from etl.validate import check_duplicate_sites
 from registry.db import set_actor
 from registry.enrich import METHOD, enrich
+from registry.services.access import (
+    NotVisibleError,
+    Principal,
+    require_editor_of,
+    require_signed_in,
+)
 from registry.services.kommuner import kommune_index
 from registry.store import reference as reference_store
 from registry.store import site_load
@@ -98,6 +105,9 @@ class SubmitOptions:
     limits: ReadLimits = field(default_factory=ReadLimits)
     today: dt.date | None = None
     filename: str | None = None  # the name the kommune gave the file (uploads are stored under temp names)
+    user_id: int | None = None  # the signed-in uploader, when there is one
+    # The kommuner whose draft sites the uploader may see (None: all, as the server's command line).
+    visible_kommuner: frozenset[str] | None = None
 
 
 def check_submission(engine: Engine, path: Path, options: SubmitOptions) -> SubmissionResult:
@@ -173,6 +183,7 @@ def _submit(
             previous = _already_done(conn, options, batch)
         if previous is not None:
             result.noop, result.submission_id = True, previous
+            result.public_id = store.public_id(conn, previous)
             result.issues.append(make_issue("resubmission-noop", detail=str(previous), file=result.filename))
             return
     pipeline.run(batch, phases=pipeline.PHASES[2:], progress=say)
@@ -196,7 +207,12 @@ def _submit(
             return
         site_load.stage(conn, staged, geoms)
         issues += check_duplicate_sites(
-            site_load.overlaps(conn, kommune_nr=options.kommune_nr, replace=options.replace)
+            site_load.overlaps(
+                conn,
+                kommune_nr=options.kommune_nr,
+                replace=options.replace,
+                visible=None if options.visible_kommuner is None else sorted(options.visible_kommuner),
+            )
         )
         result.rejected = _refused(options, issues, rows_to_load=len(staged))
         result.rows_to_load = 0 if result.rejected else len(staged)
@@ -288,6 +304,7 @@ def _write(
         file_hash=batch.file_hash,
         status="rejected" if result.rejected else "loaded",
         submitted_by=options.actor,
+        user_id=options.user_id,
         rows_read=result.rows_read,
         options={
             "replace": options.replace,
@@ -300,6 +317,7 @@ def _write(
         issues=result.issues,
     )
     result.submission_id = submission_id
+    result.public_id = store.public_id(conn, submission_id)
     if result.rejected:
         return
     written = site_load.write_sites(
@@ -322,11 +340,19 @@ def _write(
     )
 
 
-def stored_result(session: Session, submission_id: int) -> SubmissionResult | None:
-    """Rebuild the report of a stored submission (loaded or rejected), or None."""
-    found = store.get_submission(session, submission_id)
-    if found is None:
-        return None
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def stored_result(session: Session, principal: Principal, public_id: str) -> SubmissionResult:
+    """Rebuild the report of a stored submission (loaded or rejected) for someone who may see it.
+
+    Submissions and their reports are private to their kommune and the secretariat: anyone else gets
+    `NotVisibleError` (404), as for an id that does not exist.
+    """
+    require_signed_in(principal)
+    found = store.get_submission(session, public_id.lower()) if _UUID.match(public_id.lower()) else None
+    if found is None or not principal.may_see_private(found[0].kommune_nr):
+        raise NotVisibleError(f"No submission {public_id} / Fant ikke innsending {public_id}")
     sub, issue_rows = found
     m = sub._mapping
     issues = [
@@ -353,7 +379,47 @@ def stored_result(session: Session, submission_id: int) -> SubmissionResult | No
         rows_loaded=m["rows_loaded"],
         rows_archived=m["rows_archived"],
         submission_id=m["id"],
+        public_id=str(m["public_id"]),
         rejected=m["status"] == "rejected",
         issues=issues,
         columns_used=dict((m["options"] or {}).get("columns", {})),
     )
+
+
+def kommune_submissions(session: Session, principal: Principal, kommune_nr: str) -> list[dict[str, Any]]:
+    """The kommune's submissions, newest first (its editors and the secretariat only)."""
+    require_editor_of(principal, kommune_nr, hidden=True)
+    return [
+        {**dict(r), "public_id": str(r["public_id"])} for r in store.list_for_kommune(session, kommune_nr)
+    ]
+
+
+def upload(
+    engine: Engine,
+    principal: Principal,
+    path: Path,
+    *,
+    kommune_nr: str,
+    dry_run: bool,
+    replace: bool = False,
+    strict: bool = False,
+    limits: ReadLimits | None = None,
+    filename: str | None = None,
+) -> SubmissionResult:
+    """A signed-in editor checks or loads a file for a kommune they hold a grant for (403 otherwise)."""
+    require_signed_in(principal)
+    with engine.connect() as conn:
+        current, _ = kommune_index(conn).resolve(kommune_nr)
+    require_editor_of(principal, current or kommune_nr)
+    options = SubmitOptions(
+        kommune_nr=kommune_nr,
+        dry_run=dry_run,
+        replace=replace,
+        strict=strict,
+        actor=principal.actor,
+        user_id=principal.user_id,
+        visible_kommuner=principal.visible_kommuner(),
+        limits=limits or ReadLimits(),
+        filename=filename,
+    )
+    return run_submission(engine, path, options)

@@ -123,9 +123,14 @@ def stage(conn: Connection, staged: pd.DataFrame, geoms: np.ndarray) -> None:
     conn.execute(text("ANALYZE staging (reference, kommune_nr)"))
 
 
-def overlaps(conn: Connection, *, kommune_nr: str, replace: bool) -> list[Overlap]:
+def overlaps(
+    conn: Connection, *, kommune_nr: str, replace: bool, visible: Sequence[str] | None = None
+) -> list[Overlap]:
     """Staged rows overlapping live sites of the kommune or its neighbours (other than the ones they
-    update, and, when replacing, other than the kommune's own sites, which the file stands for)."""
+    update, and, when replacing, other than the kommune's own sites, which the file stands for).
+
+    `visible`: the kommuner whose drafts the uploader may see (None: all); other kommuner's drafts are
+    left out, so a warning never names a site the uploader may not know exists."""
     rows = conn.execute(
         text("""
         WITH near AS (
@@ -138,10 +143,11 @@ def overlaps(conn: Connection, *, kommune_nr: str, replace: bool) -> list[Overla
         FROM staging s JOIN site t
           ON t.geom_25833 && s.geom_25833 AND ST_Intersects(t.geom_25833, s.geom_25833)
         WHERE t.status <> 'archived' AND t.kommune_nr IN (SELECT nr FROM near)
+          AND (t.status = 'published' OR :all_visible OR t.kommune_nr = ANY(:visible))
           AND NOT (t.kommune_nr = s.kommune_nr AND t.reference IS NOT DISTINCT FROM s.reference)
           AND NOT (:replace AND t.kommune_nr = :k)
     """),
-        {"k": kommune_nr, "replace": replace},
+        {"k": kommune_nr, "replace": replace, "all_visible": visible is None, "visible": list(visible or [])},
     ).all()
     return [Overlap(int(r[0]), int(r[1]), r[2], r[3], float(r[4])) for r in rows]
 

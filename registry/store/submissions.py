@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, text
+from sqlalchemy import Connection, Row, RowMapping, text
 from sqlalchemy.orm import Session
 
 
@@ -49,6 +49,7 @@ def insert_submission(
     status: str,
     submitted_by: str | None,
     rows_read: int,
+    user_id: int | None = None,
     options: Mapping[str, Any],
     is_demo: bool,
     issues: Iterable[IssueLike],
@@ -57,9 +58,9 @@ def insert_submission(
     issues = list(issues)
     sid = conn.execute(
         text("""
-        INSERT INTO submission (kommune_nr, filename, file_hash, status, submitted_by, rows_read,
+        INSERT INTO submission (kommune_nr, filename, file_hash, status, submitted_by, user_id, rows_read,
                                 n_errors, n_warnings, options, is_demo)
-        VALUES (:k, :f, :h, :st, :by, :n, :e, :w, CAST(:opt AS jsonb), :demo) RETURNING id
+        VALUES (:k, :f, :h, :st, :by, :uid, :n, :e, :w, CAST(:opt AS jsonb), :demo) RETURNING id
     """),
         {
             "k": kommune_nr,
@@ -67,6 +68,7 @@ def insert_submission(
             "h": file_hash,
             "st": status,
             "by": submitted_by,
+            "uid": user_id,
             "n": rows_read,
             "e": sum(1 for i in issues if i.severity == "error"),
             "w": sum(1 for i in issues if i.severity == "warning"),
@@ -108,15 +110,40 @@ def finish_submission(conn: Connection, submission_id: int, *, loaded: int, arch
     )
 
 
-def get_submission(session: Session, submission_id: int) -> tuple[Row[Any], list[Row[Any]]] | None:
-    """A stored submission and its issue rows (in the order found), or None."""
-    sub = session.execute(text("SELECT * FROM submission WHERE id = :id"), {"id": submission_id}).first()
+def public_id(conn: Connection | Session, submission_id: int) -> str:
+    return str(
+        conn.execute(
+            text("SELECT public_id FROM submission WHERE id = :id"), {"id": submission_id}
+        ).scalar_one()
+    )
+
+
+def get_submission(session: Session, public_id: str) -> tuple[Row[Any], list[Row[Any]]] | None:
+    """A stored submission (by its public id) and its issue rows (in the order found), or None."""
+    sub = session.execute(
+        text("SELECT * FROM submission WHERE public_id = CAST(:p AS uuid)"), {"p": public_id}
+    ).first()
     if sub is None:
         return None
     issues = session.execute(
-        text("SELECT * FROM submission_issue WHERE submission_id = :id ORDER BY id"), {"id": submission_id}
+        text("SELECT * FROM submission_issue WHERE submission_id = :id ORDER BY id"), {"id": sub.id}
     ).all()
     return sub, list(issues)
+
+
+def list_for_kommune(session: Session, kommune_nr: str, *, limit: int = 100) -> Sequence[RowMapping]:
+    return (
+        session.execute(
+            text(
+                "SELECT public_id, filename, status, submitted_at, submitted_by, rows_read, rows_loaded, "
+                "rows_archived, n_errors, n_warnings, is_demo FROM submission WHERE kommune_nr = :k "
+                "ORDER BY submitted_at DESC, id DESC LIMIT :limit"
+            ),
+            {"k": kommune_nr, "limit": limit},
+        )
+        .mappings()
+        .all()
+    )
 
 
 def stored_mapping(conn: Connection | Session, kommune_nr: str) -> dict[str, str] | None:
