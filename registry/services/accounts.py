@@ -705,7 +705,7 @@ def start_oidc(engine: Engine, *, return_to: str, settings: AuthSettings, clock:
     State, nonce and the PKCE verifier stay on the server (single use, 10 minutes); the browser holds
     only the state, in a cookie the callback compares with the one the provider returns.
     """
-    from registry.services import oidc
+    import registry.services.oidc as oidc
 
     request = oidc.begin(settings, return_to=return_to)
     now = clock.now()
@@ -731,7 +731,7 @@ def finish_oidc(
     clock: Clock,
 ) -> tuple[OidcOutcome, str]:
     """Complete an OIDC sign-in from the provider's redirect: (the outcome, where to go next)."""
-    from registry.services import oidc
+    import registry.services.oidc as oidc
 
     state = params.get("state") or ""
     if not state or not browser_state or not secrets.compare_digest(state, browser_state):
@@ -790,7 +790,7 @@ def invite(
     clock: Clock,
 ) -> User:
     """Create a user and e-mail an invitation to choose a password (valid `invite_hours`)."""
-    from registry.services import mail as mail_service
+    import registry.services.mail as mail_service
 
     user = create_user(
         engine,
@@ -848,7 +848,7 @@ def request_password_reset(
     engine: Engine, email: str, *, settings: AuthSettings, mail: MailSettings, clock: Clock
 ) -> None:
     """E-mail a reset link when the address has an active account; say the same either way."""
-    from registry.services import mail as mail_service
+    import registry.services.mail as mail_service
 
     try:
         address = normalise_email(email)
