@@ -114,7 +114,8 @@ def wants_html(request: Request) -> bool:
     path = request.url.path
     if path.startswith(("/api/", "/ogc")):
         return False
-    return "text/html" in request.headers.get("accept", "") or request.method == "POST"
+    accept = request.headers.get("accept", "")
+    return "html" in accept or "json" not in accept
 
 
 _ACCESS_STATUS = {NotSignedInError: 401, ForbiddenError: 403, NotVisibleError: 404}

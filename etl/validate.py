@@ -446,8 +446,9 @@ def check_within_kommune(
 ) -> list[Issue]:
     """Flag sites sticking out of their kommune (warning) or entirely outside it (error)."""
     issues = []
+    present = np.array([g is not None for g in geoms], dtype=bool)  # bool even for an empty file
     for nr, outline in outlines.items():
-        idx = np.flatnonzero((kommune_nrs.to_numpy() == nr) & np.array([g is not None for g in geoms]))
+        idx = np.flatnonzero((kommune_nrs.to_numpy() == nr) & present)
         if not len(idx):
             continue
         shapely.prepare(outline)

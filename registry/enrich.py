@@ -49,7 +49,7 @@ class Enrichment:
 def _nearest(geoms: np.ndarray, ids: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out_id = np.full(len(geoms), -1, dtype=np.int64)
     out_km = np.full(len(geoms), np.nan)
-    live = np.flatnonzero(np.array([g is not None for g in geoms]))
+    live = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
     if not len(live) or not len(points):
         return out_id, out_km
     tree = shapely.STRtree(points)

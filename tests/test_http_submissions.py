@@ -1,24 +1,35 @@
-"""Submissions over HTTP: off by default; when on, check (dry run) and load with a readable report."""
+"""Submissions over HTTP: signed-in editors check (dry run) and load with a readable report; reports
+are private to the kommune and the secretariat; a server may turn the HTTP intake off."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.app import create_app
-from registry.settings import ServerSettings
+from tests.accounts import make_app, make_user, reset_accounts, sign_in, token_for
 from tests.conftest import table_counts
 from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat, write_geojson
 
+EDITOR = "redaktor@asker.kommune.no"
 
-def _client(engine: Engine, **settings: object) -> TestClient:
-    app = create_app(
-        ServerSettings(environment="test", **settings),  # type: ignore[arg-type]
-        database_url=engine.url.render_as_string(hide_password=False),
-    )
-    return TestClient(app)
+
+@pytest.fixture
+def editor(clean_engine: Engine) -> Iterator[str]:
+    reset_accounts(clean_engine)
+    make_user(clean_engine, EDITOR, kommuner=["3203"])
+    yield EDITOR
+    reset_accounts(clean_engine)
+
+
+def _client(engine: Engine, *, sign_in_as: str | None = EDITOR, **settings: object) -> TestClient:
+    client = TestClient(make_app(engine, **settings))
+    if sign_in_as:
+        client.headers["X-CSRF-Token"] = sign_in(client, sign_in_as)
+    return client
 
 
 def _upload(client: TestClient, path: Path, **form: str):  # type: ignore[no-untyped-def]
@@ -28,17 +39,30 @@ def _upload(client: TestClient, path: Path, **form: str):  # type: ignore[no-unt
         )
 
 
-def test_off_by_default(clean_engine: Engine, tmp_path: Path) -> None:
-    client = _client(clean_engine)
+def test_signed_in_editors_only_and_off_switch(clean_engine: Engine, editor: str, tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "a.geojson", [])
-    res = _upload(client, path)
-    assert res.status_code == 403
-    assert res.headers["content-type"].startswith("application/problem+json")
-    assert client.get("/submit").status_code == 403
+    anonymous = _client(clean_engine, sign_in_as=None)
+    res = _upload(anonymous, path)
+    assert res.status_code == 401 and res.headers["content-type"].startswith("application/problem+json")
+    assert anonymous.get("/submit", follow_redirects=False).status_code == 303  # to the sign-in page
+    make_user(clean_engine, "annen@baerum.kommune.no", kommuner=["3201"])
+    other = _client(clean_engine, sign_in_as="annen@baerum.kommune.no")
+    assert _upload(other, path).status_code == 403  # signed in, but no grant for 3203
+    off = _client(clean_engine, enable_http_submissions=False)
+    res = _upload(off, path)
+    assert res.status_code == 403 and res.json()["type"] == "/problems/disabled"
+    assert off.get("/submit").status_code == 403
+    # A session without the CSRF header is refused, a bearer token needs none.
+    bare = _client(clean_engine)
+    del bare.headers["X-CSRF-Token"]
+    assert _upload(bare, path).status_code == 403
+    scripted = TestClient(make_app(clean_engine))
+    scripted.headers["Authorization"] = f"Bearer {token_for(clean_engine, EDITOR)}"
+    assert _upload(scripted, path).status_code == 422  # an empty file: read, and rejected as such
 
 
-def test_check_then_load_then_read_report(clean_engine: Engine, tmp_path: Path) -> None:
-    client = _client(clean_engine, enable_http_submissions=True)
+def test_check_then_load_then_read_report(clean_engine: Engine, editor: str, tmp_path: Path) -> None:
+    client = _client(clean_engine)
     x, y = anchor_25833(clean_engine, "3203")
     path = write_geojson(
         tmp_path / "asker.geojson",
@@ -64,18 +88,30 @@ def test_check_then_load_then_read_report(clean_engine: Engine, tmp_path: Path) 
 
     loaded = _upload(client, path, dry_run="false")
     assert loaded.status_code == 201
-    sid = loaded.json()["submission_id"]
+    sid, public = loaded.json()["submission_id"], loaded.json()["public_id"]
     assert loaded.json()["rows_loaded"] == 2
-    stored = client.get(f"/api/v1/submissions/{sid}").json()
+    assert len(public) == 36 and public != str(sid)
+    stored = client.get(f"/api/v1/submissions/{public}").json()
     assert stored["rows_loaded"] == 2
     assert {(i["issue_type"], i["row"]) for i in stored["issues"]} >= {("facts-contradict", 2)}
-    html = client.get(f"/api/v1/submissions/{sid}/report.html")
+    html = client.get(f"/api/v1/submissions/{public}/report.html")
     assert html.status_code == 200 and "Rad" in html.text and "asker.geojson" in html.text
-    assert client.get("/api/v1/submissions/999999").status_code == 404
+    # By the sequential id: no such thing. Unknown public id: 404.
+    assert client.get(f"/api/v1/submissions/{sid}").status_code == 400
+    assert client.get("/api/v1/submissions/00000000-0000-4000-8000-000000000000").status_code == 404
+    # Another kommune's editor is told it does not exist; anonymous must sign in.
+    make_user(clean_engine, "annen@baerum.kommune.no", kommuner=["3201"])
+    other = _client(clean_engine, sign_in_as="annen@baerum.kommune.no")
+    assert other.get(f"/api/v1/submissions/{public}").status_code == 404
+    assert other.get(f"/api/v1/submissions/{public}/report.html").status_code == 404
+    assert _client(clean_engine, sign_in_as=None).get(f"/api/v1/submissions/{public}").status_code == 401
+    make_user(clean_engine, "sekretariat@osloregionen.no", role="admin")
+    admin = _client(clean_engine, sign_in_as="sekretariat@osloregionen.no")
+    assert admin.get(f"/api/v1/submissions/{public}").json()["rows_loaded"] == 2
 
 
-def test_rejected_and_too_large(clean_engine: Engine, tmp_path: Path) -> None:
-    client = _client(clean_engine, enable_http_submissions=True, max_upload_mb=1)
+def test_rejected_and_too_large(clean_engine: Engine, editor: str, tmp_path: Path) -> None:
+    client = _client(clean_engine, max_upload_mb=1)
     junk = tmp_path / "junk.csv"
     junk.write_bytes(b"\x00\x01\x02binary\x00" * 100)
     res = _upload(client, junk, dry_run="false")
@@ -93,7 +129,7 @@ def test_template_download(clean_engine: Engine, tmp_path: Path) -> None:
     import openpyxl
     import pyogrio
 
-    client = _client(clean_engine)  # the template is public, even with uploads off
+    client = _client(clean_engine, sign_in_as=None, enable_http_submissions=False)  # public, even when off
     res = client.get("/api/v1/submissions/template.xlsx")
     assert res.status_code == 200 and "spreadsheetml" in res.headers["content-type"]
     (tmp_path / "t.xlsx").write_bytes(res.content)

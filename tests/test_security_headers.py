@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 from api.app import create_app
 from registry.services.demo import load_demo
 from registry.settings import ServerSettings
+from tests.accounts import browser_sign_in, make_app, make_user, reset_accounts
 from tests.browser import console_errors, headless_chromium
 from tests.live_server import LiveServer
 from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat, write_geojson
@@ -102,7 +103,7 @@ def test_every_kind_of_response_has_the_headers(engine: Engine) -> None:
     assert _nonce(first) != _nonce(second)
 
 
-@pytest.mark.parametrize("url", ["/maps/region", "/docs", "/submit"])
+@pytest.mark.parametrize("url", ["/maps/region", "/docs"])
 def test_inline_scripts_carry_the_response_nonce(clean_engine: Engine, url: str) -> None:
     client = TestClient(_app(clean_engine, enable_http_submissions=True))
     res = client.get(url)
@@ -161,7 +162,8 @@ def test_naering_serve_sends_no_server_header(engine: Engine) -> None:
 def live_app(clean_engine: Engine) -> Iterator[str]:
     """The real app with the demo sites published and uploads on, served by uvicorn."""
     load_demo(clean_engine)
-    server = LiveServer(_app(clean_engine, enable_http_submissions=True))
+    reset_accounts(clean_engine)
+    server = LiveServer(make_app(clean_engine))
     server.start()
     try:
         yield server.url
@@ -218,16 +220,18 @@ def test_upload_page_works_under_the_policy(
     browser: Any, live_app: str, clean_engine: Engine, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     x, y = anchor_25833(clean_engine, "3203")
     path = write_geojson(
         tmp_path / "asker.geojson", [(to_lonlat(square_25833(x, y, 100)), site_props(1, "3203"))]
     )
+    make_user(clean_engine, "redaktor@asker.kommune.no", kommuner=["3203"])
+    browser_sign_in(browser, live_app, "redaktor@asker.kommune.no")
     browser.get(f"{live_app}/submit")
-    browser.find_element(By.NAME, "kommune_nr").send_keys("3203")
+    Select(browser.find_element(By.NAME, "kommune_nr")).select_by_value("3203")
     browser.find_element(By.NAME, "file").send_keys(str(path))
-    browser.find_element(By.TAG_NAME, "button").click()
+    browser.find_element(By.CSS_SELECTOR, "button[value=check]").click()
     status = browser.find_element(By.ID, "status")
     WebDriverWait(browser, 30).until(lambda d: "Kontroll" in status.text)  # the page's script ran
     WebDriverWait(browser, 10).until(

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from api.app import create_app
-from registry.settings import ServerSettings
+from tests.accounts import browser_sign_in, make_app, make_user, reset_accounts
 from tests.browser import console_errors, headless_chromium
 from tests.live_server import LiveServer
 from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat, write_geojson
@@ -19,10 +18,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def live_upload_app(clean_engine: Engine) -> Iterator[str]:
-    settings = ServerSettings(environment="test", enable_http_submissions=True)
-    server = LiveServer(
-        create_app(settings, database_url=clean_engine.url.render_as_string(hide_password=False))
-    )
+    reset_accounts(clean_engine)
+    server = LiveServer(make_app(clean_engine))
     server.start()
     try:
         yield server.url
@@ -32,7 +29,7 @@ def live_upload_app(clean_engine: Engine) -> Iterator[str]:
 
 def test_upload_check_and_read_report(clean_engine: Engine, live_upload_app: str, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     x, y = anchor_25833(clean_engine, "3203")
     path = write_geojson(
@@ -43,10 +40,12 @@ def test_upload_check_and_read_report(clean_engine: Engine, live_upload_app: str
         ],
     )
     with headless_chromium() as browser:
+        make_user(clean_engine, "redaktor@asker.kommune.no", kommuner=["3203"])
+        browser_sign_in(browser, live_upload_app, "redaktor@asker.kommune.no")
         browser.get(f"{live_upload_app}/submit")
-        browser.find_element(By.NAME, "kommune_nr").send_keys("3203")
+        Select(browser.find_element(By.NAME, "kommune_nr")).select_by_value("3203")
         browser.find_element(By.NAME, "file").send_keys(str(path))
-        browser.find_element(By.TAG_NAME, "button").click()
+        browser.find_element(By.CSS_SELECTOR, "button[value=check]").click()
         status = browser.find_element(By.ID, "status")
         WebDriverWait(browser, 30).until(lambda d: "Kontroll" in status.text)
         assert "Check only" in status.text
