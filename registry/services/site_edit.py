@@ -528,7 +528,11 @@ def _template_row(row: Mapping[Any, Any]) -> dict[str, Any]:
 def our_sites_workbook(session: Session, principal: Principal, kommune_nr: str, *, lang: str = "no") -> bytes:
     """The Excel submission template filled with the kommune's live sites (draft and published), one row
     per site, in the columns and codes the intake reads, the outline as EWKT in EPSG:25833 at full
-    precision. Submitted again unedited (without replace), it changes no site."""
+    precision. Submitted again unedited (without replace), it changes no site.
+
+    Known limit: Excel keeps at most 32 767 characters in a cell; an outline with more (roughly 800+
+    vertices) survives openpyxl and the intake, but Excel itself truncates it when it saves the file.
+    """
     require_editor_of(principal, kommune_nr)
     rows = [_template_row(r) for r in store.live_sites_with_outline(session, kommune_nr)]
     return template.filled_xlsx_bytes(rows, lang=lang)
