@@ -531,7 +531,7 @@ def our_sites_workbook(session: Session, principal: Principal, kommune_nr: str, 
     precision. Submitted again unedited (without replace), it changes no site.
 
     Known limit: Excel keeps at most 32 767 characters in a cell; an outline with more (roughly 800+
-    vertices) survives openpyxl and the intake, but Excel itself truncates it when it saves the file.
+    vertices) survives openpyxl and the intake, but is not safe to open and save in Excel itself.
     """
     require_editor_of(principal, kommune_nr)
     rows = [_template_row(r) for r in store.live_sites_with_outline(session, kommune_nr)]
