@@ -3,6 +3,8 @@
 Both are generated from the field catalogue (`schemas.fields.FIELDS`) and the taxonomy module; no field or
 code list is spelled here. Row 1 of the Excel sheet holds the canonical column names, which the pipeline
 reads without any mapping; the geometry goes in `wkt` (EPSG:25833) or, for a point site, `lat`/`lon`.
+A kommune's own sites can be downloaded in the same workbook, one row per site instead of the example
+(`filled_xlsx_bytes`), edited in Excel and submitted again.
 The geometry headers name their coordinate system ("wkt (EPSG:25833)", "lat (WGS84)"), so a file made
 from the template declares its CRS itself, also when saved as CSV. Row 2 is the example: marked by its
 reference and name (`etl.validate.TEMPLATE_EXAMPLE_REFERENCE`), refused if submitted as it stands.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,7 @@ __all__ = [
     "TEMPLATE_COLUMNS",
     "TEMPLATE_HEADERS",
     "example_values",
+    "filled_xlsx_bytes",
     "template_bytes",
     "write_gpkg_template",
     "write_xlsx_template",
@@ -131,12 +135,6 @@ _NOTES: tuple[tuple[str, str], ...] = (
         "move or hide columns you do not use.",
     ),
     (
-        "Rad 2 er et EKSEMPEL (referanse EKSEMPEL). Overskriv hele raden med ditt første område eller slett "
-        "den før innsending; sendes den inn uendret, blir den avvist.",
-        "Row 2 is an EXAMPLE (reference EKSEMPEL). Overwrite the whole row with your first site or delete "
-        "it before submitting; submitted unchanged, it is refused.",
-    ),
-    (
         "Oransje kolonner er påkrevd. Geometri: fyll inn wkt (omriss, EPSG:25833), eller bare for et punkt "
         "uten omriss: lat/lon (WGS84) og areal, med wkt tom på den raden. Kolonneoverskriftene sier hvilket "
         "koordinatsystem som gjelder; ikke endre dem.",
@@ -155,6 +153,25 @@ _NOTES: tuple[tuple[str, str], ...] = (
         "utdaterte.",
         "Each *_verified_at date says when the fact was last checked; old facts are flagged as stale.",
     ),
+)
+
+
+# The second note: what row 2 is, in the empty template and in a download of the kommune's sites.
+_EXAMPLE_NOTE = (
+    "Rad 2 er et EKSEMPEL (referanse EKSEMPEL). Overskriv hele raden med ditt første område eller slett "
+    "den før innsending; sendes den inn uendret, blir den avvist.",
+    "Row 2 is an EXAMPLE (reference EKSEMPEL). Overwrite the whole row with your first site or delete "
+    "it before submitting; submitted unchanged, it is refused.",
+)
+_FILLED_NOTE = (
+    "Radene fra rad 2 er kommunens områder slik de står i registeret. Rett det som er endret og send filen "
+    "inn igjen; uendrede rader endrer ingenting. Ikke endre referansen: den knytter raden til området (en "
+    "ny referanse blir et nytt område). En rad du sletter, blir stående i registeret; arkiver området i "
+    "registeret i stedet. Et utkast i filen blir publisert når filen sendes inn som vanlig.",
+    "The rows from row 2 are the kommune's sites as the registry holds them. Correct what has changed and "
+    "submit the file again; unchanged rows change nothing. Do not change the reference: it ties the row "
+    "to its site (a new reference makes a new site). A row you delete stays in the registry; archive the "
+    "site in the registry instead. A draft in the file is published when the file is submitted as usual.",
 )
 
 
@@ -220,8 +237,13 @@ def example_values() -> dict[str, Any]:
 # --- Excel ----------------------------------------------------------------------------------------------
 
 
-def write_xlsx_template(out: Path, *, lang: str = "no") -> None:
-    """Write the Excel submission template: sites sheet with example row and dropdowns, codes, guide."""
+def write_xlsx_template(
+    out: Path, *, lang: str = "no", rows: Sequence[Mapping[str, Any]] | None = None
+) -> None:
+    """Write the Excel submission template: sites sheet with example row and dropdowns, codes, guide.
+
+    `rows` (cell values by `TEMPLATE_COLUMNS` name) fill the sites sheet instead of the example row.
+    """
     if lang not in ("no", "en"):
         raise ValueError(f"lang must be 'no' or 'en', not {lang!r}")
     wb = Workbook()
@@ -231,8 +253,8 @@ def write_xlsx_template(out: Path, *, lang: str = "no") -> None:
     codes = wb.create_sheet(CODES_SHEET)
     guide = wb.create_sheet(GUIDE_SHEET)
     ranges = _write_codes_sheet(codes, lang)
-    _write_sites_sheet(sites, ranges, lang)
-    _write_guide_sheet(guide, lang)
+    _write_sites_sheet(sites, ranges, lang, rows)
+    _write_guide_sheet(guide, lang, filled=rows is not None)
     wb.properties.title = _bi(
         "Næringsarealregisteret – innsendingsmal", "Business land registry – submission template", lang
     )
@@ -280,11 +302,37 @@ def _header_comment(spec: FieldSpec, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _write_sites_sheet(ws: Worksheet, ranges: dict[str, str], lang: str) -> None:
+def _cell_format(spec: FieldSpec | None) -> str | None:
+    """The number format of a column's cells: dates as dates, text (codes too) as text."""
+    if spec is not None and spec.kind == "date":
+        return "yyyy-mm-dd"
+    if spec is None or spec.kind not in ("int", "float"):
+        return "@"
+    return None
+
+
+def _write_rows(ws: Worksheet, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Fill the sheet with the given rows from row 2; text stays text (a leading '=' is no formula)."""
+    specs = {f.name: f for f in FIELDS}
+    for r, row in enumerate(rows, start=_FIRST_DATA_ROW):
+        for i, name in enumerate(TEMPLATE_COLUMNS, start=1):
+            value = row.get(name)
+            if value is None:
+                continue
+            cell = ws.cell(r, i, value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            if (fmt := _cell_format(specs.get(name))) is not None:
+                cell.number_format = fmt
+
+
+def _write_sites_sheet(
+    ws: Worksheet, ranges: dict[str, str], lang: str, rows: Sequence[Mapping[str, Any]] | None = None
+) -> None:
     ws.append(list(TEMPLATE_HEADERS))
     specs = {f.name: f for f in FIELDS}
-    example = example_values()
-    last = _FIRST_DATA_ROW + DATA_ROWS - 1
+    example = example_values() if rows is None else {}
+    last = _FIRST_DATA_ROW + DATA_ROWS - 1 + (len(rows) if rows is not None else 0)
     for i, name in enumerate(TEMPLATE_COLUMNS, start=1):
         letter = get_column_letter(i)
         head = ws.cell(1, i)
@@ -299,26 +347,28 @@ def _write_sites_sheet(ws: Worksheet, ranges: dict[str, str], lang: str) -> None
             head.fill = _REQUIRED_FILL if spec.required else _OPTIONAL_FILL
             text = _header_comment(spec, lang)
         head.comment = _comment(text)
-        cell = ws.cell(_FIRST_DATA_ROW, i, example.get(name))
-        cell.fill = _EXAMPLE_FILL
-        cell.font = Font(italic=True, color="7F6000")
-        if spec is not None and spec.kind == "date":
-            cell.number_format = "yyyy-mm-dd"
-        elif spec is None or spec.kind not in ("int", "float"):
-            cell.number_format = "@"
+        if rows is None:
+            cell = ws.cell(_FIRST_DATA_ROW, i, example.get(name))
+            cell.fill = _EXAMPLE_FILL
+            cell.font = Font(italic=True, color="7F6000")
+            if (fmt := _cell_format(spec)) is not None:
+                cell.number_format = fmt
         shown = max(len(GEOMETRY_HEADERS.get(name, name)), len(str(example.get(name) or "")))
         ws.column_dimensions[letter].width = 60 if name == "wkt" else min(max(shown + 2, 12), 40)
         if spec is not None:
             for dv in _validations(spec, ranges, lang):
                 dv.add(f"{letter}{_FIRST_DATA_ROW}:{letter}{last}")
                 ws.add_data_validation(dv)
-    ws.cell(_FIRST_DATA_ROW, 1).comment = _comment(
-        _bi(
-            "EKSEMPEL: overskriv eller slett denne raden før innsending.",
-            "EXAMPLE: overwrite or delete this row before submitting.",
-            lang,
+    if rows is None:
+        ws.cell(_FIRST_DATA_ROW, 1).comment = _comment(
+            _bi(
+                "EKSEMPEL: overskriv eller slett denne raden før innsending.",
+                "EXAMPLE: overwrite or delete this row before submitting.",
+                lang,
+            )
         )
-    )
+    else:
+        _write_rows(ws, rows)
     ws.freeze_panes = "D2"  # header row, kommune_nr, reference and name stay in view
     ws.row_dimensions[1].height = 18
 
@@ -398,7 +448,7 @@ def _validations(spec: FieldSpec, ranges: dict[str, str], lang: str) -> list[Dat
     return [dv]
 
 
-def _write_guide_sheet(ws: Worksheet, lang: str) -> None:
+def _write_guide_sheet(ws: Worksheet, lang: str, *, filled: bool = False) -> None:
     ws.append([_bi("Veiledning for innsendingsmalen", "Guide to the submission template", lang)])
     ws.cell(1, 1).font = _TITLE_FONT
     headers = [
@@ -443,7 +493,8 @@ def _write_guide_sheet(ws: Worksheet, lang: str) -> None:
     ws.append([])
     ws.append([_bi("Slik fyller du ut malen", "How to fill in the template", lang)])
     ws.cell(ws.max_row, 1).font = Font(bold=True)
-    for note_no, note_en in _NOTES:
+    notes = (_NOTES[0], _FILLED_NOTE if filled else _EXAMPLE_NOTE, *_NOTES[1:])
+    for note_no, note_en in notes:
         ws.append([_bi(note_no, note_en, lang)])
     for row in ws.iter_rows(min_row=header_row + 1):
         for cell in row:
@@ -493,6 +544,14 @@ def write_gpkg_template(out: Path) -> None:
 # --- serving --------------------------------------------------------------------------------------------
 
 _WRITERS = {"xlsx", "gpkg"}
+
+
+def filled_xlsx_bytes(rows: Sequence[Mapping[str, Any]], *, lang: str = "no") -> bytes:
+    """The Excel template with `rows` (cell values by `TEMPLATE_COLUMNS` name) in place of the example."""
+    with tempfile.TemporaryDirectory(prefix="naering-template-") as tmp:
+        path = Path(tmp) / "naeringsarealer.xlsx"
+        write_xlsx_template(path, lang=lang, rows=rows)
+        return path.read_bytes()
 
 
 def template_bytes(kind: str, *, lang: str = "no") -> bytes:
