@@ -969,3 +969,13 @@ def ensure_demo_user(
             )
         for nr in numbers:
             store.grant(session, user_id, nr, by="demo", at=now)
+
+
+def whom_to_ask(session: Session, principal: Principal) -> list[str]:
+    """Whom a signed-in person without grants should ask: their organisation's kommune's editors, else
+    the secretariat's admins."""
+    require_signed_in(principal)
+    row = store.user_by_id(session, principal.user_id) if principal.user_id is not None else None
+    kommune_nr = store.kommune_of_org(session, row["orgnr"]) if row is not None and row["orgnr"] else None
+    ask = [g["email"] for g in store.grantees(session, kommune_nr)] if kommune_nr else []
+    return ask or [a["email"] for a in store.admins(session)]
