@@ -33,7 +33,8 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def auth_settings(**overrides: object) -> AuthSettings:
-    return AuthSettings(environment="test", public_url="http://testserver", **overrides)  # type: ignore[arg-type]
+    values: dict[str, object] = {"environment": "test", "public_url": "http://testserver", **overrides}
+    return AuthSettings(**values)  # type: ignore[arg-type]
 
 
 def make_app(

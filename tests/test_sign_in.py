@@ -81,7 +81,8 @@ def test_sign_in_sets_a_safe_session_cookie_and_sign_out_ends_it(users: Engine, 
 
 
 def test_secure_cookie_outside_local_development(users: Engine, clock: FixedClock) -> None:
-    client = _client(users, clock, public_url="https://naering.example.no")
+    app = make_app(users, clock=clock, auth=auth_settings(public_url="https://naering.example.no"))
+    client = TestClient(app, base_url="https://testserver")  # a Secure cookie comes back over https only
     token = csrf_from(client.get("/auth/sign-in").text)
     res = client.post(
         "/auth/sign-in",

@@ -154,12 +154,19 @@ def oidc_start(request: Request, auth: AuthSettingsDep, clock: ClockDep, next: N
 
 
 @router.get("/auth/oidc/callback", include_in_schema=False)
-def oidc_callback(request: Request, auth: AuthSettingsDep, clock: ClockDep) -> Response:
-    params = {
-        k: v
-        for k, v in request.query_params.items()
-        if k in ("code", "state", "error", "error_description", "iss")
-    }
+def oidc_callback(
+    request: Request,
+    auth: AuthSettingsDep,
+    clock: ClockDep,
+    code: Annotated[str | None, Query(max_length=4096)] = None,
+    state: Annotated[str | None, Query(max_length=512)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+    error_description: Annotated[str | None, Query(max_length=2000)] = None,
+    iss: Annotated[str | None, Query(max_length=2000)] = None,
+    session_state: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    given = {"code": code, "state": state, "error": error, "error_description": error_description, "iss": iss}
+    params = {k: v for k, v in given.items() if v is not None}
     try:
         outcome, return_to = accounts.finish_oidc(
             request.app.state.engine,

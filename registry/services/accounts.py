@@ -747,10 +747,14 @@ def finish_oidc(
             "Innloggingen er utløpt eller allerede brukt; start på nytt.",
         )
     expected = oidc.AuthorizationRequest(
-        url="", state=state, nonce=pending["nonce"], code_verifier=pending["code_verifier"]
+        url="",
+        state=state,
+        nonce=pending["nonce"],
+        code_verifier=pending["code_verifier"],
+        return_to=pending["return_to"],
     )
     try:
-        identity = oidc.complete(settings, params=params, expected=expected)
+        identity = oidc.complete(settings, params=params, expected=expected, clock=clock)
     except oidc.OidcError as exc:
         raise SignInRefusedError(exc.message_en, exc.message_no) from exc
     outcome = sign_in_oidc(
