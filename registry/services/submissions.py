@@ -181,9 +181,9 @@ def _submit(
         # The same request again: say so before any work (checked once more under the kommune's lock).
         with engine.connect() as conn:
             previous = _already_done(conn, options, batch)
+            public_id = store.public_id(conn, previous) if previous is not None else None
         if previous is not None:
-            result.noop, result.submission_id = True, previous
-            result.public_id = store.public_id(conn, previous)
+            result.noop, result.submission_id, result.public_id = True, previous, public_id
             result.issues.append(make_issue("resubmission-noop", detail=str(previous), file=result.filename))
             return
     pipeline.run(batch, phases=pipeline.PHASES[2:], progress=say)
@@ -202,6 +202,7 @@ def _submit(
         previous = None if options.dry_run else _already_done(conn, options, batch)
         if previous is not None:
             result.noop, result.submission_id = True, previous
+            result.public_id = store.public_id(conn, previous)
             noop = make_issue("resubmission-noop", detail=str(previous), file=result.filename)
             result.issues = [*issues, noop]
             return
