@@ -18,6 +18,7 @@ from maps.popups import site_popup_html
 from registry import db
 from registry.clock import FixedClock
 from registry.services.access import ANONYMOUS, ForbiddenError, NotSignedInError, Principal
+from registry.services.demo import DEMO_DIR, load_profiles
 from registry.services.maps import map_sites
 from registry.services.profiles import (
     ContactInput,
@@ -505,3 +506,41 @@ def test_migration_moves_the_contact_and_back(admin_url: str) -> None:
         engine.dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# --- the demo profiles ---------------------------------------------------------------------------------
+
+
+def test_demo_profiles_load_their_contact_and_reload_as_a_no_op(clean_engine: Engine) -> None:
+    n = load_profiles(clean_engine, DEMO_DIR / "profiles.csv")
+    assert n > 0
+    with clean_engine.connect() as conn:
+        first = conn.execute(
+            text(
+                "SELECT kommune_nr, id, updated_at FROM kommune_profile p JOIN kommune_contact c"
+                " USING (kommune_nr) ORDER BY kommune_nr"
+            )
+        ).all()
+    assert len(first) == n
+    oslo = get_profile_via(clean_engine)
+    assert oslo["complete"] and oslo["is_demo"]
+    assert oslo["contacts"] == [
+        {
+            "name": None,
+            "role": "Næringsrådgiver, Oslo kommune",
+            "email": "naering.oslo@example.org",
+            "phone": None,
+        }
+    ]
+    assert oslo["response_promise"] == {"no": "3 arbeidsdager", "en": "3 working days"}
+
+    load_profiles(clean_engine, DEMO_DIR / "profiles.csv")
+    with clean_engine.connect() as conn:
+        again = conn.execute(
+            text(
+                "SELECT kommune_nr, id, updated_at FROM kommune_profile p JOIN kommune_contact c"
+                " USING (kommune_nr) ORDER BY kommune_nr"
+            )
+        ).all()
+    assert again == first
+    assert _audit_rows(clean_engine) == []  # loading demo data is not an edit by a kommune
