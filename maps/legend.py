@@ -56,6 +56,7 @@ _CSS = """
 .nar-popup table { border-collapse: collapse; font-size: 13px; }
 .nar-popup th { text-align: left; vertical-align: top; padding: 1px 8px 1px 0; font-weight: 600; }
 .nar-popup td { padding: 1px 0; }
+.nar-missing { color: #b91c1c; font-weight: 600; }
 .nar-badge { display: inline-block; padding: 0 6px; border-radius: 4px; font-size: 11px; font-weight: 700;
   margin-right: 4px; }
 .nar-badge-demo { background: #b91c1c; color: #fff; }

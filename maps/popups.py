@@ -103,6 +103,23 @@ def _road_access(value: object, lang: Lang) -> str | None:
     return escape(text)
 
 
+def _contact(props: Mapping[str, Any], lang: Lang) -> str | None:
+    """The kommune's contact: e-mail (or phone) and role; "Contact missing" when the kommune's profile
+    has no contact to reach (`profile_complete` false); None when the data says nothing of it."""
+    email, phone = props.get("contact_email"), props.get("contact_phone")
+    if isinstance(email, str) and email:
+        contact = f'<a href="mailto:{escape(email)}">{escape(email)}</a>'
+    elif isinstance(phone, str) and phone:
+        contact = f'<a href="tel:{escape(phone.replace(" ", ""))}">{escape(phone)}</a>'
+    elif props.get("profile_complete") is False:
+        return f'<span class="nar-missing">{escape(both("contact_missing", lang))}</span>'
+    else:
+        return None
+    if props.get("contact_role"):
+        contact += f" ({escape(str(props['contact_role']))})"
+    return contact
+
+
 def site_popup_html(props: Mapping[str, Any], lang: Lang) -> str:
     """Return the popup HTML of one site from its GeoJSON properties."""
     badges = []
@@ -134,11 +151,8 @@ def site_popup_html(props: Mapping[str, Any], lang: Lang) -> str:
     road = _road_access(props.get("road_access"), lang)
     if road is not None:
         rows.append((LOGISTICS_KIND.label(ROAD_ACCESS, lang), road))
-    email = props.get("contact_email")
-    if isinstance(email, str) and email:
-        contact = f'<a href="mailto:{escape(email)}">{escape(email)}</a>'
-        if props.get("contact_role"):
-            contact += f" ({escape(str(props['contact_role']))})"
+    contact = _contact(props, lang)
+    if contact is not None:
         rows.append((t("contact", lang), contact))
 
     table = "".join(f"<tr><th>{escape(label)}</th><td>{value}</td></tr>" for label, value in rows)

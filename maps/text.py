@@ -22,6 +22,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "kommune": ("Kommune", "Municipality"),
     "area": ("Areal", "Area"),
     "contact": ("Kontakt", "Contact"),
+    "contact_missing": ("Kontakt mangler", "Contact missing"),
     "passport": ("Åpne arealpass", "Open site passport"),
     "now": ("nå", "now"),
     "unknown": ("Ukjent", "Unknown"),

@@ -99,15 +99,18 @@ class KommuneProfile(Base):
     __tablename__ = "kommune_profile"
 
     kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), primary_key=True)
-    contact_role: Mapped[str | None] = mapped_column(Text)
-    contact_name: Mapped[str | None] = mapped_column(Text)
-    email: Mapped[str | None] = mapped_column(Text)
-    phone: Mapped[str | None] = mapped_column(Text)
+    # The first response the kommune promises, in working hours (schemas.profile renders it in days).
     response_hours: Mapped[int | None] = mapped_column(Integer)
     pitch_no: Mapped[str | None] = mapped_column(Text)
     pitch_en: Mapped[str | None] = mapped_column(Text)
     competence_no: Mapped[str | None] = mapped_column(Text)
     competence_en: Mapped[str | None] = mapped_column(Text)
+    # Competence and labour figures: [{label_no, label_en, value, unit, source, year}, ...]
+    labour_figures: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'[]'")
+    )
+    # Clusters the kommune names itself (free text); the `cluster` table holds the reference ones.
+    clusters: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'"))
     verified_at: Mapped[dt.date | None] = mapped_column(Date)
     is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     updated_at: Mapped[dt.datetime] = _now()
@@ -116,6 +119,26 @@ class KommuneProfile(Base):
 
     __table_args__ = (
         CheckConstraint("response_hours IS NULL OR response_hours > 0", name="response_positive"),
+        CheckConstraint("jsonb_typeof(labour_figures) = 'array'", name="labour_figures_array"),
+    )
+
+
+class KommuneContact(Base):
+    """One contact of a kommune's one-door-in profile, in the order the kommune gave them."""
+
+    __tablename__ = "kommune_contact"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("position >= 0", name="position_nonneg"),
+        UniqueConstraint("kommune_nr", "position", name="uq_kommune_contact_kommune_nr_position"),
     )
 
 

@@ -45,10 +45,16 @@ class Substation(BaseModel):
 
 
 class Contact(BaseModel):
+    """The kommune's first one-door-in contact, beside a site."""
+
+    name: str | None = None
     role: str | None
     email: str | None
     phone: str | None
-    response_hours: int | None
+    response_hours: int | None = Field(description="First response promised, in working hours")
+    profile_complete: bool = Field(
+        description="The kommune's profile has a contact with an e-mail address or a phone number"
+    )
 
 
 class LogisticsDistance(BaseModel):
@@ -167,16 +173,57 @@ class SiteCollection(BaseModel):
     attribution: list[str]
 
 
-class OneDoorIn(BaseModel):
-    contact_role: str | None
-    contact_name: str | None
+class ProfileContact(BaseModel):
+    """One contact of a kommune's one-door-in profile."""
+
+    name: str | None
+    role: str | None
     email: str | None
     phone: str | None
-    response_hours: int | None
+
+
+class LabourFigure(BaseModel):
+    """A competence or labour figure of a kommune, with its source and year."""
+
+    label_no: str | None
+    label_en: str | None
+    value: float
+    unit: str | None
+    source: str
+    year: int
+
+
+class ResponsePromise(BaseModel):
+    """The promised first response in words, e.g. "1 arbeidsdag og 4 timer" / "1 working day and 4 hours"."""
+
+    no: str
+    en: str
+
+
+class ReferenceCluster(BaseModel):
+    """A cluster of the reference table hosted in the kommune."""
+
+    name: str
+    sector: str | None
+    programme_level: str | None
+    host_city: str | None
+    website: str | None
+    source_url: str | None
+    source_date: str | None
+
+
+class OneDoorIn(BaseModel):
+    contact_role: str | None = Field(description="The first contact's role (see `contacts` for all)")
+    contact_name: str | None = Field(description="The first contact's name")
+    email: str | None = Field(description="The first contact's e-mail address")
+    phone: str | None = Field(description="The first contact's phone number")
+    response_hours: int | None = Field(description="First response promised, in working hours")
     pitch_no: str | None
     pitch_en: str | None
     competence_no: str | None
     competence_en: str | None
+    labour_figures: list[LabourFigure] = Field(default_factory=list)
+    clusters: list[str] = Field(default_factory=list, description="Clusters the kommune names")
     verified_at: str | None
     is_demo: bool
 
@@ -190,8 +237,38 @@ class Kommune(BaseModel):
     is_member: bool
     membership_note: str | None
     one_door_in: OneDoorIn | None
+    contacts: list[ProfileContact] = Field(description="The one-door-in contacts, in the kommune's order")
+    contact: ProfileContact | None = Field(description="The first contact (the one shown where one fits)")
+    profile_complete: bool = Field(
+        description="A contact with an e-mail address or a phone number is given; else shown as incomplete"
+    )
+    response_promise: ResponsePromise | None = Field(
+        description="The promised first response in working days (8 hours) and hours"
+    )
     published_sites: int
     published_area_m2: float
+
+
+class KommuneProfile(BaseModel):
+    """A kommune's one-door-in profile as the kommune edits it ("Min kommune")."""
+
+    kommune_nr: str
+    kommune_name: str
+    contacts: list[ProfileContact]
+    complete: bool
+    response_hours: int | None
+    response_promise: ResponsePromise | None
+    working_day_hours: int
+    pitch_no: str | None
+    pitch_en: str | None
+    competence_no: str | None
+    competence_en: str | None
+    labour_figures: list[LabourFigure]
+    clusters: list[str]
+    reference_clusters: list[ReferenceCluster]
+    verified_at: str | None
+    updated_at: str | None
+    is_demo: bool
 
 
 class KommuneList(BaseModel):

@@ -115,7 +115,9 @@ SITE_TABLES = (
     "submission_issue",
     "submission",
     "kommune_mapping",
+    "kommune_contact",
     "kommune_profile",
+    "audit_event",  # append-only against UPDATE and DELETE; TRUNCATE empties it between tests
 )
 
 

@@ -16,29 +16,41 @@ from registry.clock import Clock
 from registry.db import transaction
 from registry.services.submissions import SubmitOptions, run_submission
 from registry.settings import PROJECT_ROOT
-from registry.store import kommuner as store
+from registry.store import profiles as profile_store
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 DEMO_ACTOR = "demo-loader"
 
 
+def _demo_contacts(row: dict[str, str]) -> list[dict[str, str | None]]:
+    """The one contact of a row of profiles.csv (columns contact_name, contact_role, email, phone)."""
+    contact = {
+        "name": row.get("contact_name") or None,
+        "role": row.get("contact_role") or None,
+        "email": row.get("email") or None,
+        "phone": row.get("phone") or None,
+    }
+    return [contact] if any(contact.values()) else []
+
+
 def load_profiles(engine: Engine, path: Path) -> int:
-    """Upsert the one-door-in profiles of `path` (CSV); return how many."""
+    """Upsert the one-door-in profiles of `path` (CSV, one contact a row); return how many."""
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     with transaction(engine, actor=DEMO_ACTOR) as session:
         for r in rows:
-            store.upsert_profile(
+            profile_store.upsert_demo(
                 session,
                 {
                     **r,
-                    "contact_name": r.get("contact_name") or None,
-                    "phone": r.get("phone") or None,
                     "response_hours": int(r["response_hours"]) if r.get("response_hours") else None,
                     "verified_at": dt.date.fromisoformat(r["verified_at"]) if r.get("verified_at") else None,
                     "is_demo": str(r.get("is_demo", "true")).lower() in {"true", "1", "yes", "ja"},
                 },
             )
+            contacts = _demo_contacts(r)
+            if [dict(c) for c in profile_store.contacts(session, r["kommune_nr"])] != contacts:
+                profile_store.replace_contacts(session, r["kommune_nr"], contacts)
     return len(rows)
 
 

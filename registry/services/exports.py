@@ -119,6 +119,13 @@ def site_state_of(p: dict[str, Any]) -> VerificationState:
     return state_of(stale=p["stale"], unverified=p["unverified"])
 
 
+def _contact_cell(contact: dict[str, Any]) -> str | None:
+    """The kommune's first contact (e-mail, else phone); says so when the kommune gave none to reach."""
+    if contact["email"] or contact["phone"]:
+        return str(contact["email"] or contact["phone"])
+    return None if contact["profile_complete"] else "Kontakt mangler / Contact missing"
+
+
 # The workbook's columns, in order: fields of the site record, and a few derived for reading.
 COLUMNS: tuple[Column, ...] = (
     _record("id"),
@@ -153,7 +160,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Verifisering / Verification", lambda p: STATE_LABELS[site_state_of(p)]),
     Column("Utdaterte fakta / Stale facts", _axes_with("stale")),
     Column("Uverifiserte fakta / Unverified facts", _axes_with("unverified")),
-    Column("Kontakt / Contact", lambda p: p["contact"]["email"]),
+    Column("Kontakt / Contact", lambda p: _contact_cell(p["contact"])),
     _record("status"),
     Column("DEMO", lambda p: "DEMO" if p["is_demo"] else ""),
 )

@@ -14,6 +14,7 @@ from etl.lookup import KommuneIndex
 from registry.services.access import Principal
 from registry.store import kommuner as store
 from registry.store import reference as reference_store
+from schemas.profile import first_contact, is_complete, response_promise
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,24 @@ class KommuneNumber:
 
 
 def _kommune(m: Mapping[Any, Any]) -> dict[str, Any]:
+    contacts = [dict(c) for c in m["contacts"]]
+    first = first_contact(contacts)
     profile = None
-    if m["contact_role"] or m["email"]:
+    if m["has_profile"] or contacts:
         profile = {
-            "contact_role": m["contact_role"],
-            "contact_name": m["contact_name"],
-            "email": m["email"],
-            "phone": m["phone"],
+            "contact_role": first["role"],
+            "contact_name": first["name"],
+            "email": first["email"],
+            "phone": first["phone"],
             "response_hours": m["response_hours"],
             "pitch_no": m["pitch_no"],
             "pitch_en": m["pitch_en"],
             "competence_no": m["competence_no"],
             "competence_en": m["competence_en"],
+            "labour_figures": list(m["labour_figures"] or []),
+            "clusters": list(m["clusters"] or []),
             "verified_at": m["verified_at"].isoformat() if m["verified_at"] else None,
-            "is_demo": m["is_demo"],
+            "is_demo": bool(m["is_demo"]),
         }
     return {
         "nr": m["nr"],
@@ -64,6 +69,10 @@ def _kommune(m: Mapping[Any, Any]) -> dict[str, Any]:
         "is_member": m["is_member"],
         "membership_note": m["membership_note"],
         "one_door_in": profile,
+        "contacts": contacts,
+        "contact": first if contacts else None,
+        "profile_complete": is_complete(contacts),
+        "response_promise": response_promise(m["response_hours"]),
         "published_sites": m["published_sites"],
         "published_area_m2": round(float(m["published_area_m2"]), 1),
     }

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from registry.settings import MAP_MAX_SITES
 from registry.store import sites as store
+from schemas.profile import first_contact, is_complete
 from schemas.site import MAP_COLUMNS, site_verification
 
 # Simplify outlines by this many metres for the region map (below a pixel at the zooms it opens at).
@@ -41,6 +42,7 @@ def map_sites(
     rows = store.map_rows(session, tolerance_m=tolerance_m, limit=limit, max_points=MAX_POINTS_PER_SITE)
     for r in rows:
         by_state = site_verification(r)
+        contact = first_contact(r["contacts"])
         props = {c: r[c] for c in MAP_COLUMNS}
         props.update(
             {
@@ -50,8 +52,10 @@ def map_sites(
                 "unverified_axes": [a.name for a in by_state["unverified"]],
                 "stale_axes": [a.name for a in by_state["stale"]],
                 "road_access": _road_access(r),
-                "contact_email": r["contact_email"],
-                "contact_role": r["contact_role"],
+                "contact_email": contact["email"],
+                "contact_phone": contact["phone"],
+                "contact_role": contact["role"],
+                "profile_complete": is_complete(r["contacts"]),
                 "url": f"/api/v1/sites/{r['id']}",
             }
         )

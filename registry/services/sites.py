@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from registry.services.kommuner import resolve_kommune
 from registry.store import sites as store
 from registry.store.sites import SiteFilter
+from schemas.profile import first_contact, is_complete
 from schemas.site import site_properties, term
 from schemas.taxonomy import LOGISTICS_KIND
 
@@ -34,15 +35,14 @@ PUBLIC: tuple[str, ...] = ("published",)
 
 
 def _joined(row: Mapping[Any, Any]) -> dict[str, Any]:
-    """The kommune and contact beside a site (not columns of the site record)."""
+    """The kommune and its first contact beside a site (not columns of the site record)."""
     return {
         "kommune_name": row["kommune_name"],
         "regionraad": row["regionraad"],
         "contact": {
-            "role": row["contact_role"],
-            "email": row["contact_email"],
-            "phone": row["contact_phone"],
+            **first_contact(row["contacts"]),
             "response_hours": row["response_hours"],
+            "profile_complete": is_complete(row["contacts"]),
         },
     }
 

@@ -1,7 +1,8 @@
 """Read queries on sites: search with filters, one site, its logistics and substation, map rows.
 
-Rows come back as mappings of `site` columns (plus the joined kommune and contact columns); the services
-turn them into the API's properties with `schemas.site.site_properties`.
+Rows come back as mappings of `site` columns (plus the joined kommune, its contacts as a JSON list and
+the response time it promises); the services turn them into the API's properties with
+`schemas.site.site_properties`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from typing import Any
 from sqlalchemy import RowMapping, text
 from sqlalchemy.orm import Session
 
+from registry.store.profiles import CONTACTS_BY_KOMMUNE
 from schemas.site import MAP_COLUMNS, STALENESS_COLUMNS
 from schemas.taxonomy import MATURITY, POWER, ROAD_ACCESS
 
-_SITE_SELECT = """
+_SITE_SELECT = f"""
 SELECT s.*, k.name AS kommune_name, k.regionraad,
        ST_AsGeoJSON(ST_Transform(s.geom_25833, 4326), 7) AS geojson,
-       p.contact_role, p.email AS contact_email, p.phone AS contact_phone, p.response_hours
+       coalesce(kc.contacts, '[]'::jsonb) AS contacts, p.response_hours
 FROM site s
 JOIN kommune k ON k.nr = s.kommune_nr
 LEFT JOIN kommune_profile p ON p.kommune_nr = s.kommune_nr
+LEFT JOIN ({CONTACTS_BY_KOMMUNE}) kc ON kc.kommune_nr = s.kommune_nr
 """
 
 
@@ -214,7 +217,7 @@ def map_rows(session: Session, *, tolerance_m: float, limit: int, max_points: in
     return (
         session.execute(
             text(f"""
-        SELECT {columns}, k.name AS kommune_name, p.email AS contact_email, p.contact_role,
+        SELECT {columns}, k.name AS kommune_name, coalesce(kc.contacts, '[]'::jsonb) AS contacts,
                l.distance_km AS road_km, l.precision_km AS road_precision_km, n.name AS road_node,
                n.road,
                ST_AsGeoJSON(ST_Transform(
@@ -222,7 +225,7 @@ def map_rows(session: Session, *, tolerance_m: float, limit: int, max_points: in
                         ELSE ST_OrientedEnvelope(g.simple) END, 4326), 6) AS g
         FROM site s JOIN kommune k ON k.nr = s.kommune_nr
         CROSS JOIN LATERAL (SELECT ST_SimplifyPreserveTopology(s.geom_25833, :tol) AS simple) g
-        LEFT JOIN kommune_profile p ON p.kommune_nr = s.kommune_nr
+        LEFT JOIN ({CONTACTS_BY_KOMMUNE}) kc ON kc.kommune_nr = s.kommune_nr
         LEFT JOIN site_logistics l ON l.site_id = s.id AND l.kind = :road_kind
         LEFT JOIN logistics_node n ON n.id = l.node_id
         WHERE s.status = 'published'
