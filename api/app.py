@@ -12,7 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from api import errors
 from api.params import reject_unknown_query_params
 from api.routes import auth as auth_routes
-from api.routes import docs, exports, health, kommuner, maps, my_kommune, sites, submissions
+from api.routes import docs, exports, health, kommuner, maps, my_kommune, my_profile, sites, submissions
 from api.security import SecurityHeaders
 from registry.clock import Clock, SystemClock
 from registry.db import get_engine, session_factory
@@ -52,7 +52,18 @@ def create_app(
     app.state.mail_settings = mail or MailSettings()
     app.state.clock = clock or SystemClock()
     errors.install(app)
-    for module in (health, auth_routes, my_kommune, sites, kommuner, maps, exports, submissions, docs):
+    for module in (
+        health,
+        auth_routes,
+        my_kommune,
+        my_profile,
+        sites,
+        kommuner,
+        maps,
+        exports,
+        submissions,
+        docs,
+    ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR
 

@@ -18,8 +18,9 @@ KommuneNr = Annotated[str, Path(pattern=r"^\d{4}$")]
 BLANK_CONTACTS, BLANK_FIGURES = 2, 2  # empty rows offered below the filled ones
 
 
-def _page(request: Request, profile: dict[str, Any], *, status: int = 200, problems: Any = (), saved: bool = False
-          ) -> Response:
+def _page(
+    request: Request, profile: dict[str, Any], *, status: int = 200, problems: Any = (), saved: bool = False
+) -> Response:
     by_field: dict[str, list[Any]] = {}
     for p in problems:
         by_field.setdefault(p.field, []).append(p)
@@ -36,8 +37,9 @@ def _page(request: Request, profile: dict[str, Any], *, status: int = 200, probl
 
 
 @router.get("/{nr}/profile", response_class=HTMLResponse)
-def profile_page(request: Request, session: SessionDep, principal: SignedInDep, nr: KommuneNr,
-                 saved: str | None = None) -> Response:
+def profile_page(
+    request: Request, session: SessionDep, principal: SignedInDep, nr: KommuneNr, saved: str | None = None
+) -> Response:
     require_editor_of(principal, nr)
     profile = profiles.get_profile(session, nr)
     assert profile is not None
@@ -54,8 +56,9 @@ def _rows(form: Any, prefix: str, keys: tuple[str, ...], n: int) -> list[dict[st
 
 
 @router.post("/{nr}/profile", response_class=HTMLResponse, dependencies=[CsrfDep])
-async def profile_save(request: Request, session: SessionDep, principal: SignedInDep, clock: ClockDep,
-                       nr: KommuneNr) -> Response:
+async def profile_save(
+    request: Request, session: SessionDep, principal: SignedInDep, clock: ClockDep, nr: KommuneNr
+) -> Response:
     form = await request.form()
     data = {
         "contacts": _rows(form, "contact", ("name", "role", "email", "phone"), 12),
@@ -64,7 +67,9 @@ async def profile_save(request: Request, session: SessionDep, principal: SignedI
         "pitch_en": form.get("pitch_en"),
         "competence_no": form.get("competence_no"),
         "competence_en": form.get("competence_en"),
-        "labour_figures": _rows(form, "figure", ("label_no", "label_en", "value", "unit", "source", "year"), 22),
+        "labour_figures": _rows(
+            form, "figure", ("label_no", "label_en", "value", "unit", "source", "year"), 22
+        ),
         "clusters": [c.strip() for c in str(form.get("clusters") or "").splitlines() if c.strip()],
     }
     try:
