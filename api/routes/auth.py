@@ -24,7 +24,7 @@ from api.web import redirect, render, safe_next
 from registry.services import accounts
 from schemas.api import Me
 
-router = APIRouter(tags=["sign-in"])
+router = APIRouter()
 OIDC_STATE_COOKIE = "naering_oidc_state"
 NextParam = Annotated[str, Query(max_length=2000)]
 
