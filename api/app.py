@@ -11,6 +11,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from api import errors
 from api.params import reject_unknown_query_params
+from api.routes import admin as admin_routes
 from api.routes import auth as auth_routes
 from api.routes import docs, exports, health, kommuner, maps, my_kommune, my_profile, sites, submissions
 from api.security import SecurityHeaders
@@ -63,6 +64,7 @@ def create_app(
         exports,
         submissions,
         docs,
+        admin_routes,
     ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR

@@ -27,6 +27,7 @@ from etl.reference_read import (
 )
 from registry.db import transaction
 from registry.settings import PROJECT_ROOT
+from registry.store import membership as membership_store
 from registry.store import reference as store
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "reference"
@@ -55,7 +56,7 @@ def load_reference(
     with transaction(engine, actor=ACTOR) as session:
         conn = session.connection()
         _write(conn, "fylke", fylker, say)
-        _write(conn, "kommune", kommune_rows(kommuner), say)
+        _write_kommuner(conn, kommune_rows(kommuner), say)
         stale = sorted(store.kommune_numbers(conn) - set(kommuner["nr"]))
         if stale:
             say(
@@ -80,6 +81,24 @@ def _write(
     say(f"{table}: {given} row(s) in the files, {changed} inserted or changed")
     if delete_missing and (deleted := store.delete_missing(conn, table, rows)):
         say(f"{table}: deleted {deleted} row(s) no longer in the reference files")
+
+
+MEMBERSHIP_COLUMNS = ("is_member", "regionraad", "membership_note")
+
+
+def _write_kommuner(conn: Connection, rows: list[Row], say: Progress) -> None:
+    """Upsert the kommuner; membership from the members file only where the secretariat has not set it
+    on the web (an edit there, in the audit log as `membership.set`, wins over the seed file)."""
+    edited = membership_store.edited_on_web(conn)
+    seeded = [r for r in rows if r["nr"] not in edited]
+    kept = [{k: v for k, v in r.items() if k not in MEMBERSHIP_COLUMNS} for r in rows if r["nr"] in edited]
+    _write(conn, "kommune", seeded, say)
+    if kept:
+        _write(conn, "kommune", kept, say)
+        say(
+            f"kommune: kept the membership edited on the web for {len(kept)} kommune(r): "
+            + ", ".join(sorted(r["nr"] for r in kept))
+        )
 
 
 def _with_kommune_nr(conn: Connection, clusters: list[Row], say: Progress) -> list[Row]:
