@@ -13,7 +13,18 @@ from api import errors
 from api.params import reject_unknown_query_params
 from api.routes import admin as admin_routes
 from api.routes import auth as auth_routes
-from api.routes import docs, exports, health, kommuner, maps, my_kommune, my_profile, sites, submissions
+from api.routes import (
+    docs,
+    exports,
+    health,
+    kommuner,
+    maps,
+    my_kommune,
+    my_profile,
+    sites,
+    submissions,
+    users,
+)
 from api.security import SecurityHeaders
 from registry.clock import Clock, SystemClock
 from registry.db import get_engine, session_factory
@@ -56,6 +67,7 @@ def create_app(
     for module in (
         health,
         auth_routes,
+        users,
         my_kommune,
         my_profile,
         sites,

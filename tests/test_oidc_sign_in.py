@@ -63,6 +63,16 @@ def client(ref_engine: Engine, issuer: str) -> Iterator[TestClient]:
     settings = auth_settings(oidc_issuer=issuer, oidc_client_id="naering-test", oidc_client_secret="s3cret")
     clock = FixedClock(dt.datetime.now(dt.UTC))  # the provider's tokens carry the real time
     make_user(ref_engine, "asker-redaktor@asker.kommune.no", kommuner=["3203"])
+    # The shipped seed holds this row; other tests may have edited the table, so say it here.
+    accounts.set_org(
+        ref_engine,
+        CLI,
+        orgnr=ASKER_ORGNR,
+        kommune_nr="3203",
+        name="ASKER KOMMUNE",
+        source="test",
+        clock=clock,
+    )
     yield TestClient(make_app(ref_engine, clock=clock, auth=settings))
     reset_accounts(ref_engine)
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import ClockDep, CsrfDep, PrincipalDep
 from api.deps import SessionDep
-from api.web import lang_of, redirect, render, safe_next
+from api.web import LangDep, lang_of, redirect, render, safe_next
 from registry.services import accounts, mail, membership, secretariat
 from registry.services.access import require_admin
 from registry.services.kommuner import kommune_index, list_kommuner
@@ -21,10 +21,6 @@ from registry.services.kommuner import kommune_index, list_kommuner
 OUTBOX_PAGE = 50
 AUDIT_PAGE = 100
 OUTBOX_STATUSES = ("queued", "sent", "failed", "kept")
-
-
-def _lang_query(lang: Annotated[str | None, Query(pattern="^(no|en)$")] = None) -> None:
-    """Every page takes `?lang=no|en` (read by api.web)."""
 
 
 def _admin(principal: PrincipalDep) -> None:
@@ -35,7 +31,7 @@ def _admin(principal: PrincipalDep) -> None:
 router = APIRouter(
     prefix="/admin",
     include_in_schema=False,
-    dependencies=[Depends(_admin), Depends(_lang_query)],
+    dependencies=[Depends(_admin), LangDep],
 )
 
 # After a change the page says what was done: `?ok=<key>` → (norsk, English).

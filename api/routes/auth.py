@@ -1,4 +1,4 @@
-"""Sign-in and sign-out, the OpenID Connect round trip, invitations and password resets; `/api/v1/me`."""
+"""Sign-in and sign-out pages, the OpenID Connect round trip, invitations and password resets."""
 
 from __future__ import annotations
 
@@ -15,16 +15,14 @@ from api.auth import (
     ClockDep,
     CsrfDep,
     PrincipalDep,
-    SignedInDep,
     clear_session_cookie,
     set_session_cookie,
 )
 from api.deps import SessionDep, SettingsDep
-from api.web import redirect, render, safe_next
+from api.web import LangDep, redirect, render, safe_next
 from registry.services import accounts
-from schemas.api import Me
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False, dependencies=[LangDep])
 OIDC_STATE_COOKIE = "naering_oidc_state"
 NextParam = Annotated[str, Query(max_length=2000)]
 
@@ -189,11 +187,6 @@ def oidc_callback(
     signed_in = _signed_in(request, outcome.signed_in, target)
     signed_in.delete_cookie(OIDC_STATE_COOKIE, path="/auth/oidc")
     return signed_in
-
-
-@router.get("/api/v1/me", response_model=Me, tags=["users"], summary="Who the caller is: role and kommuner")
-def me(session: SessionDep, principal: SignedInDep) -> Me:
-    return Me(**accounts.me(session, principal))
 
 
 def _password_page(

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.auth import ClockDep, CsrfDep, SignedInDep
+from api.auth import ClockDep, CsrfDep, SignedInDep, signed_in
 from api.deps import SessionDep
-from api.web import lang_of, redirect, render
+from api.web import LangDep, lang_of, redirect, render
 from registry.services import site_edit
 from registry.services.access import require_editor_of
 from registry.services.accounts import whom_to_ask
@@ -24,7 +24,8 @@ from schemas.fields import FIELDS
 from schemas.site import AXES
 from schemas.taxonomy import SITE_STATUS
 
-router = APIRouter(prefix="/my", include_in_schema=False)
+# Signed in before anything else (a form's CSRF check included): anonymous → sign in first.
+router = APIRouter(prefix="/my", include_in_schema=False, dependencies=[Depends(signed_in), LangDep])
 KommuneNr = Annotated[str, Path(pattern=r"^\d{4}$")]
 SiteId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 # The site form: every catalogue field but the kommune (a site stays in its kommune).

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.auth import ClockDep, CsrfDep, SignedInDep
+from api.auth import ClockDep, CsrfDep, SignedInDep, signed_in
 from api.deps import SessionDep
-from api.web import lang_of, redirect, render
+from api.web import LangDep, lang_of, redirect, render
 from registry.services import profiles
 from registry.services.access import require_editor_of
 
-router = APIRouter(prefix="/my", include_in_schema=False)
+# Signed in before anything else (a form's CSRF check included): anonymous → sign in first.
+router = APIRouter(prefix="/my", include_in_schema=False, dependencies=[Depends(signed_in), LangDep])
 KommuneNr = Annotated[str, Path(pattern=r"^\d{4}$")]
 BLANK_CONTACTS, BLANK_FIGURES = 2, 2  # empty rows offered below the filled ones
 

@@ -20,7 +20,7 @@ from api.auth import CsrfDep, SignedInDep
 from api.deps import SessionDep, SettingsDep
 from api.errors import DisabledError, PayloadTooLargeError
 from api.security import html_with_nonce
-from api.web import render
+from api.web import LangDep, render
 from registry.services.access import ForbiddenError
 from registry.services.kommuner import editable_kommuner
 from registry.services.submissions import (
@@ -143,7 +143,7 @@ def submission_html(
     return html_with_nonce(request, report_html(stored_result(session, principal, public_id)))
 
 
-@router.get("/submit", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/submit", response_class=HTMLResponse, include_in_schema=False, dependencies=[LangDep])
 def submit_page(
     request: Request,
     session: SessionDep,

@@ -10,7 +10,7 @@ Decisions:
   values. An error writes nothing (`SiteInvalidError` carries every issue); warnings are returned.
 - An edit that changes an axis's value (maturity, power, availability, land control) is a verification:
   that axis's `*_verified_at` becomes today's date (Europe/Oslo) and `*_verified_by` the actor, unless the
-  edit itself gives either of them. Evidence is dated by the registry, not the kommune: never here.
+  edit itself changes either of them (a form sending the stored date back unchanged does not). Evidence is dated by the registry, not the kommune: never here.
 - Access: a signed-out caller gets `NotSignedInError`. Another kommune's draft or archived site is
   `NotVisibleError` (404: it is not public); another kommune's published site is `ForbiddenError` (403:
   it is public, so saying it exists reveals nothing) — for reading it for the form as for changing it.
@@ -349,7 +349,8 @@ def update_site(
             if _stored(name, value) != current[name]
         }
         for axis in KOMMUNE_AXES:
-            if axis.column in written and not {axis.verified_at, axis.verified_by} & set(changes):
+            # A form sends the stored dates back unchanged: only a date the edit changes counts as given.
+            if axis.column in written and not {axis.verified_at, axis.verified_by} & set(written):
                 written[axis.verified_at] = day
                 written[axis.verified_by] = principal.actor
         written = {name: value for name, value in written.items() if value != current[name]}
