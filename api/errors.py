@@ -128,23 +128,20 @@ _ACCESS_TITLE = {
 
 
 def _access_page(request: Request, status: int, detail: str) -> Any:
-    from api.web import lang_of, redirect, render
+    from api.web import redirect, render, say, say_bilingual
 
     if status == 401 and request.method == "GET":
         from urllib.parse import quote
 
         target = request.url.path + (("?" + request.url.query) if request.url.query else "")
         return redirect(f"/auth/sign-in?next={quote(target, safe='/')}", status=303)
-    english, _, norwegian = detail.partition(" / ")
-    norwegian = norwegian or english
     en_title, no_title = _ACCESS_TITLE[status]
-    lang = lang_of(request)
     return render(
         request,
         "error.html",
         status=status,
-        title=no_title if lang == "no" else en_title,
-        message=norwegian if lang == "no" else english,
+        title=say(request, no_title, en_title),
+        message=say_bilingual(request, detail),
     )
 
 

@@ -47,6 +47,17 @@ def lang_of(request: Request) -> str:
     return cookie if cookie in LANGS else "no"
 
 
+def say(request: Request, no: str, en: str) -> str:
+    """The Norwegian or the English text, as the page's language is."""
+    return no if lang_of(request) == "no" else en
+
+
+def say_bilingual(request: Request, text: str) -> str:
+    """One language of a bilingual message written "English / norsk" (the services' convention)."""
+    english, _, norwegian = text.partition(" / ")
+    return say(request, norwegian or english, english)
+
+
 def url_with(request: Request, **params: str | None) -> str:
     """This page's path and query with `params` replaced (None removes one)."""
     query = {k: v for k, v in request.query_params.items() if k not in params}

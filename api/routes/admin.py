@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import ClockDep, CsrfDep, PrincipalDep
 from api.deps import SessionDep
-from api.web import LangDep, lang_of, redirect, render, safe_next
+from api.web import LangDep, redirect, render, safe_next, say
 from registry.services import accounts, mail, membership, secretariat
 from registry.services.access import require_admin
 from registry.services.kommuner import kommune_index, list_kommuner
@@ -60,11 +60,11 @@ def _done(request: Request, ok: str | None) -> str | None:
     if ok not in DONE:
         return None
     no, en = DONE[ok]
-    return no if lang_of(request) == "no" else en
+    return say(request, no, en)
 
 
 def _message(request: Request, exc: accounts.AccountError | membership.MembershipError) -> str:
-    return exc.message_no if lang_of(request) == "no" else exc.message_en
+    return say(request, exc.message_no, exc.message_en)
 
 
 def _user_url(email: str, ok: str | None = None) -> str:
@@ -187,8 +187,8 @@ def _user_page(
             request,
             "error.html",
             status=404,
-            title="Ikke funnet" if lang_of(request) == "no" else "Not found",
-            message=("Ingen bruker " if lang_of(request) == "no" else "No user ") + email,
+            title=say(request, "Ikke funnet", "Not found"),
+            message=say(request, "Ingen bruker ", "No user ") + email,
         )
     orgs = {o["orgnr"]: o for o in accounts.list_orgs(session, principal)}
     return render(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from api.auth import (
     set_session_cookie,
 )
 from api.deps import SessionDep, SettingsDep
-from api.web import LangDep, redirect, render, safe_next
+from api.web import LangDep, redirect, render, safe_next, say
 from registry.services import accounts
 
 router = APIRouter(include_in_schema=False, dependencies=[LangDep])
@@ -84,7 +84,7 @@ def sign_in(
             clock=clock,
         )
     except accounts.SignInRefusedError as exc:
-        lang_text = exc.message_no if _lang(request) == "no" else exc.message_en
+        lang_text = say(request, exc.message_no, exc.message_en)
         status = 429 if isinstance(exc, accounts.RateLimitedError) else 401
         return render(
             request,
@@ -98,12 +98,6 @@ def sign_in(
             demo_users=_demo_users(session, request),
         )
     return _signed_in(request, signed, safe_next(next, "/my"))
-
-
-def _lang(request: Request) -> str:
-    from api.web import lang_of
-
-    return lang_of(request)
 
 
 @router.post("/auth/demo", include_in_schema=False, dependencies=[CsrfDep])
@@ -178,8 +172,8 @@ def oidc_callback(
             request,
             "error.html",
             status=401,
-            title=("Innloggingen ble avvist" if _lang(request) == "no" else "Sign-in refused"),
-            message=exc.message_no if _lang(request) == "no" else exc.message_en,
+            title=say(request, "Innloggingen ble avvist", "Sign-in refused"),
+            message=say(request, exc.message_no, exc.message_en),
         )
         response.delete_cookie(OIDC_STATE_COOKIE, path="/auth/oidc")
         return response
@@ -187,24 +181,6 @@ def oidc_callback(
     signed_in = _signed_in(request, outcome.signed_in, target)
     signed_in.delete_cookie(OIDC_STATE_COOKIE, path="/auth/oidc")
     return signed_in
-
-
-def _password_page(
-    request: Request, auth: Any, *, heading: str, action: str, valid: bool, **extra: Any
-) -> Response:
-    return render(
-        request,
-        "password_form.html",
-        heading=heading,
-        action=action,
-        valid=valid,
-        min_length=auth.password_min_length,
-        **extra,
-    )
-
-
-def _t(request: Request, no: str, en: str) -> str:
-    return no if _lang(request) == "no" else en
 
 
 @router.get("/auth/reset", response_class=HTMLResponse, include_in_schema=False)
@@ -222,83 +198,68 @@ def reset_request(
     return render(request, "reset_request.html", sent=True, hours=auth.reset_hours)
 
 
-def _one_time_page(request: Request, auth: Any, clock: Any, token: str, purpose: str) -> Response:
-    valid = accounts.one_time_valid(request.app.state.engine, token, purpose=purpose, clock=clock)
-    invite = purpose == "invite"
-    return _password_page(
-        request,
-        auth,
-        heading=_t(request, "Velkommen — velg et passord", "Welcome — choose a password")
-        if invite
-        else _t(request, "Nytt passord", "New password"),
-        action=f"/auth/{purpose}/{token}",
-        valid=valid,
-        error=None
-        if valid
-        else _t(request, "Lenken er ugyldig, brukt eller utløpt.", "The link is invalid, used or expired."),
-    )
+Purpose = Annotated[str, Path(pattern="^(invite|reset)$")]
+Token = Annotated[str, Path(max_length=100)]
 
 
-def _one_time_submit(
-    request: Request, auth: Any, clock: Any, token: str, purpose: str, password: str, password2: str
+def _one_time_page(
+    request: Request, auth: Any, clock: Any, purpose: str, token: str, *, error: str | None = None
 ) -> Response:
-    engine = request.app.state.engine
-    error = None
-    if password != password2:
-        error = _t(request, "Passordene er ikke like.", "The passwords differ.")
-    else:
-        try:
-            signed = accounts.set_password_with_token(
-                engine, token, password, purpose=purpose, settings=auth, clock=clock
-            )
-        except accounts.AccountError as exc:
-            error = exc.message_no if _lang(request) == "no" else exc.message_en
-        else:
-            return _signed_in(request, signed, "/my")
-    valid = accounts.one_time_valid(engine, token, purpose=purpose, clock=clock)
-    return _password_page(
+    """The invitation's or the reset link's page: choose a password (or: the link does not work)."""
+    valid = accounts.one_time_valid(request.app.state.engine, token, purpose=purpose, clock=clock)
+    if not valid:
+        error = say(
+            request, "Lenken er ugyldig, brukt eller utløpt.", "The link is invalid, used or expired."
+        )
+    heading = (
+        say(request, "Velkommen — velg et passord", "Welcome — choose a password")
+        if purpose == "invite"
+        else say(request, "Nytt passord", "New password")
+    )
+    return render(
         request,
-        auth,
-        heading=_t(request, "Nytt passord", "New password"),
+        "password_form.html",
+        heading=heading,
         action=f"/auth/{purpose}/{token}",
         valid=valid,
         error=error,
+        min_length=auth.password_min_length,
     )
 
 
-@router.get("/auth/reset/{token}", response_class=HTMLResponse, include_in_schema=False)
-def reset_page(request: Request, auth: AuthSettingsDep, clock: ClockDep, token: str) -> Response:
-    return _one_time_page(request, auth, clock, token, "reset")
+@router.get("/auth/{purpose}/{token}", response_class=HTMLResponse)
+def one_time_page(
+    request: Request, auth: AuthSettingsDep, clock: ClockDep, purpose: Purpose, token: Token
+) -> Response:
+    return _one_time_page(request, auth, clock, purpose, token)
 
 
-@router.post(
-    "/auth/reset/{token}", response_class=HTMLResponse, include_in_schema=False, dependencies=[CsrfDep]
-)
-def reset_submit(
+@router.post("/auth/{purpose}/{token}", response_class=HTMLResponse, dependencies=[CsrfDep])
+def one_time_submit(
     request: Request,
     auth: AuthSettingsDep,
     clock: ClockDep,
-    token: str,
+    purpose: Purpose,
+    token: Token,
     password: Annotated[str, Form(max_length=1024)],
     password2: Annotated[str, Form(max_length=1024)],
 ) -> Response:
-    return _one_time_submit(request, auth, clock, token, "reset", password, password2)
-
-
-@router.get("/auth/invite/{token}", response_class=HTMLResponse, include_in_schema=False)
-def invite_page(request: Request, auth: AuthSettingsDep, clock: ClockDep, token: str) -> Response:
-    return _one_time_page(request, auth, clock, token, "invite")
-
-
-@router.post(
-    "/auth/invite/{token}", response_class=HTMLResponse, include_in_schema=False, dependencies=[CsrfDep]
-)
-def invite_submit(
-    request: Request,
-    auth: AuthSettingsDep,
-    clock: ClockDep,
-    token: str,
-    password: Annotated[str, Form(max_length=1024)],
-    password2: Annotated[str, Form(max_length=1024)],
-) -> Response:
-    return _one_time_submit(request, auth, clock, token, "invite", password, password2)
+    """Set the password with an invitation or reset link; a refusal keeps the link usable."""
+    if password != password2:
+        return _one_time_page(
+            request,
+            auth,
+            clock,
+            purpose,
+            token,
+            error=say(request, "Passordene er ikke like.", "The passwords differ."),
+        )
+    try:
+        signed = accounts.set_password_with_token(
+            request.app.state.engine, token, password, purpose=purpose, settings=auth, clock=clock
+        )
+    except accounts.AccountError as exc:
+        return _one_time_page(
+            request, auth, clock, purpose, token, error=say(request, exc.message_no, exc.message_en)
+        )
+    return _signed_in(request, signed, "/my")

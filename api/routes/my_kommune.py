@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.auth import ClockDep, CsrfDep, SignedInDep, signed_in
 from api.deps import SessionDep
-from api.web import LangDep, lang_of, redirect, render
+from api.web import LangDep, lang_of, redirect, render, say, say_bilingual
 from registry.services import site_edit
 from registry.services.access import require_editor_of
 from registry.services.accounts import whom_to_ask
@@ -144,7 +144,7 @@ def my_site(
 ) -> Response:
     notice = None
     if saved:
-        notice = "Lagret." if lang_of(request) == "no" else "Saved."
+        notice = say(request, "Lagret.", "Saved.")
     return _site_page(request, session, principal, clock, nr, site_id, notice=notice)
 
 
@@ -211,9 +211,8 @@ def my_site_status(
     except site_edit.SiteInvalidError as exc:
         return _site_page(request, session, principal, clock, nr, site_id, status=422, issues=exc.issues)
     except (site_edit.SiteConflictError, site_edit.SiteStateError) as exc:
-        english, _, norwegian = str(exc).partition(" / ")
-        message = (norwegian or english) if lang_of(request) == "no" else english
-        return _site_page(request, session, principal, clock, nr, site_id, status=409, notice=message)
+        notice = say_bilingual(request, str(exc))
+        return _site_page(request, session, principal, clock, nr, site_id, status=409, notice=notice)
     return redirect(f"/my/{nr}/sites/{site_id}?saved={action}")
 
 

@@ -204,6 +204,38 @@ def create_user(
     is_demo: bool = False,
 ) -> User:
     """Create a user with grants for `kommuner` (secretariat or the server's command line)."""
+    with transaction(engine, actor=principal.actor) as session:
+        user_id = _create_user(
+            session,
+            principal,
+            email=email,
+            role=role,
+            kommuner=kommuner,
+            name=name,
+            password=password,
+            settings=settings,
+            clock=clock,
+            is_demo=is_demo,
+        )
+        row = store.user_by_id(session, user_id)
+    assert row is not None
+    return _user(row)
+
+
+def _create_user(
+    session: Session,
+    principal: Principal,
+    *,
+    email: str,
+    role: str,
+    kommuner: Sequence[str],
+    name: str | None,
+    password: str | None,
+    settings: AuthSettings,
+    clock: Clock,
+    is_demo: bool = False,
+) -> int:
+    """Check and insert a user with grants inside the caller's transaction; return the id."""
     require_admin(principal)
     email = normalise_email(email)
     if role not in ROLES:
@@ -219,36 +251,33 @@ def create_user(
     if password is not None:
         check_password(password, settings, email=email)
     now = clock.now()
-    with transaction(engine, actor=principal.actor) as session:
-        numbers = _kommune_numbers(session, kommuner)
-        if store.user_by_email(session, email) is not None:
-            raise AccountError(
-                f"A user with e-mail {email} exists already.",
-                f"Det finnes allerede en bruker med e-post {email}.",
-                field="email",
-            )
-        user_id = store.insert_user(
-            session,
-            email=email,
-            name=name,
-            role=role,
-            password_hash=hash_password(password) if password else None,
-            is_demo=is_demo,
-            at=now,
+    numbers = _kommune_numbers(session, kommuner)
+    if store.user_by_email(session, email) is not None:
+        raise AccountError(
+            f"A user with e-mail {email} exists already.",
+            f"Det finnes allerede en bruker med e-post {email}.",
+            field="email",
         )
-        for nr in numbers:
-            store.grant(session, user_id, nr, by=principal.actor, at=now)
-        audit.record(
-            session,
-            at=now,
-            actor=principal.actor,
-            action="user.create",
-            target=f"user:{email}",
-            details={"role": role, "kommuner": numbers, "demo": is_demo},
-        )
-        row = store.user_by_id(session, user_id)
-    assert row is not None
-    return _user(row)
+    user_id = store.insert_user(
+        session,
+        email=email,
+        name=name,
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        is_demo=is_demo,
+        at=now,
+    )
+    for nr in numbers:
+        store.grant(session, user_id, nr, by=principal.actor, at=now)
+    audit.record(
+        session,
+        at=now,
+        actor=principal.actor,
+        action="user.create",
+        target=f"user:{email}",
+        details={"role": role, "kommuner": numbers, "demo": is_demo},
+    )
+    return user_id
 
 
 def get_user(session: Session, principal: Principal, email: str) -> User:
@@ -777,8 +806,21 @@ def demo_users(session: Session) -> list[User]:
     return [_user(r) for r in store.list_users(session) if r["is_demo"] and r["is_active"]]
 
 
-def _link(settings: AuthSettings, path: str) -> str:
-    return settings.public_url.rstrip("/") + path
+def _one_time_link(
+    session: Session, user_id: int, *, purpose: str, hours: int, settings: AuthSettings, clock: Clock
+) -> str:
+    """A single-use link (invitation or reset) valid `hours`; only the token's digest is stored."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    store.insert_one_time(
+        session,
+        digest(token),
+        user_id=user_id,
+        purpose=purpose,
+        at=now,
+        expires_at=now + dt.timedelta(hours=hours),
+    )
+    return f"{settings.public_url.rstrip('/')}/auth/{purpose}/{token}"
 
 
 def invite(
@@ -793,33 +835,29 @@ def invite(
     mail: MailSettings,
     clock: Clock,
 ) -> User:
-    """Create a user and e-mail an invitation to choose a password (valid `invite_hours`)."""
+    """Create a user and e-mail an invitation to choose a password (valid `invite_hours`), in one
+    transaction: no user without an invitation, no invitation without a user."""
     import registry.services.mail as mail_service
 
-    user = create_user(
-        engine,
-        principal,
-        email=email,
-        role=role,
-        kommuner=kommuner,
-        name=name,
-        settings=settings,
-        clock=clock,
-    )
-    token = secrets.token_urlsafe(32)
-    now = clock.now()
-    link = _link(settings, f"/auth/invite/{token}")
     hours = settings.invite_hours
-    places = ", ".join(user.kommuner) or "—"
+    greeting = f" {name}" if name else ""
     with transaction(engine, actor=principal.actor) as session:
-        store.insert_one_time(
+        user_id = _create_user(
             session,
-            digest(token),
-            user_id=user.id,
-            purpose="invite",
-            at=now,
-            expires_at=now + dt.timedelta(hours=hours),
+            principal,
+            email=email,
+            role=role,
+            kommuner=kommuner,
+            name=name,
+            password=None,
+            settings=settings,
+            clock=clock,
         )
+        row = store.user_by_id(session, user_id)
+        assert row is not None
+        user = _user(row)
+        places = ", ".join(user.kommuner) or "—"
+        link = _one_time_link(session, user_id, purpose="invite", hours=hours, settings=settings, clock=clock)
         mail_service.queue(
             session,
             mail_service.Mail(
@@ -828,12 +866,12 @@ def invite(
                 subject_no="Invitasjon til Næringsarealregisteret",
                 subject_en="Invitation to the Business Land Registry",
                 body_no=(
-                    f"Hei{(' ' + name) if name else ''},\n\n{principal.actor} har gitt deg tilgang til "
+                    f"Hei{greeting},\n\n{principal.actor} har gitt deg tilgang til "
                     f"Næringsarealregisteret (kommune: {places}).\nVelg et passord her innen {hours} timer:\n"
                     f"{link}\n\nKjenner du ikke til dette, kan du se bort fra e-posten."
                 ),
                 body_en=(
-                    f"Hello{(' ' + name) if name else ''},\n\n{principal.actor} has given you access to the "
+                    f"Hello{greeting},\n\n{principal.actor} has given you access to the "
                     f"Business Land Registry (kommune: {places}).\n"
                     f"Choose a password here within {hours} hours:\n"
                     f"{link}\n\nIf you do not know about this, you can ignore this e-mail."
@@ -842,7 +880,7 @@ def invite(
             clock=clock,
         )
         audit.record(
-            session, at=now, actor=principal.actor, action="user.invite", target=f"user:{user.email}"
+            session, at=clock.now(), actor=principal.actor, action="user.invite", target=f"user:{user.email}"
         )
     mail_service.deliver(engine, mail, clock)
     return user
@@ -858,21 +896,13 @@ def request_password_reset(
         address = normalise_email(email)
     except AccountError:
         return
-    token = secrets.token_urlsafe(32)
-    now = clock.now()
     hours = settings.reset_hours
-    link = _link(settings, f"/auth/reset/{token}")
     with transaction(engine, actor=address) as session:
         row = store.user_by_email(session, address)
         if row is None or not row["is_active"] or row["is_demo"]:
             return
-        store.insert_one_time(
-            session,
-            digest(token),
-            user_id=row["id"],
-            purpose="reset",
-            at=now,
-            expires_at=now + dt.timedelta(hours=hours),
+        link = _one_time_link(
+            session, row["id"], purpose="reset", hours=hours, settings=settings, clock=clock
         )
         mail_service.queue(
             session,
@@ -895,7 +925,11 @@ def request_password_reset(
             clock=clock,
         )
         audit.record(
-            session, at=now, actor=address, action="password.reset_requested", target=f"user:{address}"
+            session,
+            at=clock.now(),
+            actor=address,
+            action="password.reset_requested",
+            target=f"user:{address}",
         )
     mail_service.deliver(engine, mail, clock)
 
@@ -910,15 +944,14 @@ def set_password_with_token(
 ) -> SignedIn:
     """Spend an invitation or reset link: set the password, end other sessions, sign in."""
     now = clock.now()
-    with transaction(engine) as session:
-        user_id = store.peek_one_time(session, digest(token), purpose=purpose, at=now)
+    with transaction(engine) as session:  # a refused password rolls the spent link back
+        user_id = store.use_one_time(session, digest(token), purpose=purpose, at=now)
         row = store.user_by_id(session, user_id) if user_id is not None else None
         if row is None or not row["is_active"]:
             raise AccountError(
                 "The link is invalid, used or expired.", "Lenken er ugyldig, brukt eller utløpt."
             )
         check_password(password, settings, email=row["email"])
-        store.use_one_time(session, digest(token), purpose=purpose, at=now)
         store.update_user(session, row["id"], password_hash=hash_password(password))
         store.end_sessions(session, row["id"], at=now)
         audit.record(

@@ -10,7 +10,8 @@ Decisions:
   values. An error writes nothing (`SiteInvalidError` carries every issue); warnings are returned.
 - An edit that changes an axis's value (maturity, power, availability, land control) is a verification:
   that axis's `*_verified_at` becomes today's date (Europe/Oslo) and `*_verified_by` the actor, unless the
-  edit itself changes either of them (a form sending the stored date back unchanged does not). Evidence is dated by the registry, not the kommune: never here.
+  edit itself changes either of them (a form sending the stored date back unchanged does not).
+  Evidence is dated by the registry, not the kommune: never here.
 - Access: a signed-out caller gets `NotSignedInError`. Another kommune's draft or archived site is
   `NotVisibleError` (404: it is not public); another kommune's published site is `ForbiddenError` (403:
   it is public, so saying it exists reveals nothing) — for reading it for the form as for changing it.

@@ -160,15 +160,22 @@ def insert_token(
     )
 
 
+# A token's last use is noted at most this often: an API call should not be a write every time.
+TOKEN_USE_RESOLUTION = dt.timedelta(hours=1)
+
+
 def token_user(conn: Conn, token_hash: str, *, at: dt.datetime) -> int | None:
-    """The active user holding this live token (and note its use), or None."""
+    """The active user holding this live token, or None; notes the use when the last note is old."""
     return conn.execute(
         text(
-            "UPDATE api_token t SET last_used_at = :at FROM app_user u "
-            "WHERE t.token_hash = :h AND t.revoked_at IS NULL AND t.expires_at > :at "
-            "AND u.id = t.user_id AND u.is_active RETURNING t.user_id"
+            "WITH live AS (SELECT t.id, t.user_id, t.last_used_at FROM api_token t "
+            "  JOIN app_user u ON u.id = t.user_id AND u.is_active "
+            "  WHERE t.token_hash = :h AND t.revoked_at IS NULL AND t.expires_at > :at), "
+            "noted AS (UPDATE api_token SET last_used_at = :at WHERE id IN "
+            "  (SELECT id FROM live WHERE last_used_at IS NULL OR last_used_at < :stale)) "
+            "SELECT user_id FROM live"
         ),
-        {"h": token_hash, "at": at},
+        {"h": token_hash, "at": at, "stale": at - TOKEN_USE_RESOLUTION},
     ).scalar_one_or_none()
 
 
