@@ -150,12 +150,16 @@ def demo_load() -> None:
 
     settings = ServerSettings()
     where = f"http://{settings.host}:{settings.port}/auth/sign-in"
-    console.print(f"[bold yellow]DEMO sign-in (local only, never in production)[/bold yellow] at {where}:")
+    # soft_wrap: a password must never be broken over two lines, whatever the terminal's width
+    console.print(
+        f"[bold yellow]DEMO sign-in (local only, never in production)[/bold yellow] at {where}:",
+        soft_wrap=True,
+    )
     for account in ensure_demo_accounts(_engine(), clock=SystemClock()):
         what = (
             "admin (secretariat)" if account.role == "admin" else f"editor of {', '.join(account.kommuner)}"
         )
-        console.print(f"  DEMO {what}: {account.email}  password: {account.password}")
+        console.print(f"  DEMO {what}: {account.email}  password: {account.password}", soft_wrap=True)
 
 
 def _submit(
