@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+# Re-exported: the profile's contacts follow the shared rules for addresses and phone numbers.
+from schemas.problems import MAX_EMAIL_CHARS as MAX_EMAIL_CHARS
+from schemas.problems import MAX_PHONE_CHARS as MAX_PHONE_CHARS
+from schemas.problems import PHONE_DIGITS_MAX as PHONE_DIGITS_MAX
+from schemas.problems import PHONE_DIGITS_MIN as PHONE_DIGITS_MIN
+
 WORKING_DAY_HOURS = 8
 # The longest promise a profile may make: 30 days around the clock (far more than any kommune means).
 MAX_RESPONSE_HOURS = 24 * 30
@@ -19,10 +25,6 @@ MAX_CLUSTERS = 20
 MAX_LONG_TEXT_CHARS = 4000  # pitch and competence text, each language
 MAX_SHORT_TEXT_CHARS = 200  # a name, a role, a figure's label or source, a cluster
 MAX_UNIT_CHARS = 40
-MAX_EMAIL_CHARS = 254
-MAX_PHONE_CHARS = 30
-PHONE_DIGITS_MIN = 8
-PHONE_DIGITS_MAX = 15
 FIGURE_YEAR_MIN = 1990
 
 

@@ -343,3 +343,87 @@ MAX_AGE_DAYS: dict[str, int] = {
     LAND_CONTROL.name: 730,
     EVIDENCE.name: 730,
 }
+
+# --- One door in: inquiries (issue 9) ---------------------------------------------------------------------
+
+# May the kommuner see who is asking?
+CONFIDENTIALITY = Taxonomy(
+    "confidentiality",
+    "Hvem som spør",
+    "Who is asking",
+    (
+        Term(
+            "open",
+            "Ja, kommunene kan se hvem vi er",
+            "Yes, the kommuner may see who we are",
+        ),
+        Term(
+            "on_accept",
+            "Først når vi godtar et svar fra kommunen",
+            "Only after we accept a reply from the kommune",
+        ),
+        Term(
+            "registry_only",
+            "Nei, alt går gjennom registeret",
+            "No, everything goes through the registry",
+        ),
+    ),
+)
+
+# Who files the inquiry: the investor itself, or an intermediary on behalf of a client.
+REQUESTER_KIND = Taxonomy(
+    "requester_kind",
+    "Hvem sender forespørselen",
+    "Who sends the inquiry",
+    (
+        Term("direct", "Virksomheten selv", "The company itself"),
+        Term("innovasjon_norge", "Innovasjon Norge for en kunde", "Innovation Norway for a client"),
+        Term("intermediary", "Annen mellommann for en kunde", "Another intermediary for a client"),
+    ),
+)
+
+INQUIRY_STATUS = Taxonomy(
+    "inquiry_status",
+    "Status",
+    "Status",
+    (Term("open", "Åpen", "Open"), Term("closed", "Avsluttet", "Closed")),
+)
+
+# One kommune's thread of an inquiry.
+THREAD_STATUS = Taxonomy(
+    "thread_status",
+    "Status",
+    "Status",
+    (
+        Term("new", "Ny, ikke besvart", "New, not answered", colour="#d73027"),
+        Term("acknowledged", "Bekreftet mottatt", "Acknowledged", colour="#fee08b"),
+        Term("answered", "Besvart", "Answered", colour="#1a9850"),
+        Term("closed", "Avsluttet", "Closed", colour="#bdbdbd"),
+    ),
+)
+
+# How a site meets one requirement of an inquiry (docs/matching.md).
+VERDICT = Taxonomy(
+    "verdict",
+    "Vurdering",
+    "Verdict",
+    (
+        Term("meets", "Oppfyller", "Meets", colour="#1a9850"),
+        Term("partly", "Delvis", "Partly", colour="#fee08b"),
+        Term("unknown", "Ukjent", "Unknown", colour="#bdbdbd"),
+        Term("fails", "Oppfyller ikke", "Fails", colour="#d73027"),
+    ),
+)
+
+# The coordination a kommune reports with its answer: coordination is what made kommuner win.
+COORDINATION_STEP = Taxonomy(
+    "coordination_step",
+    "Koordinering",
+    "Coordination",
+    (
+        Term("planning", "Plan kontaktet", "Planning contacted"),
+        Term("building", "Byggesak kontaktet", "Building permits contacted"),
+        Term("grid_company", "Nettselskapet kontaktet", "Grid company contacted"),
+        Term("meeting", "Møte foreslått", "Meeting proposed"),
+    ),
+)

@@ -8,8 +8,6 @@ verification date to the day of the edit.
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +21,15 @@ from registry.db import transaction
 from registry.services.access import Principal, require_editor_of
 from registry.store import audit as audit_store
 from registry.store import profiles as store
+from schemas.problems import (
+    EMAIL,
+    FieldProblem,
+    integer_value,
+    number_value,
+    phone_ok,
+    text_value,
+    too_long,
+)
 from schemas.profile import (
     FIGURE_YEAR_MIN,
     MAX_CLUSTERS,
@@ -30,7 +37,6 @@ from schemas.profile import (
     MAX_EMAIL_CHARS,
     MAX_FIGURES,
     MAX_LONG_TEXT_CHARS,
-    MAX_PHONE_CHARS,
     MAX_RESPONSE_HOURS,
     MAX_SHORT_TEXT_CHARS,
     MAX_UNIT_CHARS,
@@ -60,8 +66,6 @@ AUDIT_ACTION = "profile.update"
 # The profile's verification date is the day of the edit where the kommuner are.
 LOCAL_TIMEZONE = ZoneInfo("Europe/Oslo")
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
-_PHONE = re.compile(r"\+?[0-9 ]+")
 _LONG_TEXTS = ("pitch_no", "pitch_en", "competence_no", "competence_en")
 _LONG_TEXT_NAMES = {
     "pitch_no": ("Hva kan vi tilby? (norsk)", "What can we offer? (Norwegian)"),
@@ -73,15 +77,6 @@ _LONG_TEXT_NAMES = {
 
 class KommuneNotFoundError(LookupError):
     """No kommune with that number."""
-
-
-@dataclass(frozen=True)
-class FieldProblem:
-    """One thing wrong with one field of a profile edit, e.g. field "contacts[1].email"."""
-
-    field: str
-    message_no: str
-    message_en: str
 
 
 class ProfileInvalidError(ValueError):
@@ -150,66 +145,17 @@ class ProfileInput:
 # --- checking an edit --------------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str | None:
-    """Trimmed text, None when empty."""
-    if value is None:
-        return None
-    stripped = str(value).strip()
-    return stripped or None
-
-
-def _integer(value: Any) -> int | None:
-    """An integer from an int or from digits (surrounding spaces allowed); else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def _number(value: Any) -> float | int | None:
-    """A finite number from a number or from text ("12 500", "3,5", "-2.25"); else None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        number = value
-    elif isinstance(value, str):
-        cleaned = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
-        try:
-            number = float(cleaned)
-        except ValueError:
-            return None
-    else:
-        return None
-    if not math.isfinite(number):
-        return None
-    return int(number) if number.is_integer() else number
-
-
-def _too_long(field_name: str, limit: int, what: tuple[str, str]) -> FieldProblem:
-    return FieldProblem(
-        field_name,
-        f"{what[0]} kan ha høyst {limit} tegn.",
-        f"{what[1]} may have at most {limit} characters.",
-    )
-
-
 def _check_contact(i: int, c: ContactInput) -> list[FieldProblem]:
     at = f"contacts[{i}]"
     problems = []
-    name, role, email, phone = _text(c.name), _text(c.role), _text(c.email), _text(c.phone)
+    name, role = text_value(c.name), text_value(c.role)
+    email, phone = text_value(c.email), text_value(c.phone)
     if name is None:
         problems.append(FieldProblem(f"{at}.name", "Kontakten trenger et navn.", "The contact needs a name."))
     elif len(name) > MAX_SHORT_TEXT_CHARS:
-        problems.append(_too_long(f"{at}.name", MAX_SHORT_TEXT_CHARS, ("Navnet", "The name")))
+        problems.append(too_long(f"{at}.name", MAX_SHORT_TEXT_CHARS, ("Navnet", "The name")))
     if role is not None and len(role) > MAX_SHORT_TEXT_CHARS:
-        problems.append(_too_long(f"{at}.role", MAX_SHORT_TEXT_CHARS, ("Rollen", "The role")))
+        problems.append(too_long(f"{at}.role", MAX_SHORT_TEXT_CHARS, ("Rollen", "The role")))
     if email is None and phone is None:
         problems.append(
             FieldProblem(
@@ -221,9 +167,9 @@ def _check_contact(i: int, c: ContactInput) -> list[FieldProblem]:
     if email is not None:
         if len(email) > MAX_EMAIL_CHARS:
             problems.append(
-                _too_long(f"{at}.email", MAX_EMAIL_CHARS, ("E-postadressen", "The e-mail address"))
+                too_long(f"{at}.email", MAX_EMAIL_CHARS, ("E-postadressen", "The e-mail address"))
             )
-        elif not _EMAIL.fullmatch(email):
+        elif not EMAIL.fullmatch(email):
             problems.append(
                 FieldProblem(
                     f"{at}.email",
@@ -231,29 +177,23 @@ def _check_contact(i: int, c: ContactInput) -> list[FieldProblem]:
                     f"“{email}” does not look like an e-mail address (name@kommune.no).",
                 )
             )
-    if phone is not None:
-        digits = sum(ch.isdigit() for ch in phone)
-        if (
-            len(phone) > MAX_PHONE_CHARS
-            or not _PHONE.fullmatch(phone)
-            or not PHONE_DIGITS_MIN <= digits <= PHONE_DIGITS_MAX
-        ):
-            problems.append(
-                FieldProblem(
-                    f"{at}.phone",
-                    f"Telefonnummeret skal ha {PHONE_DIGITS_MIN}–{PHONE_DIGITS_MAX} sifre, gjerne med + og "
-                    "mellomrom (f.eks. +47 22 00 00 00).",
-                    f"The phone number needs {PHONE_DIGITS_MIN}–{PHONE_DIGITS_MAX} digits, + and spaces "
-                    "allowed (e.g. +47 22 00 00 00).",
-                )
+    if phone is not None and not phone_ok(phone):
+        problems.append(
+            FieldProblem(
+                f"{at}.phone",
+                f"Telefonnummeret skal ha {PHONE_DIGITS_MIN}–{PHONE_DIGITS_MAX} sifre, gjerne med + og "
+                "mellomrom (f.eks. +47 22 00 00 00).",
+                f"The phone number needs {PHONE_DIGITS_MIN}–{PHONE_DIGITS_MAX} digits, + and spaces "
+                "allowed (e.g. +47 22 00 00 00).",
             )
+        )
     return problems
 
 
 def _check_figure(i: int, f: LabourFigureInput, today: dt.date) -> list[FieldProblem]:
     at = f"labour_figures[{i}]"
     problems = []
-    label_no, label_en = _text(f.label_no), _text(f.label_en)
+    label_no, label_en = text_value(f.label_no), text_value(f.label_en)
     if label_no is None and label_en is None:
         problems.append(
             FieldProblem(
@@ -264,8 +204,8 @@ def _check_figure(i: int, f: LabourFigureInput, today: dt.date) -> list[FieldPro
         )
     for key, value in (("label_no", label_no), ("label_en", label_en)):
         if value is not None and len(value) > MAX_SHORT_TEXT_CHARS:
-            problems.append(_too_long(f"{at}.{key}", MAX_SHORT_TEXT_CHARS, ("Betegnelsen", "The label")))
-    if _number(f.value) is None:
+            problems.append(too_long(f"{at}.{key}", MAX_SHORT_TEXT_CHARS, ("Betegnelsen", "The label")))
+    if number_value(f.value) is None:
         problems.append(
             FieldProblem(
                 f"{at}.value",
@@ -273,10 +213,10 @@ def _check_figure(i: int, f: LabourFigureInput, today: dt.date) -> list[FieldPro
                 "The value must be a number (e.g. 12500 or 3.5).",
             )
         )
-    unit = _text(f.unit)
+    unit = text_value(f.unit)
     if unit is not None and len(unit) > MAX_UNIT_CHARS:
-        problems.append(_too_long(f"{at}.unit", MAX_UNIT_CHARS, ("Enheten", "The unit")))
-    source = _text(f.source)
+        problems.append(too_long(f"{at}.unit", MAX_UNIT_CHARS, ("Enheten", "The unit")))
+    source = text_value(f.source)
     if source is None:
         problems.append(
             FieldProblem(
@@ -286,8 +226,8 @@ def _check_figure(i: int, f: LabourFigureInput, today: dt.date) -> list[FieldPro
             )
         )
     elif len(source) > MAX_SHORT_TEXT_CHARS:
-        problems.append(_too_long(f"{at}.source", MAX_SHORT_TEXT_CHARS, ("Kilden", "The source")))
-    year, last = _integer(f.year), today.year + 1
+        problems.append(too_long(f"{at}.source", MAX_SHORT_TEXT_CHARS, ("Kilden", "The source")))
+    year, last = integer_value(f.year), today.year + 1
     if year is None or not FIGURE_YEAR_MIN <= year <= last:
         problems.append(
             FieldProblem(
@@ -313,8 +253,8 @@ def validate_profile(data: ProfileInput | Mapping[str, Any], *, today: dt.date) 
     for i, contact in enumerate(profile.contacts):
         problems.extend(_check_contact(i, contact))
 
-    if profile.response_hours is not None and _text(str(profile.response_hours)) is not None:
-        hours = _integer(profile.response_hours)
+    if profile.response_hours is not None and text_value(str(profile.response_hours)) is not None:
+        hours = integer_value(profile.response_hours)
         if hours is None or not 1 <= hours <= MAX_RESPONSE_HOURS:
             problems.append(
                 FieldProblem(
@@ -327,9 +267,9 @@ def validate_profile(data: ProfileInput | Mapping[str, Any], *, today: dt.date) 
             )
 
     for key in _LONG_TEXTS:
-        value = _text(getattr(profile, key))
+        value = text_value(getattr(profile, key))
         if value is not None and len(value) > MAX_LONG_TEXT_CHARS:
-            problems.append(_too_long(key, MAX_LONG_TEXT_CHARS, _LONG_TEXT_NAMES[key]))
+            problems.append(too_long(key, MAX_LONG_TEXT_CHARS, _LONG_TEXT_NAMES[key]))
 
     if len(profile.labour_figures) > MAX_FIGURES:
         problems.append(
@@ -344,14 +284,14 @@ def validate_profile(data: ProfileInput | Mapping[str, Any], *, today: dt.date) 
         )
     seen: set[str] = set()
     for i, name in enumerate(profile.clusters):
-        cluster = _text(name)
+        cluster = text_value(name)
         if cluster is None:
             problems.append(
                 FieldProblem(f"clusters[{i}]", "Klyngen trenger et navn.", "The cluster needs a name.")
             )
         elif len(cluster) > MAX_SHORT_TEXT_CHARS:
             problems.append(
-                _too_long(f"clusters[{i}]", MAX_SHORT_TEXT_CHARS, ("Klyngenavnet", "The cluster name"))
+                too_long(f"clusters[{i}]", MAX_SHORT_TEXT_CHARS, ("Klyngenavnet", "The cluster name"))
             )
         elif cluster.casefold() in seen:
             problems.append(
@@ -369,25 +309,24 @@ def validate_profile(data: ProfileInput | Mapping[str, Any], *, today: dt.date) 
 def _normalised(profile: ProfileInput) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The contacts and fields of a valid profile as stored: text trimmed, numbers as numbers."""
     contacts = [
-        {"name": _text(c.name), "role": _text(c.role), "email": _text(c.email), "phone": _text(c.phone)}
-        for c in profile.contacts
+        {k: text_value(getattr(c, k)) for k in ("name", "role", "email", "phone")} for c in profile.contacts
     ]
-    hours = _text(str(profile.response_hours)) if profile.response_hours is not None else None
+    hours = text_value(str(profile.response_hours)) if profile.response_hours is not None else None
     fields: dict[str, Any] = {
-        "response_hours": _integer(hours) if hours is not None else None,
-        **{k: _text(getattr(profile, k)) for k in _LONG_TEXTS},
+        "response_hours": integer_value(hours) if hours is not None else None,
+        **{k: text_value(getattr(profile, k)) for k in _LONG_TEXTS},
         "labour_figures": [
             {
-                "label_no": _text(f.label_no),
-                "label_en": _text(f.label_en),
-                "value": _number(f.value),
-                "unit": _text(f.unit),
-                "source": _text(f.source),
-                "year": _integer(f.year),
+                "label_no": text_value(f.label_no),
+                "label_en": text_value(f.label_en),
+                "value": number_value(f.value),
+                "unit": text_value(f.unit),
+                "source": text_value(f.source),
+                "year": integer_value(f.year),
             }
             for f in profile.labour_figures
         ],
-        "clusters": [c for c in (_text(n) for n in profile.clusters) if c is not None],
+        "clusters": [c for c in (text_value(n) for n in profile.clusters) if c is not None],
     }
     return contacts, fields
 
