@@ -35,14 +35,18 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from schemas.taxonomy import (
     AVAILABILITY,
+    CONFIDENTIALITY,
     EVIDENCE,
+    INQUIRY_STATUS,
     LAND_CONTROL,
     LOCAL_GRID_LIMIT_MW,
     LOGISTICS_KIND,
     MATURITY,
     POWER,
+    REQUESTER_KIND,
     SITE_STATUS,
     SOSI_USE,
+    THREAD_STATUS,
 )
 
 SRID = 25833
@@ -426,8 +430,12 @@ class SiteHistory(Base):
     changed_by: Mapped[str | None] = mapped_column(Text)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    geom_before: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False))
-    geom_after: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False))
+    geom_before: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=True
+    )
+    geom_after: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=True
+    )
 
     __table_args__ = (
         CheckConstraint(
@@ -616,3 +624,221 @@ class OidcRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- One door in: inquiries, threads per kommune, replies, erasures (migration 0004) ---------------------
+
+MESSAGE_AUTHORS = ("kommune", "investor", "secretariat")
+MESSAGE_KINDS = ("acknowledge", "answer", "message", "accept", "close", "useful")
+INQUIRY_SITE_KINDS = ("match", "near_miss", "chosen")
+ERASURE_REASONS = ("request", "retention")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Inquiry(Base):
+    """An investor's question to the region, with who asked (personal data, erased by retention or on
+    request), what is needed and the instant answer as it was given."""
+
+    __tablename__ = "inquiry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The id in links and the API: unguessable, so inquiries cannot be found by counting.
+    public_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), nullable=False, unique=True, server_default=text("gen_random_uuid()")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    requester_kind: Mapped[str] = mapped_column(Text, nullable=False)
+    # Personal data: NULL once erased (erased_at set).
+    organisation: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    client: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)
+    # SHA-256 of the lower-cased address: open inquiries per address, an intermediary's list, erasure.
+    email_hash: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the client address, for the rate limit; cleared by the daily jobs after a day.
+    client_addr_hash: Mapped[str | None] = mapped_column(String(64))
+    # Not personal: kept for the statistics after erasure.
+    country: Mapped[str | None] = mapped_column(Text)
+    sector: Mapped[str | None] = mapped_column(Text)
+    requirements: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    matches: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
+    confidentiality: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'open'"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_activity_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # SHA-256 of the investor's private link token (/i/{token}); NULL once erased.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(REQUESTER_KIND.sql_check("requester_kind"), name="requester_kind_valid"),
+        CheckConstraint(CONFIDENTIALITY.sql_check("confidentiality"), name="confidentiality_valid"),
+        CheckConstraint(INQUIRY_STATUS.sql_check("status"), name="status_valid"),
+        CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"),
+        CheckConstraint(
+            "erased_at IS NOT NULL OR (email IS NOT NULL AND name IS NOT NULL AND email_hash IS NOT NULL)",
+            name="contact_until_erased",
+        ),
+        CheckConstraint(
+            "erased_at IS NULL OR (email IS NULL AND name IS NULL AND phone IS NULL AND organisation IS NULL"
+            " AND client IS NULL AND message IS NULL AND email_hash IS NULL AND client_addr_hash IS NULL"
+            " AND token_hash IS NULL)",
+            name="erased_means_empty",
+        ),
+        CheckConstraint("jsonb_typeof(requirements) = 'object'", name="requirements_object"),
+        Index("ix_inquiry_email_hash", "email_hash"),
+        Index("ix_inquiry_client_addr_hash", "client_addr_hash", "created_at"),
+        Index("ix_inquiry_created_at", "created_at"),
+    )
+
+
+class InquirySite(Base):
+    """A site an inquiry concerns (matched, a near miss, or chosen by the investor); shortlisted or not."""
+
+    __tablename__ = "inquiry_site"
+
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    rank: Mapped[int] = mapped_column(Integer, nullable=False)
+    shortlisted: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", INQUIRY_SITE_KINDS), name="kind_valid"),
+        Index("ix_inquiry_site_kommune", "inquiry_id", "kommune_nr"),
+    )
+
+
+class InquiryThread(Base):
+    """One kommune's part of an inquiry: when it was told, its deadline, its first response and answer."""
+
+    __tablename__ = "inquiry_thread"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), nullable=False)
+    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), nullable=False)
+    # Why it was routed here: the kommune holds matching sites, or the investor chose it (or both).
+    routed_for_sites: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    routed_by_choice: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'new'"))
+    # The first response the kommune promised when the inquiry came (working hours), and what follows.
+    promised_hours: Mapped[int] = mapped_column(Integer, nullable=False)
+    notified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    remind_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    first_response_by: Mapped[str | None] = mapped_column(Text)
+    # Working hours from notified_at to first_response_at, fixed when the kommune responds.
+    first_response_hours: Mapped[float | None] = mapped_column(Float)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Confidentiality "on_accept": the investor accepted this kommune's reply, so it may see who asks.
+    identity_shared: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    useful: Mapped[bool | None] = mapped_column(Boolean)
+    kommune_read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    investor_read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Coordination reported: {step code: ISO date}, steps from schemas.taxonomy.COORDINATION_STEP.
+    coordination: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
+
+    __table_args__ = (
+        UniqueConstraint("inquiry_id", "kommune_nr", name="uq_inquiry_thread_inquiry_kommune"),
+        CheckConstraint(THREAD_STATUS.sql_check("status"), name="status_valid"),
+        CheckConstraint("promised_hours > 0", name="promised_positive"),
+        CheckConstraint("routed_for_sites OR routed_by_choice", name="routed_for_a_reason"),
+        CheckConstraint("notified_at <= remind_at AND remind_at <= due_at", name="deadlines_ordered"),
+        CheckConstraint(
+            "(first_response_at IS NULL) = (first_response_hours IS NULL)", name="response_hours_with_time"
+        ),
+        CheckConstraint("status = 'new' OR first_response_at IS NOT NULL", name="responded_unless_new"),
+        CheckConstraint("jsonb_typeof(coordination) = 'object'", name="coordination_object"),
+        Index("ix_inquiry_thread_kommune", "kommune_nr", "status"),
+        Index("ix_inquiry_thread_due", "due_at", postgresql_where=text("first_response_at IS NULL")),
+    )
+
+
+class InquiryMessage(Base):
+    """One message in an inquiry: a kommune's acknowledgement or answer, the investor's reply, a note."""
+
+    __tablename__ = "inquiry_message"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), nullable=False)
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("inquiry_thread.id", ondelete="CASCADE"), nullable=False
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    author_kind: Mapped[str] = mapped_column(Text, nullable=False)
+    # Who wrote it: a kommune user's e-mail, "investor", or an admin's e-mail.
+    author: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    # Per matching site: [{site_id, confirmed: bool, corrected: {field: value}}]
+    site_facts: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'[]'")
+    )
+    coordination: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
+
+    __table_args__ = (
+        CheckConstraint(_in("author_kind", MESSAGE_AUTHORS), name="author_kind_valid"),
+        CheckConstraint(_in("kind", MESSAGE_KINDS), name="kind_valid"),
+        Index("ix_inquiry_message_thread", "thread_id", "at"),
+    )
+
+
+class InquiryErasure(Base):
+    """The erasure log: whose personal data was erased (a hash of the address, never the address), when
+    and why — applied again after a restore from backup."""
+
+    __tablename__ = "inquiry_erasure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    email_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    inquiries: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(_in("reason", ERASURE_REASONS), name="reason_valid"),
+        Index("ix_inquiry_erasure_hash", "email_hash"),
+    )
+
+
+class RequesterLink(Base):
+    """A private link listing every inquiry sent from one address (intermediaries asking for many clients)."""
+
+    __tablename__ = "requester_link"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class StaleReminder(Base):
+    """That a kommune's monthly reminder of stale and unverified facts went out (one per period)."""
+
+    __tablename__ = "stale_reminder"
+
+    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), primary_key=True)
+    period: Mapped[str] = mapped_column(Text, primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    sites: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class JobRun(Base):
+    """One run of `naering jobs run`: when, and what each job did."""
+
+    __tablename__ = "job_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))

@@ -121,3 +121,40 @@ class MailSettings(BaseSettings):
     @property
     def smtp_enabled(self) -> bool:
         return bool(self.smtp_host)
+
+
+class InquirySettings(BaseSettings):
+    """The one-door-in loop: working hours, the default promise, follow-up, spam limits and retention.
+
+    Working hours are wall-clock hours in `work_timezone` on Norwegian working days (public holidays from
+    the `holidays` library); a kommune's promise in its profile is counted in them (docs/inquiries.md).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="NAERING_", extra="ignore")
+
+    work_day_start: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    work_day_end: str = Field(default="16:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    work_timezone: str = "Europe/Oslo"
+    # The promise of a kommune whose profile names none: two working days.
+    default_response_hours: int = Field(default=16, ge=1, le=24 * 30)
+    # A reminder to the kommune's contacts when this share of the promised time has passed.
+    reminder_share: float = Field(default=0.5, gt=0, lt=1)
+    # Where escalations and new inquiries go besides the kommuner; unset: every active secretariat admin.
+    secretariat_email: str | None = None
+    # Spam: inquiries accepted per client address within the window, and open inquiries per e-mail address.
+    rate_limit_per_address: int = Field(default=5, ge=1)
+    rate_window_minutes: int = Field(default=60, ge=1)
+    max_open_per_email: int = Field(default=5, ge=1)
+    # The instant answer: matches and near misses shown.
+    match_limit: int = Field(default=20, ge=1, le=200)
+    near_miss_limit: int = Field(default=10, ge=0, le=100)
+    # Personal data: erased this many months after an inquiry is closed; an inquiry without activity for
+    # `auto_close_days` is closed by the jobs (so that nothing is kept for ever).
+    retention_months: int = Field(default=24, ge=1, le=120)
+    auto_close_days: int = Field(default=180, ge=7)
+    # The client address hash used for the rate limit is kept this long.
+    address_hash_hours: int = Field(default=24, ge=1)
+    # How often each kommune's contacts get the list of its stale and unverified facts.
+    stale_reminder_days: int = Field(default=30, ge=1)
+    # An intermediary's private list of its inquiries stays valid this long.
+    requester_link_days: int = Field(default=30, ge=1)

@@ -329,40 +329,46 @@ def update_site(
 ) -> UpdateResult:
     """Change some of a site's values (by catalogue name, as a form sends them); see the module's
     decisions. Errors raise `SiteInvalidError` and write nothing; warnings are returned."""
-    day = today(clock)
     with transaction(engine, actor=principal.actor) as session:
-        row = _visible_site(session, principal, site_id)
-        _lock(session, row["kommune_nr"])
-        row = store.site(session, site_id, lock=True)
-        assert row is not None  # sites are never deleted
-        _require_live(row, "edit it", "endrer det")
-        values, issues = _parse(changes)
-        current = _record(row)
-        given = _readable(values, changes)
-        merged = {**current, **given}
-        issues += validate_record(merged, today=day)
-        issues += _check_area(merged, store.geometry(row))
-        if _errors(issues):
-            raise SiteInvalidError(issues)
-        written = {
-            name: _stored(name, value)
-            for name, value in given.items()
-            if _stored(name, value) != current[name]
-        }
-        for axis in KOMMUNE_AXES:
-            # A form sends the stored dates back unchanged: only a date the edit changes counts as given.
-            if axis.column in written and not {axis.verified_at, axis.verified_by} & set(written):
-                written[axis.verified_at] = day
-                written[axis.verified_by] = principal.actor
-        written = {name: value for name, value in written.items() if value != current[name]}
-        if not written:
-            return UpdateResult(site_id, (), issues)
-        if "reference" in written:
-            _check_reference(session, row["kommune_nr"], written["reference"], site_id)
-        store.update_columns(
-            session, site_id, {**{_column(n): v for n, v in written.items()}, "updated_at": clock.now()}
-        )
-        return UpdateResult(site_id, tuple(written), issues)
+        return update_site_in(session, principal, site_id, changes, clock=clock)
+
+
+def update_site_in(
+    session: Session, principal: Principal, site_id: int, changes: Mapping[str, Any], *, clock: Clock
+) -> UpdateResult:
+    """`update_site` inside the caller's transaction (a use case that changes a site among other things:
+    a kommune's reply to an inquiry that corrects a fact)."""
+    day = today(clock)
+    row = _visible_site(session, principal, site_id)
+    _lock(session, row["kommune_nr"])
+    row = store.site(session, site_id, lock=True)
+    assert row is not None  # sites are never deleted
+    _require_live(row, "edit it", "endrer det")
+    values, issues = _parse(changes)
+    current = _record(row)
+    given = _readable(values, changes)
+    merged = {**current, **given}
+    issues += validate_record(merged, today=day)
+    issues += _check_area(merged, store.geometry(row))
+    if _errors(issues):
+        raise SiteInvalidError(issues)
+    written = {
+        name: _stored(name, value) for name, value in given.items() if _stored(name, value) != current[name]
+    }
+    for axis in KOMMUNE_AXES:
+        # A form sends the stored dates back unchanged: only a date the edit changes counts as given.
+        if axis.column in written and not {axis.verified_at, axis.verified_by} & set(written):
+            written[axis.verified_at] = day
+            written[axis.verified_by] = principal.actor
+    written = {name: value for name, value in written.items() if value != current[name]}
+    if not written:
+        return UpdateResult(site_id, (), issues)
+    if "reference" in written:
+        _check_reference(session, row["kommune_nr"], written["reference"], site_id)
+    store.update_columns(
+        session, site_id, {**{_column(n): v for n, v in written.items()}, "updated_at": clock.now()}
+    )
+    return UpdateResult(site_id, tuple(written), issues)
 
 
 def confirm_axis(engine: Engine, principal: Principal, site_id: int, axis: str, *, clock: Clock) -> dt.date:
@@ -371,25 +377,32 @@ def confirm_axis(engine: Engine, principal: Principal, site_id: int, axis: str, 
     `axis` is an axis name of `schemas.site.AXES` the kommune vouches for (maturity, power,
     availability, land_control); any other name is a ValueError (evidence is dated by the registry).
     """
+    with transaction(engine, actor=principal.actor) as session:
+        return confirm_axis_in(session, principal, site_id, axis, clock=clock)
+
+
+def confirm_axis_in(
+    session: Session, principal: Principal, site_id: int, axis: str, *, clock: Clock
+) -> dt.date:
+    """`confirm_axis` inside the caller's transaction."""
     found = AXES_BY_NAME.get(axis)
     if found is None or found not in KOMMUNE_AXES:
         names = ", ".join(a.name for a in KOMMUNE_AXES)
         raise ValueError(f"unknown axis {axis!r}; use one of {names}")
     day = today(clock)
-    with transaction(engine, actor=principal.actor) as session:
-        row = _visible_site(session, principal, site_id, lock=True)
-        _require_live(row, "confirm it", "bekrefter det")
-        if row[found.column] is None:
-            raise SiteStateError(
-                f"The site has no {found.name} value to confirm; fill it in first. / "
-                f"Området har ingen verdi for {found.taxonomy.title_no.lower()} å bekrefte; "
-                "fyll den inn først."
-            )
-        store.update_columns(
-            session,
-            site_id,
-            {found.verified_at: day, found.verified_by: principal.actor, "updated_at": clock.now()},
+    row = _visible_site(session, principal, site_id, lock=True)
+    _require_live(row, "confirm it", "bekrefter det")
+    if row[found.column] is None:
+        raise SiteStateError(
+            f"The site has no {found.name} value to confirm; fill it in first. / "
+            f"Området har ingen verdi for {found.taxonomy.title_no.lower()} å bekrefte; "
+            "fyll den inn først."
         )
+    store.update_columns(
+        session,
+        site_id,
+        {found.verified_at: day, found.verified_by: principal.actor, "updated_at": clock.now()},
+    )
     return day
 
 
