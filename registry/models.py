@@ -672,8 +672,6 @@ class Inquiry(Base):
     status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'open'"))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_activity_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    # SHA-256 of the investor's private link token (/i/{token}); NULL once erased.
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
@@ -687,8 +685,7 @@ class Inquiry(Base):
         ),
         CheckConstraint(
             "erased_at IS NULL OR (email IS NULL AND name IS NULL AND phone IS NULL AND organisation IS NULL"
-            " AND client IS NULL AND message IS NULL AND email_hash IS NULL AND client_addr_hash IS NULL"
-            " AND token_hash IS NULL)",
+            " AND client IS NULL AND message IS NULL AND email_hash IS NULL AND client_addr_hash IS NULL)",
             name="erased_means_empty",
         ),
         CheckConstraint("jsonb_typeof(requirements) = 'object'", name="requirements_object"),
@@ -696,6 +693,19 @@ class Inquiry(Base):
         Index("ix_inquiry_client_addr_hash", "client_addr_hash", "created_at"),
         Index("ix_inquiry_created_at", "created_at"),
     )
+
+
+class InquiryToken(Base):
+    """A private link to one inquiry (/i/{token}) for the investor: one in every e-mail it gets, each
+    stored as a SHA-256 only; all deleted when the inquiry's personal data is erased."""
+
+    __tablename__ = "inquiry_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiry.id", ondelete="CASCADE"), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_inquiry_token_inquiry", "inquiry_id"),)
 
 
 class InquirySite(Base):

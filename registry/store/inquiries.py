@@ -25,7 +25,6 @@ PERSONAL_COLUMNS = (
     "message",
     "email_hash",
     "client_addr_hash",
-    "token_hash",
 )
 
 _THREAD_SELECT = """
@@ -169,15 +168,47 @@ def inquiry_by_public_id(conn: Conn, public_id: str, *, lock: bool = False) -> R
     )
 
 
+def insert_token(conn: Conn, inquiry_id: int, token_hash: str, *, at: dt.datetime) -> None:
+    conn.execute(
+        text("INSERT INTO inquiry_token (token_hash, inquiry_id, created_at) VALUES (:h, :i, :at)"),
+        {"h": token_hash, "i": inquiry_id, "at": at},
+    )
+
+
 def inquiry_by_token(conn: Conn, token_hash: str, *, lock: bool = False) -> RowMapping | None:
     return (
         conn.execute(
-            text("SELECT * FROM inquiry WHERE token_hash = :h" + (" FOR UPDATE" if lock else "")),
+            text(
+                "SELECT i.* FROM inquiry i JOIN inquiry_token t ON t.inquiry_id = i.id"
+                " WHERE t.token_hash = :h" + (" FOR UPDATE OF i" if lock else "")
+            ),
             {"h": token_hash},
         )
         .mappings()
         .first()
     )
+
+
+def kommune_names(conn: Conn) -> dict[str, str]:
+    return {r[0]: r[1] for r in conn.execute(text("SELECT nr, name FROM kommune"))}
+
+
+def regionraad_names(conn: Conn) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            text("SELECT DISTINCT regionraad FROM kommune WHERE regionraad IS NOT NULL ORDER BY 1")
+        )
+    ]
+
+
+def published_site_ids(conn: Conn, ids: Sequence[int]) -> list[int]:
+    return [
+        int(r[0])
+        for r in conn.execute(
+            text("SELECT id FROM site WHERE id = ANY(:ids) AND status = 'published'"), {"ids": list(ids)}
+        )
+    ]
 
 
 def inquiries_for_email_hash(conn: Conn, email_hash: str) -> Sequence[RowMapping]:
@@ -387,6 +418,7 @@ def erase(
     )
     ids = [r["id"] for r in rows]
     if ids:
+        conn.execute(text("DELETE FROM inquiry_token WHERE inquiry_id = ANY(:ids)"), {"ids": ids})
         conn.execute(
             text("""
                 UPDATE inquiry_message SET body = NULL

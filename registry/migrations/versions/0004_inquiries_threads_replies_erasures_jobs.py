@@ -1,11 +1,12 @@
-"""inquiries: threads per kommune, replies, the erasure log, requester links, stale reminders, job runs
+"""inquiries: threads per kommune, replies, private links, the erasure log, requester links, stale reminders,
+job runs
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-02 21:08:06.762933
+Create Date: 2026-12-02 21:12:20.630817
 
 The one-door-in loop of issue 9. Personal data of an inquiry sits in named columns that retention and
-erasure empty (check constraint erased_means_empty); the erasure log holds only address hashes.
+erasure empty together (check constraint erased_means_empty); the erasure log holds only address hashes.
 """
 
 from alembic import op
@@ -42,7 +43,6 @@ def upgrade() -> None:
     sa.Column('status', sa.Text(), server_default=sa.text("'open'"), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=True),
     sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name='closed_at_iff_closed'),
     sa.CheckConstraint("confidentiality IN ('open', 'on_accept', 'registry_only')", name='confidentiality_valid'),
@@ -50,10 +50,9 @@ def upgrade() -> None:
     sa.CheckConstraint("requester_kind IN ('direct', 'innovasjon_norge', 'intermediary')", name='requester_kind_valid'),
     sa.CheckConstraint("status IN ('open', 'closed')", name='status_valid'),
     sa.CheckConstraint('erased_at IS NOT NULL OR (email IS NOT NULL AND name IS NOT NULL AND email_hash IS NOT NULL)', name='contact_until_erased'),
-    sa.CheckConstraint('erased_at IS NULL OR (email IS NULL AND name IS NULL AND phone IS NULL AND organisation IS NULL AND client IS NULL AND message IS NULL AND email_hash IS NULL AND client_addr_hash IS NULL AND token_hash IS NULL)', name='erased_means_empty'),
+    sa.CheckConstraint('erased_at IS NULL OR (email IS NULL AND name IS NULL AND phone IS NULL AND organisation IS NULL AND client IS NULL AND message IS NULL AND email_hash IS NULL AND client_addr_hash IS NULL)', name='erased_means_empty'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('public_id'),
-    sa.UniqueConstraint('token_hash')
+    sa.UniqueConstraint('public_id')
     )
     op.create_index('ix_inquiry_client_addr_hash', 'inquiry', ['client_addr_hash', 'created_at'], unique=False)
     op.create_index('ix_inquiry_created_at', 'inquiry', ['created_at'], unique=False)
@@ -82,6 +81,14 @@ def upgrade() -> None:
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('token_hash')
     )
+    op.create_table('inquiry_token',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('inquiry_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['inquiry_id'], ['inquiry.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('token_hash')
+    )
+    op.create_index('ix_inquiry_token_inquiry', 'inquiry_token', ['inquiry_id'], unique=False)
     op.create_table('inquiry_thread',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('inquiry_id', sa.Integer(), nullable=False),
@@ -171,6 +178,8 @@ def downgrade() -> None:
     op.drop_index('ix_inquiry_thread_kommune', table_name='inquiry_thread')
     op.drop_index('ix_inquiry_thread_due', table_name='inquiry_thread', postgresql_where=sa.text('first_response_at IS NULL'))
     op.drop_table('inquiry_thread')
+    op.drop_index('ix_inquiry_token_inquiry', table_name='inquiry_token')
+    op.drop_table('inquiry_token')
     op.drop_table('requester_link')
     op.drop_table('job_run')
     op.drop_index('ix_inquiry_erasure_hash', table_name='inquiry_erasure')
