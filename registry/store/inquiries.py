@@ -395,13 +395,20 @@ def clear_address_hashes(conn: Conn, *, before: dt.datetime) -> int:
 
 
 def erase(
-    conn: Conn, *, at: dt.datetime, email_hash: str | None = None, closed_before: dt.datetime | None = None
+    conn: Conn,
+    *,
+    at: dt.datetime,
+    email_hash: str | None = None,
+    closed_before: dt.datetime | None = None,
+    created_before: dt.datetime | None = None,
 ) -> list[RowMapping]:
     """Empty the personal columns of the inquiries from one address, or of those closed before a time;
     the erased rows' ids and former address hashes. Messages the investor wrote are emptied too."""
     if (email_hash is None) == (closed_before is None):
         raise ValueError("give exactly one of email_hash and closed_before")
     where = "email_hash = :h" if email_hash is not None else "status = 'closed' AND closed_at < :b"
+    if created_before is not None:
+        where += " AND created_at <= :c"
     nulls = ", ".join(f"{c} = NULL" for c in PERSONAL_COLUMNS)
     rows = (
         conn.execute(
@@ -411,7 +418,7 @@ def erase(
                       WHERE erased_at IS NULL AND {where} FOR UPDATE) old
                 WHERE i.id = old.id RETURNING i.id, old.old_hash
             """),
-            {"h": email_hash, "b": closed_before, "at": at},
+            {"h": email_hash, "b": closed_before, "c": created_before, "at": at},
         )
         .mappings()
         .all()
@@ -443,9 +450,15 @@ def log_erasure(conn: Conn, *, at: dt.datetime, email_hash: str, reason: str, in
     )
 
 
-def erasure_hashes(conn: Conn) -> list[str]:
-    """Every address hash in the erasure log (to apply again after a restore)."""
-    return [r[0] for r in conn.execute(text("SELECT DISTINCT email_hash FROM inquiry_erasure ORDER BY 1"))]
+def request_erasures(conn: Conn) -> Sequence[RowMapping]:
+    """Every erasure on request in the log (address hash and time), to apply again after a restore."""
+    return (
+        conn.execute(
+            text("SELECT email_hash, at FROM inquiry_erasure WHERE reason = 'request' ORDER BY at, id")
+        )
+        .mappings()
+        .all()
+    )
 
 
 def erasures(conn: Conn, *, limit: int = 100) -> Sequence[RowMapping]:
