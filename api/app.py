@@ -25,10 +25,11 @@ from api.routes import (
     submissions,
     users,
 )
+from api.routes import inquiries as inquiry_api
 from api.security import SecurityHeaders
 from registry.clock import Clock, SystemClock
 from registry.db import get_engine, session_factory
-from registry.settings import AuthSettings, MailSettings, ServerSettings
+from registry.settings import AuthSettings, InquirySettings, MailSettings, ServerSettings
 
 ASSETS_DIR = Path(__file__).resolve().parent / "static"
 
@@ -39,6 +40,7 @@ def create_app(
     database_url: str | None = None,
     auth: AuthSettings | None = None,
     mail: MailSettings | None = None,
+    inquiries: InquirySettings | None = None,
     clock: Clock | None = None,
 ) -> FastAPI:
     """Build the app for `settings`, bound to the database at `database_url` (or the configured one).
@@ -62,6 +64,7 @@ def create_app(
     app.state.session_factory = session_factory(engine)
     app.state.auth_settings = auth or AuthSettings()
     app.state.mail_settings = mail or MailSettings()
+    app.state.inquiry_settings = inquiries or InquirySettings()
     app.state.clock = clock or SystemClock()
     errors.install(app)
     for module in (
@@ -77,6 +80,7 @@ def create_app(
         submissions,
         docs,
         admin_routes,
+        inquiry_api,
     ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR

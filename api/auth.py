@@ -18,7 +18,7 @@ from fastapi import Depends, Request, Response
 from registry.clock import Clock
 from registry.services import accounts
 from registry.services.access import ANONYMOUS, ForbiddenError, NotSignedInError, Principal
-from registry.settings import AuthSettings
+from registry.settings import AuthSettings, InquirySettings, MailSettings
 
 SESSION_COOKIE = "naering_session"
 CSRF_COOKIE = "naering_csrf"
@@ -151,6 +151,23 @@ def signed_in(principal: Annotated[Principal, Depends(get_principal)]) -> Princi
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SignedInDep = Annotated[Principal, Depends(signed_in)]
+
+
+def get_inquiry_settings(request: Request) -> InquirySettings:
+    return request.app.state.inquiry_settings  # type: ignore[no-any-return]
+
+
+def get_mail_settings(request: Request) -> MailSettings:
+    return request.app.state.mail_settings  # type: ignore[no-any-return]
+
+
+def client_addr(request: Request) -> str:
+    """The caller's address as the server sees it (behind a proxy: uvicorn's --forwarded-allow-ips)."""
+    return request.client.host if request.client else "unknown"
+
+
 ClockDep = Annotated[Clock, Depends(get_clock)]
+InquirySettingsDep = Annotated[InquirySettings, Depends(get_inquiry_settings)]
+MailSettingsDep = Annotated[MailSettings, Depends(get_mail_settings)]
 AuthSettingsDep = Annotated[AuthSettings, Depends(get_auth_settings)]
 CsrfDep = Depends(require_csrf)

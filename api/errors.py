@@ -8,6 +8,7 @@ generic 500: their text may hold SQL.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -76,6 +77,33 @@ class UnknownParameterError(BadRequestError):
                 f"Ukjent parameter {names}; denne ressursen tar ingen."
             )
         super().__init__(detail, unknown=unknown, allowed=allowed)
+
+
+class FieldsInvalidError(BadRequestError):
+    """A write refused field by field: `errors` lists {field, message_no, message_en} for each."""
+
+    slug = "invalid-fields"
+    title = "Invalid fields / Ugyldige felt"
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        errors = [
+            {"field": p.field, "message_no": p.message_no, "message_en": p.message_en} for p in problems
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message_en']}" for e in errors)
+        detail_no = "; ".join(f"{e['field']}: {e['message_no']}" for e in errors)
+        super().__init__(f"{detail} / {detail_no}", errors=errors)
+
+
+class ConflictError(ProblemError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict / Konflikt"
+
+
+class TooManyRequestsError(ProblemError):
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests / For mange forespørsler"
 
 
 class DisabledError(ProblemError):

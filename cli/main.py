@@ -37,6 +37,12 @@ users_app = typer.Typer(
     help="Users, grants and API tokens (the server's command line acts as admin).", no_args_is_help=True
 )
 app.add_typer(users_app, name="users")
+jobs_app = typer.Typer(
+    help="Scheduled work: reminders, escalations, retention, stale-data e-mails.", no_args_is_help=True
+)
+app.add_typer(jobs_app, name="jobs")
+inquiries_app = typer.Typer(help="Investors' inquiries: personal data.", no_args_is_help=True)
+app.add_typer(inquiries_app, name="inquiries")
 
 console = Console(stderr=True)
 
@@ -397,6 +403,73 @@ def users_list() -> None:
             last,
         )
     Console().print(table)
+
+
+@jobs_app.command("run")
+def jobs_run(
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only this job; repeat for more (default: all)")
+    ] = None,
+    every: Annotated[
+        int, typer.Option("--every", help="Seconds between runs; 0 (default) runs once and exits", min=0)
+    ] = 0,
+) -> None:
+    """Run the scheduled work once (idempotent; a second run at the same time waits for nothing and
+    does nothing). With --every it repeats until stopped (what `make demo` does in the background)."""
+    import time
+
+    from registry.clock import SystemClock
+    from registry.services.jobs import run_jobs
+    from registry.settings import AuthSettings, InquirySettings, MailSettings
+
+    engine = _engine()
+    while True:
+        try:
+            report = run_jobs(
+                engine,
+                settings=InquirySettings(),
+                auth=AuthSettings(),
+                mail=MailSettings(),
+                clock=SystemClock(),
+                only=tuple(only or ()),
+            )
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        if report.busy:
+            console.print("Another run is busy; nothing done. / En annen kjøring pågår; ingenting gjort.")
+        else:
+            console.print("jobs: " + ", ".join(f"{name} {count}" for name, count in report.done.items()))
+        if not every:
+            return
+        time.sleep(every)
+
+
+@inquiries_app.command("erase")
+def inquiries_erase(
+    email: Annotated[str, typer.Option("--email", help="The address whose inquiries are to be forgotten")],
+) -> None:
+    """Erase the personal data of every inquiry sent from an address (a request to be forgotten); the
+    erasure is logged by a hash of the address, so it is applied again after a restore."""
+    from registry.clock import SystemClock
+    from registry.services.access import CLI
+    from registry.services.privacy import erase_email
+
+    done = erase_email(_engine(), CLI, email, clock=SystemClock())
+    console.print(
+        f"Erased {done.inquiries} inquiries; logged as {done.email_hash[:12]}… / "
+        f"Slettet personopplysninger i {done.inquiries} henvendelser."
+    )
+
+
+@inquiries_app.command("reapply-erasures")
+def inquiries_reapply() -> None:
+    """After a restore from backup: apply every logged erasure again."""
+    from registry.clock import SystemClock
+    from registry.services.privacy import reapply_erasures
+
+    count = reapply_erasures(_engine(), clock=SystemClock())
+    console.print(f"Erased again: {count} inquiries. / Slettet på nytt: {count} henvendelser.")
 
 
 @app.command()

@@ -8,16 +8,12 @@ import email
 import email.policy
 import email.utils
 import ipaddress
-import socket
 import ssl
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from sqlalchemy import Engine, text
 
 from registry.clock import FixedClock
@@ -32,12 +28,10 @@ from registry.services.access import (
 )
 from registry.settings import MailSettings
 from registry.store import outbox as outbox_store
+from tests.smtp import SENDER, SMTP_PASSWORD, SMTP_USER, Collector, free_port, smtp_server, start_smtp
 
 ADMIN = Principal(user_id=1, email="admin@example.no", role="admin", via="session")
 EDITOR = Principal(user_id=2, email="editor@example.no", role="editor", kommuner=frozenset({"3201"}))
-SENDER = "Næringsarealregisteret <noreply@naeringsareal.example>"
-SMTP_USER = "registeret"
-SMTP_PASSWORD = "s3cret-Password"
 
 
 def _invite(to: str = "ola.nordmann@asker.kommune.no", **changes: Any) -> mail.Mail:
@@ -53,70 +47,11 @@ def _invite(to: str = "ola.nordmann@asker.kommune.no", **changes: Any) -> mail.M
     return mail.Mail(**fields)
 
 
-class Collector:
-    """An SMTP handler that keeps every message it accepts and refuses the recipients it is told to."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-        self.refuse: set[str] = set()
-        self.logins: list[str] = []
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Envelope, address: str, rcpt_options: list[str]
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 Mailbox unavailable / postkasse finnes ikke"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-        ok = (
-            isinstance(data, LoginPassword)
-            and data.login.decode() == SMTP_USER
-            and data.password.decode() == SMTP_PASSWORD
-        )
-        if ok:
-            self.logins.append(data.login.decode())
-        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
-
-    def received(self) -> list[EmailMessage]:
-        out = []
-        for envelope in self.envelopes:
-            assert isinstance(envelope.content, bytes)
-            parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            assert isinstance(parsed, EmailMessage)
-            out.append(parsed)
-        return out
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(handler: Collector, **kwargs: Any) -> Controller:
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port(), **kwargs)
-    controller.start()
-    return controller
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Collector, MailSettings]]:
     """A plain SMTP server on 127.0.0.1 and the settings that point at it."""
-    handler = Collector()
-    controller = _start(handler)
-    settings = MailSettings(
-        smtp_host="127.0.0.1", smtp_port=controller.port, smtp_starttls=False, mail_sender=SENDER
-    )
-    try:
-        yield handler, settings
-    finally:
-        controller.stop()
+    with smtp_server() as pair:
+        yield pair
 
 
 @pytest.fixture
@@ -247,7 +182,7 @@ def test_a_refused_recipient_fails_and_the_next_message_still_goes_out(
 def test_an_unreachable_server_fails_each_message(outbox_engine: Engine) -> None:
     clock = FixedClock()
     ids = _queue(outbox_engine, clock, _invite(), _invite(to="kari@lillestrom.kommune.no"))
-    nobody = MailSettings(smtp_host="127.0.0.1", smtp_port=_free_port(), smtp_timeout_s=5)
+    nobody = MailSettings(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_timeout_s=5)
 
     report = mail.deliver(outbox_engine, nobody, clock)
 
@@ -424,7 +359,7 @@ def tls_smtp(tmp_path: Path) -> Iterator[tuple[Collector, MailSettings, Path]]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
     handler = Collector()
-    controller = _start(
+    controller = start_smtp(
         handler,
         tls_context=context,
         require_starttls=True,

@@ -16,6 +16,7 @@ from api.auth import (
     CsrfDep,
     PrincipalDep,
     clear_session_cookie,
+    client_addr,
     set_session_cookie,
 )
 from api.deps import SessionDep, SettingsDep
@@ -25,10 +26,6 @@ from registry.services import accounts
 router = APIRouter(include_in_schema=False, dependencies=[LangDep])
 OIDC_STATE_COOKIE = "naering_oidc_state"
 NextParam = Annotated[str, Query(max_length=2000)]
-
-
-def _client_addr(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _demo_users(session: Session, request: Request) -> list[Any]:
@@ -79,7 +76,7 @@ def sign_in(
             request.app.state.engine,
             email,
             password,
-            client_addr=_client_addr(request),
+            client_addr=client_addr(request),
             settings=auth,
             clock=clock,
         )
