@@ -75,7 +75,7 @@ def two_kommuner(engine: Engine, tmp: Path, clock: FixedClock) -> None:
     """Bærum (A) promises 16 working hours, Asker (B) 8; both hold sites for a 20–80 daa, 5 MW need."""
     reset_inquiries(engine)
     reset_accounts(engine)
-    load_sites(engine, tmp, A, {1: {"power_mw_now": 8}, 2: {"power_mw_now": 2, "side_m": 100}})
+    load_sites(engine, tmp, A, {1: {"power_mw_now": 8}, 2: {"power_mw_now": 8, "side_m": 100}})
     load_sites(engine, tmp, B, {1: {"power_mw_now": 6}})
     set_profile(engine, A, contact=CONTACT_A, hours=16, clock=clock)
     set_profile(engine, B, contact=CONTACT_B, hours=8, clock=clock)
