@@ -7,9 +7,11 @@ cookie), else the cookie, else Norwegian. Templates write both texts side by sid
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -28,6 +30,26 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def _oslo(moment: dt.datetime | None) -> str:
+    """A stored moment as people in the region read it: 2027-05-14 10:00 (Oslo time)."""
+    return moment.astimezone(OSLO).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def _hours(value: float | None, lang: str = "no") -> str:
+    """Working hours in words: 5 → "5 arbeidstimer" / "5 working hours"; 2.5 → "2,5 …" in Norwegian."""
+    if value is None:
+        return "—"
+    number = f"{value:.1f}".rstrip("0").rstrip(".")
+    if lang == "no":
+        return number.replace(".", ",") + " arbeidstimer"
+    return number + (" working hour" if number == "1" else " working hours")
+
+
+_env.filters["oslo"] = _oslo
+_env.filters["hours"] = _hours
 
 
 def lang_param(

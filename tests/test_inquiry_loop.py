@@ -84,7 +84,9 @@ def test_the_whole_loop(loop: tuple[Engine, FixedClock, Collector, MailSettings]
     filed = r.json()
     inquiry_id, token = filed["id"], filed["token"]
     assert {m["kommune_nr"] for m in filed["matches"]} == {A, B}
-    assert [n["kommune_nr"] for n in filed["near_misses"]] == [A]  # 10 daa of at least 20: one criterion short
+    assert [n["kommune_nr"] for n in filed["near_misses"]] == [
+        A
+    ]  # 10 daa of at least 20: one criterion short
     assert sorted(t["kommune_nr"] for t in filed["routed_to"]) == [A, B]
     due = {t["kommune_nr"]: dt.datetime.fromisoformat(t["due_at"]) for t in filed["routed_to"]}
     # Asker promises 8 working hours: 6 on Friday (10–16), Monday is a holiday, 2 on Tuesday.
@@ -161,8 +163,10 @@ def test_the_whole_loop(loop: tuple[Engine, FixedClock, Collector, MailSettings]
     # The investor was told of each response by e-mail, with a fresh private link that works.
     told = [m for m in _mails(collector) if m["to"] == NEED["email"] and "Asker" in m["subject"]]
     assert len(told) == 1
-    link = told[0]["text"].split("http://testserver")[1].split()[0]
-    assert client.get(link).status_code == 200
+    fresh = told[0]["text"].split("http://testserver/i/")[1].split()[0]
+    assert fresh != token
+    seen = client.get(f"/api/v1/inquiries/{inquiry_id}", headers={"X-Inquiry-Token": fresh})
+    assert seen.status_code == 200 and seen.json()["id"] == inquiry_id
 
 
 def test_a_kommune_sees_only_its_own_thread(loop: tuple[Engine, FixedClock, Collector, MailSettings]) -> None:
