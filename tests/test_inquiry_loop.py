@@ -170,7 +170,7 @@ def test_the_whole_loop(loop: tuple[Engine, FixedClock, Collector, MailSettings]
 
 
 def test_a_kommune_sees_only_its_own_thread(loop: tuple[Engine, FixedClock, Collector, MailSettings]) -> None:
-    engine, clock, collector, mail = loop
+    engine, clock, _collector, mail = loop
     client = _client(engine, clock, mail)
     filed = client.post("/api/v1/inquiries", json={**NEED, "confidentiality": "registry_only"}).json()
     inquiry_id = filed["id"]
@@ -205,7 +205,7 @@ def test_a_kommune_sees_only_its_own_thread(loop: tuple[Engine, FixedClock, Coll
 def test_identity_is_shown_only_as_the_investor_allows(
     loop: tuple[Engine, FixedClock, Collector, MailSettings],
 ) -> None:
-    engine, clock, collector, mail = loop
+    engine, clock, _collector, mail = loop
     client = _client(engine, clock, mail)
     b = _bearer(engine, EDITOR_B)
     shown = {}
