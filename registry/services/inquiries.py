@@ -205,7 +205,7 @@ def _spam_limits(
 
 
 def _routing(
-    result: Mapping[str, Any], req: Requirements
+    result: Mapping[Any, Any], req: Requirements
 ) -> tuple[dict[str, set[str]], list[dict[str, Any]]]:
     """Which kommuner get a thread and why, and the inquiry's sites [{site_id, kommune_nr, kind, rank}]."""
     reasons: dict[str, set[str]] = {}
@@ -238,7 +238,7 @@ def _routing(
 
 def submit(
     engine: Engine,
-    data: Mapping[str, Any],
+    data: Mapping[Any, Any],
     *,
     client_addr: str,
     settings: InquirySettings,
@@ -305,7 +305,7 @@ def submit(
         store.insert_token(session, inquiry_id, sha256(token), at=now)
         store.insert_sites(session, inquiry_id, site_rows)
         names = store.kommune_names(session)
-        routed = []
+        routed: list[dict[str, Any]] = []
         for nr in sorted(reasons, key=lambda n: names.get(n, n)):
             profile = profiles_store.get(session, nr)
             promised = (profile["response_hours"] if profile else None) or settings.default_response_hours
@@ -384,7 +384,7 @@ def submit(
 # --- views -----------------------------------------------------------------------------------------------
 
 
-def _state(thread: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+def _state(thread: Mapping[Any, Any], now: dt.datetime) -> dict[str, Any]:
     """A thread's status words and flags."""
     waiting = thread["first_response_at"] is None and thread["inquiry_status"] == "open"
     return {
@@ -398,7 +398,7 @@ def _state(thread: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _thread(thread: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+def _thread(thread: Mapping[Any, Any], now: dt.datetime) -> dict[str, Any]:
     return {
         "kommune_nr": thread["kommune_nr"],
         "kommune_name": thread["kommune_name"],
@@ -431,7 +431,7 @@ def _thread(thread: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _message(m: Mapping[str, Any], *, show_author: bool) -> dict[str, Any]:
+def _message(m: Mapping[Any, Any], *, show_author: bool) -> dict[str, Any]:
     return {
         "id": m["id"],
         "kommune_nr": m["kommune_nr"],
@@ -445,7 +445,7 @@ def _message(m: Mapping[str, Any], *, show_author: bool) -> dict[str, Any]:
     }
 
 
-def _requester(inquiry: Mapping[str, Any]) -> dict[str, Any]:
+def _requester(inquiry: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "kind": inquiry["requester_kind"],
         "organisation": inquiry["organisation"],
@@ -458,7 +458,7 @@ def _requester(inquiry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _base(inquiry: Mapping[str, Any]) -> dict[str, Any]:
+def _base(inquiry: Mapping[Any, Any]) -> dict[str, Any]:
     code = inquiry["confidentiality"]
     return {
         "id": str(inquiry["public_id"]),
@@ -486,7 +486,7 @@ def _base(inquiry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _sites(
-    session: Session, inquiry: Mapping[str, Any], *, kommune_nr: str | None = None
+    session: Session, inquiry: Mapping[Any, Any], *, kommune_nr: str | None = None
 ) -> list[dict[str, Any]]:
     """The inquiry's sites with their verdicts as matched (the instant answer) and whether shortlisted."""
     verdicts: dict[int, dict[str, Any]] = {}
@@ -512,7 +512,7 @@ def _sites(
 
 
 def _full(
-    session: Session, inquiry: Mapping[str, Any], now: dt.datetime, *, with_requester: bool
+    session: Session, inquiry: Mapping[Any, Any], now: dt.datetime, *, with_requester: bool
 ) -> dict[str, Any]:
     view = _base(inquiry)
     threads = store.threads(session, inquiry["id"])
@@ -530,7 +530,7 @@ def _full(
     return view
 
 
-def _inquiry_by_token(session: Session, token: str, *, lock: bool = False) -> Mapping[str, Any]:
+def _inquiry_by_token(session: Session, token: str, *, lock: bool = False) -> Mapping[Any, Any]:
     found = store.inquiry_by_token(session, sha256(token), lock=lock) if token else None
     if found is None:
         raise NotVisibleError("Not found. / Ikke funnet.")
@@ -543,7 +543,7 @@ def investor_view(session: Session, token: str, *, clock: Clock) -> dict[str, An
     return _full(session, inquiry, clock.now(), with_requester=True)
 
 
-def identity_visible(inquiry: Mapping[str, Any], thread: Mapping[str, Any]) -> bool:
+def identity_visible(inquiry: Mapping[Any, Any], thread: Mapping[Any, Any]) -> bool:
     """May this kommune see who is asking? (the investor's confidentiality choice)"""
     code = inquiry["confidentiality"]
     return code == "open" or (code == "on_accept" and bool(thread["identity_shared"]))
@@ -658,7 +658,7 @@ def inbox(
 
 
 def _coordination(
-    values: Mapping[str, Any] | None, today: dt.date
+    values: Mapping[Any, Any] | None, today: dt.date
 ) -> tuple[dict[str, str], list[FieldProblem]]:
     out, problems = {}, []
     for code, raw in (values or {}).items():
@@ -707,8 +707,8 @@ def respond(
     *,
     body: str | None = None,
     confirm: Mapping[int, Sequence[str]] | None = None,
-    corrections: Mapping[int, Mapping[str, Any]] | None = None,
-    coordination: Mapping[str, Any] | None = None,
+    corrections: Mapping[int, Mapping[Any, Any]] | None = None,
+    coordination: Mapping[Any, Any] | None = None,
     settings: InquirySettings,
     auth: AuthSettings,
     mail: MailSettings,
@@ -757,11 +757,10 @@ def respond(
                 confirm_axis_in(session, principal, site_id, axis, clock=clock)
                 confirmed.append(axis)
             changed: tuple[str, ...] = ()
-            if (corrections or {}).get(site_id):
+            correction = (corrections or {}).get(site_id)
+            if correction:
                 try:
-                    changed = update_site_in(
-                        session, principal, site_id, corrections[site_id], clock=clock
-                    ).changed  # type: ignore[index]
+                    changed = update_site_in(session, principal, site_id, correction, clock=clock).changed
                 except SiteInvalidError as exc:
                     raise InquiryInvalidError(
                         [
@@ -831,7 +830,7 @@ def mark_read(engine: Engine, principal: Principal, public_id: str, kommune_nr: 
 # --- the investor acts -----------------------------------------------------------------------------------
 
 
-def _investor_thread(session: Session, inquiry: Mapping[str, Any], kommune_nr: str) -> Mapping[str, Any]:
+def _investor_thread(session: Session, inquiry: Mapping[Any, Any], kommune_nr: str) -> Mapping[Any, Any]:
     thread = store.thread(session, inquiry["id"], kommune_nr, lock=True)
     if thread is None:
         raise InquiryInvalidError(
@@ -872,8 +871,11 @@ def investor_act(
             store.update_inquiry(
                 session, inquiry["id"], {"status": "closed", "closed_at": now, "last_activity_at": now}
             )
+            # A thread that never got its first response keeps "new": it was not answered (the desk counts
+            # it so).
             for t in store.threads(session, inquiry["id"]):
-                store.update_thread(session, t["id"], {"status": "closed"} if t["first_response_at"] else {})
+                if t["first_response_at"] is not None:
+                    store.update_thread(session, t["id"], {"status": "closed"})
             return
         if action == "shortlist":
             if site_id is None or not store.set_shortlisted(session, inquiry["id"], site_id, value):

@@ -109,6 +109,8 @@ def insert_message(conn: Conn, values: Mapping[str, Any]) -> int:
 
 
 def update_thread(conn: Conn, thread_id: int, values: Mapping[str, Any]) -> None:
+    if not values:
+        return
     row = dict(values)
     sets = []
     for column in row:
