@@ -166,6 +166,10 @@ def demo_load() -> None:
             "admin (secretariat)" if account.role == "admin" else f"editor of {', '.join(account.kommuner)}"
         )
         console.print(f"  DEMO {what}: {account.email}  password: {account.password}", soft_wrap=True)
+    from registry.services.demo import load_demo_inquiries
+
+    filed = load_demo_inquiries(_engine(), clock=SystemClock())
+    console.print(f"demo: {filed} inquiries filed" if filed else "demo: inquiries already there")
 
 
 def _submit(

@@ -104,7 +104,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "oslo",
         "OSL",
         (2500, 4000),
-        24,
+        8,
         "Oslo tilbyr mindre, sentrale næringstomter i Groruddalen og langs E6, tett på Alnabru godsterminal "
         "og Oslo havn. Kommunen samordner plan, byggesak og nettselskap gjennom én kontakt.",
         "Oslo offers smaller, central business plots in Groruddalen and along the E6, close to the Alnabru "
@@ -171,7 +171,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "baerum",
         "BAE",
         (2000, 3800),
-        48,
+        16,
         "Bærum tilbyr kontor- og kunnskapsarealer på Fornebu, Lysaker og i Sandvika, med E18, E16 og tett "
         "kollektivtilbud. Næringsrådgiveren samler plan, byggesak og Elvia i ett møte.",
         "Bærum offers office and knowledge-business land at Fornebu, Lysaker and Sandvika, with the E18, the"
@@ -228,7 +228,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "asker",
         "ASK",
         (1500, 3200),
-        48,
+        16,
         "Asker tilbyr regulerte næringsarealer langs E18, med kort vei til både Oslo og Drammen. Kommunen "
         "gir svar på areal, plan og strøm fra én kontakt, normalt innen to virkedager.",
         "Asker offers zoned business land along the E18, close to both Oslo and Drammen. The municipality "
@@ -278,7 +278,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "lillestrom",
         "LST",
         (900, 2200),
-        48,
+        16,
         "Lillestrøm tilbyr arealer på Kjeller og langs Rv 22 og Rv 159, midt mellom Oslo og Oslo lufthavn. "
         "Kunnskapsbyen Lillestrøm, OREEC og Solenergiklyngen gir et sterkt miljø for energi og "
         "miljøteknologi.",
@@ -337,7 +337,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "nordrefollo",
         "NFO",
         (900, 2000),
-        48,
+        16,
         "Nordre Follo tilbyr næringsarealer ved Ski stasjon og Follobanen, 11 minutter fra Oslo S, og langs "
         "E6 og E18. Kommunen koordinerer plan, byggesak og Elvia gjennom én fast kontakt.",
         "Nordre Follo offers business land by Ski station and the Follo Line, 11 minutes from Oslo Central, "
@@ -394,7 +394,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "ullensaker",
         "ULL",
         (700, 1800),
-        24,
+        8,
         "Ullensaker tilbyr store, flate logistikk- og industriarealer ved Oslo lufthavn Gardermoen, E6 og Rv"
         " 35. Flyfrakt og Hauerseter godsterminal gir korte transportkjeder, og kommunen svarer innen ett "
         "døgn.",
@@ -452,7 +452,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "moss",
         "MOS",
         (500, 1300),
-        48,
+        16,
         "Moss tilbyr havnenære arealer ved Moss havn og logistikkområder ved E6 og Rygge. Jernbane, havn og "
         "ferje til Horten gir gode forbindelser, og næringsavdelingen er én dør inn.",
         "Moss offers port-side land at the Port of Moss and logistics land by the E6 and Rygge. Rail, port "
@@ -508,7 +508,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "halden",
         "HAL",
         (300, 800),
-        72,
+        24,
         "Halden tilbyr logistikkarealer ved E6 og Svinesund, på grensen til Sverige, og arealer ved Halden "
         "havn. NCE Smart Energy Markets og Høgskolen i Østfold gir et sterkt miljø for energi og "
         "digitalisering.",
@@ -551,7 +551,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "drammen",
         "DRM",
         (700, 1800),
-        48,
+        16,
         "Drammen tilbyr havnenære arealer på Holmen med jernbaneterminal, og næringsområder langs E18 og "
         "E134. Kommunen samordner plan, byggesak og Glitre Nett gjennom én kontakt.",
         "Drammen offers port-side land at Holmen with a rail terminal, and business areas along the E18 and "
@@ -607,7 +607,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "kongsberg",
         "KBG",
         (400, 1100),
-        48,
+        16,
         "Kongsberg tilbyr arealer for teknologi- og industribedrifter langs E134 og i Kongsberg "
         "teknologipark. NCE Systems Engineering Kongsberg og et tett leverandørnettverk gjør det enkelt å "
         "etablere seg.",
@@ -667,7 +667,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "hamar",
         "HAM",
         (300, 900),
-        72,
+        24,
         "Hamar tilbyr rimelige, flate næringsarealer langs E6 og Rv 25, midt i Innlandet og en time fra Oslo"
         " lufthavn. NCE Heidner Biocluster gir et sterkt miljø for bioøkonomi og matproduksjon.",
         "Hamar offers affordable, flat business land along the E6 and Rv 25, in the heart of Innlandet and "
@@ -718,7 +718,7 @@ KOMMUNER: tuple[Kommune, ...] = (
         "holmestrand",
         "HOL",
         (400, 1000),
-        72,
+        24,
         "Holmestrand tilbyr næringsarealer ved E18 og Vestfoldbanen, med kort vei til Drammen og Sandefjord "
         "lufthavn Torp. Kommunen gir svar på areal og plan, og tar kontakt med Lede om strøm.",
         "Holmestrand offers business land by the E18 and the Vestfold Line, close to Drammen and Sandefjord "

@@ -280,7 +280,8 @@ def test_profiles_cover_demo_kommuner(collections: dict[str, dict], profiles: li
     for row in profiles:
         assert row["contact_name"] == "" and row["phone"] == "", "roles only, no invented people"
         assert row["contact_role"].endswith(" kommune")
-        assert 24 <= int(row["response_hours"]) <= 72
+        # Working hours (08–16 on working days): one to three working days.
+        assert 8 <= int(row["response_hours"]) <= 24
         for name in ("pitch_no", "pitch_en", "competence_no", "competence_en"):
             assert len(row[name]) > 40, (row["kommune_nr"], name)
         assert row["pitch_no"] != row["pitch_en"]

@@ -498,6 +498,10 @@ def requester_link(conn: Conn, token_hash: str, *, at: dt.datetime) -> str | Non
 # --- demo ----------------------------------------------------------------------------------------------
 
 
+def count_demo(conn: Conn) -> int:
+    return int(conn.execute(text("SELECT count(*) FROM inquiry WHERE is_demo")).scalar_one())
+
+
 def delete_demo(conn: Conn) -> int:
     """Remove the demo inquiries (threads, messages and sites go with them: ON DELETE CASCADE)."""
     result = conn.execute(text("DELETE FROM inquiry WHERE is_demo"))
