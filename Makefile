@@ -21,8 +21,11 @@ db: install
 	$(BIN)/naering reference load
 
 ## Start the product with demo data on http://127.0.0.1:$${NAERING_PORT:-8000} (Ctrl-C stops it).
+## The scheduled jobs (reminders, escalations, …) run every two minutes in the background while it serves.
 demo: db
 	$(BIN)/naering demo load
+	$(BIN)/naering jobs run --every 120 >.demo-jobs.log 2>&1 & jobs_pid=$$!; \
+	trap 'kill $$jobs_pid 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/naering serve
 
 ## Run the whole test suite against a real PostGIS and headless Chromium.
