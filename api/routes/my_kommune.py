@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.auth import ClockDep, CsrfDep, SignedInDep, signed_in
 from api.deps import SessionDep
 from api.web import LangDep, lang_of, redirect, render, say, say_bilingual
-from registry.services import site_edit
+from registry.services import inquiries, site_edit
 from registry.services.access import require_editor_of
 from registry.services.accounts import whom_to_ask
 from registry.services.kommuner import editable_kommuner, get_kommune
@@ -57,6 +57,7 @@ def my_kommune(
         stale=sum(1 for x in sites if x["stale"]),
         unverified=sum(1 for x in sites if x["unverified"]),
         submissions=kommune_submissions(session, principal, nr)[:5],
+        inbox=inquiries.inbox(session, principal, kommune_nr=nr, clock=clock, limit=0),
     )
 
 
