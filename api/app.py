@@ -13,6 +13,7 @@ from api import errors
 from api.params import reject_unknown_query_params
 from api.routes import admin as admin_routes
 from api.routes import auth as auth_routes
+from api.routes import desk as desk_routes
 from api.routes import (
     docs,
     exports,
@@ -81,6 +82,7 @@ def create_app(
         submissions,
         docs,
         admin_routes,
+        desk_routes,
         inquiry_api,
         inbox,
     ):
