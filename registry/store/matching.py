@@ -56,15 +56,25 @@ SITE_COLUMNS: tuple[str, ...] = (
 )
 PUBLISHED = "published"
 
-_M, _P, _U, _F = POINTS["meets"], POINTS["partly"], POINTS["unknown"], POINTS["fails"]
+# What a verdict adds to a site's sort key (see `candidate_query`): a fail 10 000, and minus 100 per point
+# and 1 per fact that can be relied on (all but unknown), so that one integer, ascending, orders by fails,
+# then points (more first), then relied-on facts (more first), for up to 10 criteria (at most 40 points).
+KEY_FAIL = 10_000
+KEY: dict[str, int] = {
+    v: KEY_FAIL * (p == POINTS["fails"]) - 100 * p - (v != "unknown") for v, p in POINTS.items()
+}
+# A site with no fail has a key ≤ 0, with one fail between 10 000 − 4 010 and 10 000, with two or more
+# at least 20 000 − 4 010.
+KEY_ONE_FAIL = KEY_FAIL // 2
+KEY_TWO_FAILS = KEY_FAIL + KEY_FAIL // 2
 
 
 @dataclass(frozen=True)
 class Candidates:
     """The sites worth assessing, as mappings for the pure rules, and how many sites were in scope.
 
-    Each row carries `sql_points` (per criterion, in `Bounds.criteria` order) and `sql_fails`, what the
-    SQL computed: the service does not need them, the agreement test does.
+    Each row carries what the SQL computed — `sql_points` (per criterion, in `Bounds.criteria` order),
+    `sql_fails` and `sql_key` (its sort key) — which the service does not need and the agreement test does.
     """
 
     rows: list[dict[str, Any]]
@@ -76,10 +86,12 @@ def _not_current(axis: str) -> str:
     return f"(s.{axis}_verified_at IS NULL OR s.{axis}_verified_at < :fresh_{axis})"
 
 
-def _verdicts(b: Bounds, params: dict[str, Any]) -> list[str]:
-    """One SQL expression per criterion, in `Bounds.criteria` order, giving the verdict's points."""
+def _verdicts(b: Bounds, params: dict[str, Any], value: dict[str, int]) -> list[tuple[str, str]]:
+    """One SQL expression per criterion, in `Bounds.criteria` order, giving `value` of its verdict, with
+    the criterion's name."""
     r = b.requirements
-    out = []
+    _M, _P, _U, _F = value["meets"], value["partly"], value["unknown"], value["fails"]
+    out: list[str] = []
     for criterion in b.criteria:
         if criterion == AREA:
             meets, fails = [], []
@@ -147,7 +159,7 @@ def _verdicts(b: Bounds, params: dict[str, Any]) -> list[str]:
         params["power_unsettled"] = list(POWER_UNSETTLED)
     for axis, since in b.fresh_since.items():
         params[f"fresh_{axis}"] = since
-    return out
+    return list(zip(b.criteria, out, strict=True))
 
 
 def _scope(b: Bounds, params: dict[str, Any]) -> str:
@@ -201,41 +213,49 @@ def _with_logistics(session: Session, rows: Sequence[Any]) -> list[dict[str, Any
     return out
 
 
-def candidate_query(b: Bounds, *, matches: int, near_misses: int) -> tuple[str, dict[str, Any]]:
-    """The SQL of `candidates` and its parameters."""
-    params: dict[str, Any] = {"n_matches": matches, "n_near": near_misses}
-    verdicts = _verdicts(b, params)
-    scope = _scope(b, params)
-    closeness = _closeness(b, params)
-    joins = "".join(
+def _logistics_joins(kinds: Sequence[str]) -> str:
+    return "".join(
         f" LEFT JOIN site_logistics l{i} ON l{i}.site_id = s.id AND l{i}.kind = '{kind}'"
         for i, kind in enumerate(LOGISTICS_KIND.codes)
-        if kind in b.distance_kinds
+        if kind in kinds
     )
-    n = len(verdicts)
-    columns = "".join(f", {v} AS v{j}" for j, v in enumerate(verdicts))
-    points = " + ".join(f"v{j}" for j in range(n)) or "0"
-    fails = " + ".join(f"(v{j} = {_F})::int" for j in range(n)) or "0"
-    verified = " + ".join(f"(v{j} <> {_U})::int" for j in range(n)) or "0"
-    array = f"ARRAY[{', '.join(f'v{j}' for j in range(n))}]::int[]"
-    order = "points DESC, verified DESC, closeness, id"
-    # OFFSET 0 keeps the verdict subquery from being flattened: each CASE runs once per site.
+
+
+def candidate_query(b: Bounds, *, matches: int, near_misses: int) -> tuple[str, dict[str, Any]]:
+    """The SQL of `candidates` and its parameters.
+
+    Per site one integer key sums what each verdict adds (`KEY`): ascending, it orders by fails, then
+    points, then relied-on facts, and it tells matches (< KEY_ONE_FAIL) from near misses (< KEY_TWO_FAILS).
+    The key is computed in the scan (in parallel workers where the planner uses them); the site's own
+    criteria are summed before the logistics joins too, so sites failing two of those are dropped early.
+    The best of each kind are then read again with their points per criterion.
+    """
+    params: dict[str, Any] = {"n_matches": matches, "n_near": near_misses}
+    keyed = _verdicts(b, params, KEY)
+    scope = _scope(b, params)
+    closeness = _closeness(b, params)
+    joins = _logistics_joins(b.distance_kinds)
+    own = " + ".join(e for c, e in keyed if not c.startswith(DISTANCE_PREFIX)) or "0"
+    distances = "".join(f" + {e}" for c, e in keyed if c.startswith(DISTANCE_PREFIX))
+    points = _verdicts(b, {}, POINTS)
+    array = f"ARRAY[{', '.join(e for _c, e in points)}]::int[]"
+    order = "key, closeness, id"
+    # OFFSET 0: the site's own criteria are summed once per site (not again for the key and its filter).
     sql = f"""
     WITH scored AS MATERIALIZED (
-        SELECT id, {points} AS points, {fails} AS fails, {verified} AS verified, closeness, {array} AS vs
-        FROM (SELECT s.id, {closeness} AS closeness{columns}
-              FROM site s{joins}
-              WHERE {scope} OFFSET 0) v
+        SELECT s.id, s.own{distances} AS key, s.closeness
+        FROM (SELECT s.id, ({own}) AS own, {closeness} AS closeness FROM site s
+              WHERE {scope} OFFSET 0) s{joins}
+        WHERE s.own < {KEY_TWO_FAILS} AND s.own{distances} < {KEY_TWO_FAILS}
     ), best AS (
-        (SELECT * FROM scored WHERE fails = 0 ORDER BY {order} LIMIT :n_matches)
+        (SELECT * FROM scored WHERE key < {KEY_ONE_FAIL} ORDER BY {order} LIMIT :n_matches)
         UNION ALL
-        (SELECT * FROM scored WHERE fails = 1 ORDER BY {order} LIMIT :n_near)
+        (SELECT * FROM scored WHERE key >= {KEY_ONE_FAIL} ORDER BY {order} LIMIT :n_near)
     )
     SELECT {", ".join(f"s.{c}" for c in SITE_COLUMNS)}, k.name AS kommune_name,
-           best.points AS sql_points_total, best.fails AS sql_fails, best.verified AS sql_verified,
-           best.vs AS sql_points, (SELECT count(*) FROM scored) AS considered
-    FROM best JOIN site s ON s.id = best.id JOIN kommune k ON k.nr = s.kommune_nr
-    ORDER BY best.fails, best.{order.replace(", ", ", best.")}
+           best.key AS sql_key, {array} AS sql_points
+    FROM best JOIN site s ON s.id = best.id JOIN kommune k ON k.nr = s.kommune_nr{joins}
+    ORDER BY best.key, best.closeness, best.id
     """
     return sql, params
 
@@ -245,11 +265,10 @@ def candidates(session: Session, b: Bounds, *, matches: int, near_misses: int) -
     ranking of the pure rules, with how many published sites were in scope."""
     sql, params = candidate_query(b, matches=matches, near_misses=near_misses)
     rows = session.execute(text(sql), params).mappings().all()
-    considered = int(rows[0]["considered"]) if rows else count_in_scope(session, b)
     out = _with_logistics(session, rows)
     for r in out:
-        r.pop("considered")
-    return Candidates(rows=out, considered=considered)
+        r["sql_fails"] = sum(1 for p in r["sql_points"] if p == POINTS["fails"])
+    return Candidates(rows=out, considered=count_in_scope(session, b))
 
 
 def count_in_scope(session: Session, b: Bounds) -> int:
