@@ -17,6 +17,7 @@ from api.routes import (
     docs,
     exports,
     health,
+    inquiry_pages,
     kommuner,
     maps,
     my_kommune,
@@ -81,6 +82,7 @@ def create_app(
         docs,
         admin_routes,
         inquiry_api,
+        inquiry_pages,
     ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR
