@@ -19,6 +19,7 @@ from api.routes import (
     exports,
     health,
     inbox,
+    inquiry_pages,
     kommuner,
     maps,
     my_kommune,
@@ -85,6 +86,7 @@ def create_app(
         desk_routes,
         inquiry_api,
         inbox,
+        inquiry_pages,
     ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR

@@ -49,7 +49,7 @@ class SecurityHeaders:
                 headers["Content-Security-Policy"] = content_security_policy(nonce)
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers without CSP 2
-                headers["Referrer-Policy"] = REFERRER_POLICY
+                headers.setdefault("Referrer-Policy", REFERRER_POLICY)  # a private page sets no-referrer
                 del headers["server"]  # no product or version to fingerprint
             await send(message)
 

@@ -159,6 +159,10 @@ def site_popup_html(props: Mapping[str, Any], lang: Lang) -> str:
     notes = _verification_notes(props, lang)
     href = _safe_href(props.get("url"))
     link = f'<p><a href="{escape(href)}">{escape(both("passport", lang))}</a></p>' if href else ""
+    site_id = props.get("id")
+    if isinstance(site_id, int) or (isinstance(site_id, str) and site_id.isascii() and site_id.isdigit()):
+        ask = f"/inquiries/new?site_ids={int(site_id)}&lang={lang}"
+        link += f'<p><a class="nar-ask" href="{escape(ask)}">{escape(both("ask", lang))}</a></p>'
     name = escape(str(props.get("name") or props.get("id") or ""))
     return f'<div class="nar-popup"><h3>{name}</h3>{"".join(badges)}<table>{table}</table>{notes}{link}</div>'
 

@@ -24,6 +24,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "contact": ("Kontakt", "Contact"),
     "contact_missing": ("Kontakt mangler", "Contact missing"),
     "passport": ("Åpne arealpass", "Open site passport"),
+    "ask": ("Spør om dette området", "Ask about this site"),
     "now": ("nå", "now"),
     "unknown": ("Ukjent", "Unknown"),
     "stale": ("Utdatert", "Stale"),
