@@ -13,8 +13,7 @@ land use, 0–4 distance limits, sometimes a kommune or regionråd scope, someti
 through `match_sites`, each in its own read transaction, and beside each, in the same run, the anchor:
 `registry.services.sites.search_sites` with the comparable filters (kommune, least area, maturity) and a
 page of 20 — what the registry's existing search costs. Prints p50 / p95 / max in ms for both and the
-ratio of the p50s; writes bench/out/match.json (bench/out/match_indexed.json with --proposed-indexes,
-which measures with the indexes proposed for matching, `PROPOSED_INDEXES`).
+ratio of the p50s; writes bench/out/match.json.
 """
 
 from __future__ import annotations
@@ -46,15 +45,6 @@ BENCH_DB = "naering_match_bench"
 SITE_TABLES = ("site_logistics", "site_history", "submission_issue", "site", "submission")
 TODAY = dt.date.fromisoformat(str(make_data.TODAY))  # the day the generated verification dates lead up to
 TARGET_P50_MS = 100.0
-# Indexes proposed for matching (not in the schema: a migration would add them). With --proposed-indexes
-# the bench database gets them, without it they are dropped, so both can be measured on the same data.
-PROPOSED_INDEXES = {
-    "ix_site_matching": "CREATE INDEX ix_site_matching ON site (status, id) INCLUDE (kommune_nr, area_m2, "
-    "uses, maturity, maturity_verified_at, power_status, power_mw_now, power_mw_future, power_future_year, "
-    "power_verified_at, availability, availability_verified_at)",
-    "ix_site_logistics_kind": "CREATE INDEX ix_site_logistics_kind ON site_logistics (kind, site_id) "
-    "INCLUDE (distance_km, precision_km)",
-}
 
 
 def bench_url() -> str:
@@ -101,19 +91,6 @@ def ensure_sites(url: str, n: int) -> None:
         conn.execute(text("VACUUM ANALYZE"))
         logistics = conn.execute(text("SELECT count(*) FROM site_logistics")).scalar_one()
     print(f"site_logistics rows: {logistics}", flush=True)
-
-
-def set_proposed_indexes(url: str, *, present: bool) -> None:
-    """Create (present) or drop the proposed matching indexes, then VACUUM ANALYZE the two tables."""
-    with db.get_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for name, ddl in PROPOSED_INDEXES.items():
-            exists = conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None
-            if present and not exists:
-                conn.execute(text(ddl))
-            elif not present and exists:
-                conn.execute(text(f"DROP INDEX {name}"))
-        conn.execute(text("VACUUM ANALYZE site"))
-        conn.execute(text("VACUUM ANALYZE site_logistics"))
 
 
 def random_requirements(rng: random.Random, site_ids: list[int], regionraad: str) -> Requirements:
@@ -164,14 +141,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--proposed-indexes", action="store_true", help="measure with the proposed indexes (default: without)"
-    )
     args = parser.parse_args()
 
     url = bench_url()
     ensure_sites(url, args.size)
-    set_proposed_indexes(url, present=args.proposed_indexes)
+    with db.get_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE site_match"))
     engine = db.get_engine(url)
     make_session = db.session_factory(engine)
     with engine.connect() as conn:
@@ -212,10 +187,8 @@ def main() -> None:
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": (
             f".venv/bin/python bench/match.py --size {args.size} --queries {args.queries} --seed {args.seed}"
-            + (" --proposed-indexes" if args.proposed_indexes else "")
         ),
         "sites": args.size,
-        "proposed_indexes": args.proposed_indexes,
         "today": TODAY.isoformat(),
         "match_sites": figures(match_ms),
         "anchor_search_sites": figures(anchor_ms),
@@ -226,7 +199,7 @@ def main() -> None:
         "target_p50_ms": TARGET_P50_MS,
         "pass": statistics.median(match_ms) <= TARGET_P50_MS,
     }
-    out = Path(str(OUT).format("_indexed" if args.proposed_indexes else ""))
+    out = Path(str(OUT).format(""))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     m, a = report["match_sites"], report["anchor_search_sites"]

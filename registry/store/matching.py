@@ -8,8 +8,9 @@ each by the ranking of `registry.matching.Assessment.sort_key` (points, then rel
 closeness, then id) — exactly, so the pure rules, which then compute the verdicts with their words on
 these few rows, rank the same sites. tests/test_matching.py proves that SQL and Python agree.
 
-Logistics distances are joined only for the kinds the inquiry limits (one filtered join on the primary
-key per kind); the full logistics rows (node name, road, date) are read for the returned sites only.
+It reads `site_match`, one narrow row per site with the four logistics distances pivoted into columns,
+kept in step with `site` and `site_logistics` by database triggers (migration 0005); the full logistics
+rows (node name, road, date) are read for the returned sites only.
 """
 
 from __future__ import annotations
@@ -150,11 +151,11 @@ def _verdicts(b: Bounds, params: dict[str, Any], value: dict[str, int]) -> list[
                 WHEN s.uses && CAST(:use_partly AS text[]) THEN {_P} ELSE {_F} END""")
         else:
             kind = criterion.removeprefix(DISTANCE_PREFIX)
-            i = LOGISTICS_KIND.codes.index(kind)
-            params[f"km_{i}"] = float(r.max_km[kind])
-            out.append(f"""CASE WHEN l{i}.distance_km IS NULL THEN {_U}
-                WHEN l{i}.distance_km <= :km_{i} THEN {_M}
-                WHEN l{i}.distance_km <= :km_{i} + coalesce(l{i}.precision_km, 0) THEN {_P} ELSE {_F} END""")
+            assert kind in LOGISTICS_KIND  # the column names below come from the taxonomy, never from input
+            params[f"km_{kind}"] = float(r.max_km[kind])
+            out.append(f"""CASE WHEN s.km_{kind} IS NULL THEN {_U}
+                WHEN s.km_{kind} <= :km_{kind} THEN {_M}
+                WHEN s.km_{kind} <= :km_{kind} + coalesce(s.prec_{kind}, 0) THEN {_P} ELSE {_F} END""")
     if any(c in (POWER_NOW, POWER_BY_YEAR) for c in b.criteria):
         params["power_unsettled"] = list(POWER_UNSETTLED)
     for axis, since in b.fresh_since.items():
@@ -213,40 +214,31 @@ def _with_logistics(session: Session, rows: Sequence[Any]) -> list[dict[str, Any
     return out
 
 
-def _logistics_joins(kinds: Sequence[str]) -> str:
-    return "".join(
-        f" LEFT JOIN site_logistics l{i} ON l{i}.site_id = s.id AND l{i}.kind = '{kind}'"
-        for i, kind in enumerate(LOGISTICS_KIND.codes)
-        if kind in kinds
-    )
-
-
 def candidate_query(b: Bounds, *, matches: int, near_misses: int) -> tuple[str, dict[str, Any]]:
     """The SQL of `candidates` and its parameters.
 
     Per site one integer key sums what each verdict adds (`KEY`): ascending, it orders by fails, then
     points, then relied-on facts, and it tells matches (< KEY_ONE_FAIL) from near misses (< KEY_TWO_FAILS).
-    The key is computed in the scan (in parallel workers where the planner uses them); the site's own
-    criteria are summed before the logistics joins too, so sites failing two of those are dropped early.
-    The best of each kind are then read again with their points per criterion.
+    The key is computed in one scan of `site_match` (in parallel workers where the planner uses them); the
+    best of each kind are then read again with their points per criterion.
     """
     params: dict[str, Any] = {"n_matches": matches, "n_near": near_misses}
     keyed = _verdicts(b, params, KEY)
     scope = _scope(b, params)
     closeness = _closeness(b, params)
-    joins = _logistics_joins(b.distance_kinds)
     own = " + ".join(e for c, e in keyed if not c.startswith(DISTANCE_PREFIX)) or "0"
     distances = "".join(f" + {e}" for c, e in keyed if c.startswith(DISTANCE_PREFIX))
     points = _verdicts(b, {}, POINTS)
     array = f"ARRAY[{', '.join(e for _c, e in points)}]::int[]"
     order = "key, closeness, id"
-    # OFFSET 0: the site's own criteria are summed once per site (not again for the key and its filter).
+    # One pass over the narrow site_match (every fact and distance in one row): the key and the
+    # closeness per site in scope, then the best of each kind, read again with their points.
     sql = f"""
     WITH scored AS MATERIALIZED (
-        SELECT s.id, s.own{distances} AS key, s.closeness
-        FROM (SELECT s.id, ({own}) AS own, {closeness} AS closeness FROM site s
-              WHERE {scope} OFFSET 0) s{joins}
-        WHERE s.own < {KEY_TWO_FAILS} AND s.own{distances} < {KEY_TWO_FAILS}
+        SELECT k.id, k.key, k.closeness
+        FROM (SELECT s.id, ({own}){distances} AS key, {closeness} AS closeness
+              FROM site_match s WHERE {scope}) k
+        WHERE k.key < {KEY_TWO_FAILS}
     ), best AS (
         (SELECT * FROM scored WHERE key < {KEY_ONE_FAIL} ORDER BY {order} LIMIT :n_matches)
         UNION ALL
@@ -254,7 +246,7 @@ def candidate_query(b: Bounds, *, matches: int, near_misses: int) -> tuple[str, 
     )
     SELECT {", ".join(f"s.{c}" for c in SITE_COLUMNS)}, k.name AS kommune_name,
            best.key AS sql_key, {array} AS sql_points
-    FROM best JOIN site s ON s.id = best.id JOIN kommune k ON k.nr = s.kommune_nr{joins}
+    FROM best JOIN site_match s ON s.id = best.id JOIN kommune k ON k.nr = s.kommune_nr
     ORDER BY best.key, best.closeness, best.id
     """
     return sql, params
@@ -275,7 +267,7 @@ def count_in_scope(session: Session, b: Bounds) -> int:
     """How many published sites lie in the inquiry's scope."""
     params: dict[str, Any] = {}
     where = _scope(b, params)
-    return int(session.execute(text(f"SELECT count(*) FROM site s WHERE {where}"), params).scalar_one())
+    return int(session.execute(text(f"SELECT count(*) FROM site_match s WHERE {where}"), params).scalar_one())
 
 
 def published_sites(session: Session, site_ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -287,7 +279,7 @@ def published_sites(session: Session, site_ids: Sequence[int]) -> list[dict[str,
         session.execute(
             text(f"""
         SELECT {", ".join(f"s.{c}" for c in SITE_COLUMNS)}, k.name AS kommune_name
-        FROM site s JOIN kommune k ON k.nr = s.kommune_nr
+        FROM site_match s JOIN kommune k ON k.nr = s.kommune_nr
         WHERE s.id = ANY(:ids) AND s.status = :published ORDER BY s.id
     """),
             {"ids": [int(i) for i in site_ids], "published": PUBLISHED},
