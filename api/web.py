@@ -82,8 +82,8 @@ def say_bilingual(request: Request, text: str) -> str:
 
 def url_with(request: Request, **params: str | None) -> str:
     """This page's path and query with `params` replaced (None removes one)."""
-    query = {k: v for k, v in request.query_params.items() if k not in params}
-    query.update({k: v for k, v in params.items() if v is not None})
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in params]
+    query += [(k, v) for k, v in params.items() if v is not None]
     return request.url.path + (("?" + urlencode(query)) if query else "")
 
 
@@ -104,7 +104,8 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         nonce=getattr(request.state, NONCE_KEY, ""),
         other_lang="en" if lang == "no" else "no",
         switch_url=url_with(request, lang="en" if lang == "no" else "no"),
-        path=request.url.path,
+        # Where "sign in" returns to; never a private link's path (its token would land in logs and URLs).
+        path="/" if request.url.path.startswith("/i/") else request.url.path,
         **context,
     )
     response = HTMLResponse(html, status_code=status)

@@ -4,6 +4,7 @@ list of one's inquiries (/inquiries/mine → /i/all/{token}). A real SMTP server
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -417,6 +418,16 @@ def test_mine_answers_alike_and_mails_one_link_that_lists_the_inquiries(pages: P
     assert _actions(html) == set() and '<form method="post" action="/i/' not in html
     assert client.get("/i/all/" + "y" * 43).status_code == 404
 
+    # Nobody can flood an address: three links an hour at most, the answer unchanged.
+    for _ in range(4):
+        csrf = csrf_from(client.get("/inquiries/mine").text)
+        client.post("/inquiries/mine", data={"email": NEED["email"], "csrf_token": csrf})
+    assert len(_mails(collector)[before:]) == 3
+    clock.advance(dt.timedelta(hours=1, minutes=1))
+    csrf = csrf_from(client.get("/inquiries/mine").text)
+    client.post("/inquiries/mine", data={"email": NEED["email"], "csrf_token": csrf})
+    assert len(_mails(collector)[before:]) == 4
+
     # An empty address is a message beside the field.
     csrf = csrf_from(client.get("/inquiries/mine").text)
     r = client.post("/inquiries/mine", data={"email": " ", "csrf_token": csrf})
@@ -443,3 +454,24 @@ def test_editor_role_is_unrelated(pages: Pages) -> None:
 
     sign_in(client, EDITOR_A)
     assert _file(client).startswith("/i/")
+
+
+def test_the_private_page_never_hands_its_token_on(pages: Pages) -> None:
+    engine, clock, _, mail = pages
+    client = _client(engine, clock, mail)
+    path = _file(client)
+    html = client.get(path).text
+    token = path.split("/i/")[1].split("?")[0]
+    assert "/auth/sign-in?next=/" in html.replace("%2F", "/")
+    assert html.count(token) == html.count(f"/i/{token}")  # only in links to itself (forms, language)
+
+
+def test_the_language_switch_keeps_every_prefilled_site(pages: Pages) -> None:
+    engine, clock, _, mail = pages
+    client = _client(engine, clock, mail)
+    with engine.connect() as conn:
+        a, b = conn.execute(text("SELECT id FROM site ORDER BY id LIMIT 2")).scalars().all()
+    html = client.get(f"/inquiries/new?site_ids={a}&site_ids={b}&lang=no").text
+    switch = re.search(r'href="([^"]*lang=en[^"]*)" lang="en"', html)
+    assert switch, "no language switch"
+    assert f"site_ids={a}" in switch.group(1) and f"site_ids={b}" in switch.group(1)

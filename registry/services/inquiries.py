@@ -51,6 +51,8 @@ MAX_BODY_CHARS = 8000
 # Kommuner routed to when nothing matches but near misses do: they may hold the missing fact.
 MAX_NEAR_MISS_KOMMUNER = 5
 TOKEN_BYTES = 32
+# Links to one address's list of inquiries e-mailed per hour at most (the form can be sent by anyone).
+MAX_LIST_LINKS_PER_HOUR = 3
 
 
 class InquiryInvalidError(ValueError):
@@ -965,8 +967,9 @@ def request_requester_link(
     now = clock.now()
     with transaction(engine, actor=ACTOR_INVESTOR) as session:
         found = store.inquiries_for_email_hash(session, hashed)
-        if not found:
-            return
+        since = now - dt.timedelta(hours=1)
+        if not found or store.count_requester_links(session, hashed, since=since) >= MAX_LIST_LINKS_PER_HOUR:
+            return  # the same answer: nobody learns whether the address has asked, or floods it
         token = secrets.token_urlsafe(TOKEN_BYTES)
         store.insert_requester_link(
             session,

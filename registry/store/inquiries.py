@@ -486,6 +486,15 @@ def insert_requester_link(
     )
 
 
+def count_requester_links(conn: Conn, email_hash: str, *, since: dt.datetime) -> int:
+    return int(
+        conn.execute(
+            text("SELECT count(*) FROM requester_link WHERE email_hash = :h AND created_at >= :since"),
+            {"h": email_hash, "since": since},
+        ).scalar_one()
+    )
+
+
 def requester_link(conn: Conn, token_hash: str, *, at: dt.datetime) -> str | None:
     """The address hash a live link lists inquiries for, or None."""
     row = conn.execute(
