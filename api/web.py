@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.auth import csrf_token_for, finish_cookies, get_principal
 from api.security import NONCE_KEY
+from registry.attribution import attribution_lines
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGS = ("no", "en")
@@ -106,6 +107,8 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         switch_url=url_with(request, lang="en" if lang == "no" else "no"),
         # Where "sign in" returns to; never a private link's path (its token would land in logs and URLs).
         path="/" if request.url.path.startswith("/i/") else request.url.path,
+        # The sources and licences behind reference data a page shows: sources(("kommune", …)).
+        sources=lambda tables: attribution_lines(lang, tables=tables),
         **context,
     )
     response = HTMLResponse(html, status_code=status)

@@ -463,6 +463,8 @@ def test_the_private_page_never_hands_its_token_on(pages: Pages) -> None:
     html = client.get(path).text
     token = path.split("/i/")[1].split("?")[0]
     assert "/auth/sign-in?next=/" in html.replace("%2F", "/")
+    # The reference data behind the verdicts is credited with its licence.
+    assert "Kartverket" in html and ("licence" in html or "lisens" in html)
     assert html.count(token) == html.count(f"/i/{token}")  # only in links to itself (forms, language)
 
 
