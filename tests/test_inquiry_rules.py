@@ -210,3 +210,29 @@ def test_labels_exist_for_every_field() -> None:
     for key in ("area_min", "power_year", "max_km_port", "confidentiality", "site_ids"):
         no, en = label(key)
         assert no and en
+
+
+def test_the_needs_in_words_for_e_mails_and_pages() -> None:
+    from registry.services.inquiry_mail import needs_summary
+
+    assert needs_summary(Requirements()) == ("ingen konkrete krav", "no specific requirements")
+    assert needs_summary(Requirements(area_min_m2=20_000))[1] == "area at least 20 daa"
+    assert needs_summary(Requirements(area_max_m2=5_500))[0] == "areal høyst 5.5 daa"
+    no, en = needs_summary(
+        Requirements(
+            area_min_m2=20_000,
+            area_max_m2=80_000,
+            power_mw_now=5,
+            power_mw_by_year=12,
+            power_year=2028,
+            maturity_min="M3",
+            availability=("for_sale_or_lease",),
+            use_codes=("1340",),
+            max_km={"port": 40.0},
+        )
+    )
+    assert en == (
+        "area 20–80 daa; power 5 MW now; power 12 MW by 2028; maturity at least M3 (Zoned for business); "
+        "at most 40 km to port; availability: for sale / lease; land use: industry"
+    )
+    assert no.startswith("areal 20–80 daa; effekt 5 MW nå; effekt 12 MW innen 2028; modenhet minst M3")

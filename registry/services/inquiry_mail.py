@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from registry.services.mail import Mail
 from schemas.inquiry import M2_PER_DAA, Requirements
-from schemas.taxonomy import LOGISTICS_KIND, MATURITY
+from schemas.taxonomy import AVAILABILITY, LOGISTICS_KIND, MATURITY, SOSI_USE
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -34,11 +34,16 @@ def needs_summary(req: Requirements) -> tuple[str, str]:
     """The requirements in one line each language (no personal data)."""
     no: list[str] = []
     en: list[str] = []
-    if req.area_min_m2 is not None or req.area_max_m2 is not None:
-        low = _daa(req.area_min_m2) if req.area_min_m2 is not None else "0"
-        high = _daa(req.area_max_m2) if req.area_max_m2 is not None else "…"
-        no.append(f"areal {low}–{high} daa")
-        en.append(f"area {low}–{high} daa")
+    low, high = req.area_min_m2, req.area_max_m2
+    if low is not None and high is not None:
+        no.append(f"areal {_daa(low)}–{_daa(high)} daa")
+        en.append(f"area {_daa(low)}–{_daa(high)} daa")
+    elif low is not None:
+        no.append(f"areal minst {_daa(low)} daa")
+        en.append(f"area at least {_daa(low)} daa")
+    elif high is not None:
+        no.append(f"areal høyst {_daa(high)} daa")
+        en.append(f"area at most {_daa(high)} daa")
     if req.power_mw_now is not None:
         no.append(f"effekt {req.power_mw_now:g} MW nå")
         en.append(f"power {req.power_mw_now:g} MW now")
@@ -51,6 +56,13 @@ def needs_summary(req: Requirements) -> tuple[str, str]:
     for kind, km in req.max_km.items():
         no.append(f"høyst {km:g} km til {LOGISTICS_KIND.label(kind, 'no').lower()}")
         en.append(f"at most {km:g} km to {LOGISTICS_KIND.label(kind, 'en').lower()}")
+    if req.availability:
+        codes = req.availability
+        no.append("tilgjengelighet: " + ", ".join(AVAILABILITY.label(c, "no").lower() for c in codes))
+        en.append("availability: " + ", ".join(AVAILABILITY.label(c, "en").lower() for c in codes))
+    if req.use_codes:
+        no.append("arealformål: " + ", ".join(SOSI_USE.label(c, "no").lower() for c in req.use_codes))
+        en.append("land use: " + ", ".join(SOSI_USE.label(c, "en").lower() for c in req.use_codes))
     if req.earliest_start:
         no.append(f"oppstart fra {req.earliest_start.isoformat()}")
         en.append(f"start from {req.earliest_start.isoformat()}")
