@@ -107,8 +107,8 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         switch_url=url_with(request, lang="en" if lang == "no" else "no"),
         # Where "sign in" returns to; never a private link's path (its token would land in logs and URLs).
         path="/" if request.url.path.startswith("/i/") else request.url.path,
-        # The sources and licences behind reference data a page shows: sources(("kommune", …)).
-        sources=lambda tables: attribution_lines(lang, tables=tables),
+        # The sources and licences behind reference data a page shows: reference_sources(("kommune", …)).
+        reference_sources=lambda tables: attribution_lines(lang, tables=tables),
         **context,
     )
     response = HTMLResponse(html, status_code=status)
