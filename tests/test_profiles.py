@@ -532,7 +532,7 @@ def test_demo_profiles_load_their_contact_and_reload_as_a_no_op(clean_engine: En
             "phone": None,
         }
     ]
-    assert oslo["response_promise"] == {"no": "3 arbeidsdager", "en": "3 working days"}
+    assert oslo["response_promise"] == {"no": "1 arbeidsdag", "en": "1 working day"}  # 8 working hours
 
     load_profiles(clean_engine, DEMO_DIR / "profiles.csv")
     with clean_engine.connect() as conn:
