@@ -5,6 +5,7 @@ This module imports nothing of the project: everything else may import it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, model_validator
@@ -93,6 +94,16 @@ class AuthSettings(BaseSettings):
     oidc_authorization_details_type: str = "ansattporten:altinn:service"
     oidc_authorization_details_resource: str | None = None
     oidc_display_name: str = "Ansattporten"
+
+    @model_validator(mode="after")
+    def _public_url_from_the_served_port(self) -> AuthSettings:
+        """Unset, the public URL is where `naering serve` listens (NAERING_HOST, NAERING_PORT), so that
+        links in e-mails work in a local demo on another port too."""
+        if "public_url" not in self.model_fields_set:
+            host = os.environ.get("NAERING_HOST", "127.0.0.1")
+            port = os.environ.get("NAERING_PORT", "8000")
+            self.public_url = f"http://{host}:{port}"
+        return self
 
     @property
     def oidc_enabled(self) -> bool:
