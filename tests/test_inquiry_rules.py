@@ -236,3 +236,216 @@ def test_the_needs_in_words_for_e_mails_and_pages() -> None:
         "at most 40 km to port; availability: for sale / lease; land use: industry"
     )
     assert no.startswith("areal 20–80 daa; effekt 5 MW nå; effekt 12 MW innen 2028; modenhet minst M3")
+
+
+# Every refusal's exact words, both languages: what a user reads beside the field.
+MESSAGES: list[tuple[dict[str, Any], str, str, str]] = [
+    (
+        {"requester_kind": "bank"},
+        "requester_kind",
+        "Velg hvem som sender: direct, innovasjon_norge, intermediary.",
+        "Choose who is sending: direct, innovasjon_norge, intermediary.",
+    ),
+    (
+        {"phone": "12"},
+        "phone",
+        "Telefonnummeret skal ha 8–15 sifre, gjerne med landkode (f.eks. +47 22 00 00 00).",
+        "The phone number needs 8–15 digits, with the country code (e.g. +1 212 555 0100).",
+    ),
+    ({"area_unit": "acre"}, "area_unit", "Arealenheten er daa eller m2.", "The unit of area is daa or m2."),
+    ({"area_min": "lots"}, "area_min", "Areal minst: skriv et tall.", "Area at least: write a number."),
+    (
+        {"area_max": 1e9},
+        "area_max",
+        "Areal høyst må være mellom 0 og 100000.",
+        "Area at most must be between 0 and 100000.",
+    ),
+    (
+        {"area_max": 1e9, "area_unit": "m2"},
+        "area_max",
+        "Areal høyst må være mellom 0 og 1e+08.",
+        "Area at most must be between 0 and 1e+08.",
+    ),
+    (
+        {"power_mw_by_year": 1, "power_year": 2020},
+        "power_year",
+        "Året effekten trengs må være et år fra 2027 til 2057.",
+        "The year the power is needed must be a year from 2027 to 2057.",
+    ),
+    (
+        {"power_mw_by_year": 1},
+        "power_year",
+        "Oppgi året effekten trengs, eller la «Effekt innen et år» stå tom.",
+        "Give the year the power is needed, or leave “Power by a year” empty.",
+    ),
+    (
+        {"earliest_start": "14.05.2027"},
+        "earliest_start",
+        "«14.05.2027» er ikke en dato (ÅÅÅÅ-MM-DD).",
+        "“14.05.2027” is not a date (YYYY-MM-DD).",
+    ),
+    (
+        {"earliest_start": "2100-01-01"},
+        "earliest_start",
+        "Tidligste oppstart må være mellom 2027 og 2057.",
+        "Earliest start must be between 2027 and 2057.",
+    ),
+    (
+        {"maturity_min": "M9"},
+        "maturity_min",
+        "Modenhet er en av M0, M1, M2, M3, M4, M5.",
+        "Maturity is one of M0, M1, M2, M3, M4, M5.",
+    ),
+    (
+        {"availability": ["cheap", "dear"]},
+        "availability",
+        "Tilgjengelighet: ukjent kode cheap, dear. "
+        "Velg blant not_on_market, for_sale_or_lease, optioned, sold.",
+        "Availability: unknown code cheap, dear. "
+        "Choose from not_on_market, for_sale_or_lease, optioned, sold.",
+    ),
+    (
+        {"use_codes": ["1340"] * (MAX_LIST + 1)},
+        "use_codes",
+        "Arealformål: høyst 100 verdier.",
+        "Land use: at most 100 values.",
+    ),
+    (
+        {"kommuner": ["12", "abc"]},
+        "kommuner",
+        "Kommunenummer har fire sifre: 12, abc.",
+        "A kommune number has four digits: 12, abc.",
+    ),
+    (
+        {"kommuner": [f"{i:04d}" for i in range(MAX_LIST + 1)]},
+        "kommuner",
+        "Høyst 100 kommuner.",
+        "At most 100 kommuner.",
+    ),
+    (
+        {"site_ids": ["x"]},
+        "site_ids",
+        "Områder oppgis med nummer (høyst 100).",
+        "Sites are given by number (at most 100).",
+    ),
+    (
+        {"confidentiality": "secret"},
+        "confidentiality",
+        "Velg en av open, on_accept, registry_only.",
+        "Choose one of open, on_accept, registry_only.",
+    ),
+    ({"name": ""}, "name", "Fyll inn navn.", "Fill in name."),
+    (
+        {"email": "kari"},
+        "email",
+        "«kari» ser ikke ut som en e-postadresse (navn@firma.com).",
+        "“kari” does not look like an e-mail address (name@company.com).",
+    ),
+    ({"name": "x" * 201}, "name", "Navn kan ha høyst 200 tegn.", "Name may have at most 200 characters."),
+    (
+        {"country": "x" * 201},
+        "country",
+        "Land kan ha høyst 200 tegn.",
+        "Country may have at most 200 characters.",
+    ),
+    (
+        {"sector": "x" * 201},
+        "sector",
+        "Bransje kan ha høyst 200 tegn.",
+        "Sector may have at most 200 characters.",
+    ),
+    (
+        {"client": "x" * 201},
+        "client",
+        "Kunde kan ha høyst 200 tegn.",
+        "Client may have at most 200 characters.",
+    ),
+    (
+        {"max_km_port": "far"},
+        "max_km_port",
+        "Høyst km til havn: skriv et tall.",
+        "At most km to a port: write a number.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fields", "field", "no", "en"), MESSAGES, ids=[m[1] for m in MESSAGES])
+def test_each_refusal_in_both_languages(fields: dict[str, Any], field: str, no: str, en: str) -> None:
+    _, problems = validate_inquiry({**BASE, **fields}, today=TODAY)
+    assert [(p.field, p.message_no, p.message_en) for p in problems] == [(field, no, en)]
+
+
+def test_everything_given_is_kept() -> None:
+    checked, problems = _check(
+        requester_kind="intermediary",
+        phone=" +47 22 00 00 00 ",
+        country="Germany",
+        client="Client GmbH",
+        sector="Batteries",
+        message=" Hello ",
+        area_min=10,
+        area_max=20,
+        power_mw_now=1.5,
+        power_mw_by_year=3,
+        power_year=2030,
+        earliest_start="2028-02-01",
+        maturity_min="M2",
+        availability=["sold"],
+        use_codes=["1300"],
+        max_km_main_road=1,
+        max_km_rail_terminal=2,
+        max_km_port=3,
+        max_km_airport=4,
+        regionraad=["Follorådet"],
+        kommuner=["3201"],
+        site_ids=["5"],
+        confidentiality="open",
+    )
+    assert problems == {}
+    who = checked.requester
+    assert (
+        who.kind,
+        who.organisation,
+        who.name,
+        who.email,
+        who.phone,
+        who.country,
+        who.client,
+        who.sector,
+    ) == (
+        "intermediary",
+        "Nordic AS",
+        "Kari",
+        "kari@nordic.example",
+        "+47 22 00 00 00",
+        "Germany",
+        "Client GmbH",
+        "Batteries",
+    )
+    assert checked.message == "Hello" and checked.confidentiality == "open"
+    req = checked.requirements
+    assert req == Requirements(
+        area_min_m2=10_000,
+        area_max_m2=20_000,
+        power_mw_now=1.5,
+        power_mw_by_year=3.0,
+        power_year=2030,
+        earliest_start=dt.date(2028, 2, 1),
+        maturity_min="M2",
+        availability=("sold",),
+        use_codes=("1300",),
+        max_km={"motorway_junction": 1.0, "rail_terminal": 2.0, "port": 3.0, "airport": 4.0},
+        regionraad=("Follorådet",),
+        kommuner=("3201",),
+        site_ids=(5,),
+    )
+    assert Requirements.from_json(req.to_json()) == req
+    assert req.to_json()["earliest_start"] == "2028-02-01" and req.to_json()["site_ids"] == [5]
+    assert Requirements.from_json({}) == Requirements()
+
+
+def test_site_ids_within_the_database_range() -> None:
+    assert _req(site_ids=[str(2**31 - 1)]).site_ids == (2**31 - 1,)
+    assert set(_check(site_ids=[str(2**31)])[1]) == {"site_ids"}
+    assert _req(site_ids=["1"]).site_ids == (1,)
+    assert set(_check(site_ids=[str(MAX_LIST + 1)] * 1)[1]) == set()
