@@ -29,7 +29,7 @@ from api.routes import (
     users,
 )
 from api.routes import inquiries as inquiry_api
-from api.security import SecurityHeaders
+from api.security import SecurityHeaders, install_log_redaction
 from registry.clock import Clock, SystemClock
 from registry.db import get_engine, session_factory
 from registry.settings import AuthSettings, InquirySettings, MailSettings, ServerSettings
@@ -70,6 +70,7 @@ def create_app(
     app.state.inquiry_settings = inquiries or InquirySettings()
     app.state.clock = clock or SystemClock()
     errors.install(app)
+    install_log_redaction()
     for module in (
         health,
         auth_routes,

@@ -6,6 +6,7 @@ The policy allows scripts only from the app itself and inline scripts that carry
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 
@@ -66,3 +67,26 @@ def html_with_nonce(request: Request, html: str) -> HTMLResponse:
     if nonce is not None:
         html = _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', html)
     return HTMLResponse(html)
+
+
+_PRIVATE_LINK = re.compile(r"/i/(all/)?[A-Za-z0-9_-]{20,}")
+
+
+def _redact(text: str) -> str:
+    return _PRIVATE_LINK.sub(lambda m: "/i/" + (m.group(1) or "") + "[private]", text)
+
+
+class RedactPrivateLinks(logging.Filter):
+    """Keep investors' private links (/i/{token}, /i/all/{token}) out of the access log: the token is a
+    bearer secret to someone's inquiry. Installed on uvicorn's access logger by `install_log_redaction`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def install_log_redaction() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactPrivateLinks) for f in access.filters):
+        access.addFilter(RedactPrivateLinks())

@@ -238,3 +238,28 @@ def test_upload_page_works_under_the_policy(
         lambda d: "asker.geojson" in (d.find_element(By.ID, "report").get_attribute("srcdoc") or "")
     )
     _assert_no_violation_and_enforced(browser)
+
+
+def test_private_links_never_reach_the_access_log() -> None:
+    import logging
+
+    from api.security import RedactPrivateLinks
+
+    token = "s6FQOJHkw7K3lz-6tp3Mgbk34SH5JUHbKq8MFdb0lgQ"
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", f"/i/{token}?new=1", "1.1", 200),
+        None,
+    )
+    assert RedactPrivateLinks().filter(record)
+    assert token not in record.getMessage() and "/i/[private]?new=1" in record.getMessage()
+    listing = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "%s", (f"/i/all/{token}",), None)
+    RedactPrivateLinks().filter(listing)
+    assert listing.getMessage() == "/i/all/[private]"
+    other = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "%s", ("/inquiries/new",), None)
+    RedactPrivateLinks().filter(other)
+    assert other.getMessage() == "/inquiries/new"
