@@ -569,3 +569,48 @@ def test_verdict_json() -> None:
 )
 def test_numbers_as_people_write_them(value: float, no: str, en: str) -> None:
     assert (m._num(value, "no"), m._num(value, "en")) == (no, en)
+
+
+# --- decimals as each language writes them (a decimal comma in Norwegian) --------------------------------
+
+
+def test_power_now_decimals_in_both_languages() -> None:
+    v = verdict("power_now", site(power_mw_now=2.5, power_status="E2"), power_mw_now=7.5)
+    assert (v.needed_no, v.needed_en) == ("7,5 MW nå", "7.5 MW now")
+    assert (v.fact_no, v.fact_en) == (
+        "2,5 MW nå, E2 Anslått tilgjengelig",
+        "2.5 MW now, E2 Estimated available",
+    )
+    assert (v.missing_no, v.missing_en) == ("effekt 2,5 MW av 7,5 nå", "power 2.5 MW of 7.5 now")
+    assert (v.verdict, v.basis, v.verified_at) == ("fails", "current", _ago(10))
+
+
+def test_power_by_year_decimals_in_both_languages() -> None:
+    row = site(power_mw_now=1.5, power_mw_future=2.5, power_future_year=2027)
+    v = verdict("power_by_year", row, power_mw_by_year=12.5, power_year=2028)
+    assert (v.needed_no, v.needed_en) == ("12,5 MW innen 2028", "12.5 MW by 2028")
+    assert v.fact_no == "1,5 MW nå, 2,5 MW fra 2027, E3 Vurdert av nettselskapet"
+    assert v.fact_en == "1.5 MW now, 2.5 MW from 2027, E3 Assessed by the grid company"
+    assert (v.missing_no, v.missing_en) == (
+        "effekt 2,5 MW av 12,5 innen 2028",
+        "power 2.5 MW of 12.5 by 2028",
+    )
+    assert (v.verdict, v.basis, v.verified_at) == ("fails", "current", _ago(10))
+
+
+def test_power_by_year_unknown_keeps_its_date_and_words() -> None:
+    v = verdict("power_by_year", site(power_mw_now=1.5, power_verified_at=_ago(200)), **BY_2028)
+    assert (v.verdict, v.basis, v.verified_at) == ("unknown", "stale", _ago(200))
+    assert v.fact_no.startswith("1,5 MW nå, 20 MW fra 2028") and v.fact_en.startswith(
+        "1.5 MW now, 20 MW from 2028"
+    )
+    e0 = verdict("power_by_year", site(power_status="E0"), **BY_2028)
+    assert (e0.basis, e0.verified_at) == ("current", _ago(10))
+    meets = verdict("power_by_year", site(), **BY_2028)
+    assert (meets.verdict, meets.basis, meets.missing_no) == ("meets", "current", None)
+
+
+def test_power_now_unknown_keeps_its_date() -> None:
+    e0 = verdict("power_now", site(power_status="E0", power_mw_now=2.5), power_mw_now=1.0)
+    assert (e0.verdict, e0.verified_at) == ("unknown", _ago(10))
+    assert e0.fact_no.startswith("2,5 MW nå") and e0.fact_en.startswith("2.5 MW now")
