@@ -155,6 +155,19 @@ def test_the_whole_loop(loop: tuple[Engine, FixedClock, Collector, MailSettings]
     admin = client.get(f"/api/v1/inquiries/{inquiry_id}", headers=_bearer(engine, ADMIN)).json()
     hours = {t["kommune_nr"]: (t["first_response_hours"], t["answered_late"]) for t in admin["threads"]}
     assert hours == {A: (5.0, False), B: (10.0, True)}
+    # The desk's figures: first-response times in working hours and the share within the promise.
+    stats = client.get(
+        "/api/v1/stats/response-times",
+        params={"from": "2027-05-01", "to": "2027-06-01"},
+        headers=_bearer(engine, ADMIN),
+    )
+    assert stats.status_code == 200, stats.text
+    rows = {r["key"]: r for r in stats.json()["rows"]}
+    assert (rows[A]["median_hours"], rows[A]["share_within_promise"]) == (5.0, 1.0)
+    assert (rows[B]["median_hours"], rows[B]["share_within_promise"]) == (10.0, 0.0)
+    assert rows[B]["coordination"]["grid_company"] == 1 and rows[B]["coordination"]["meeting"] == 1
+    total = stats.json()["total"]
+    assert (total["median_hours"], total["share_within_promise"]) == (7.5, 0.5)
     mine = client.get(f"/api/v1/inquiries/{inquiry_id}", headers={"X-Inquiry-Token": token}).json()
     assert mine["requester"]["email"] == NEED["email"]
     assert [m["body"] for t in mine["threads"] for m in t["messages"] if m["body"]] == [
