@@ -7,11 +7,10 @@ cookie), else the cookie, else Norwegian. Templates write both texts side by sid
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -20,6 +19,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api.auth import csrf_token_for, finish_cookies, get_principal
 from api.security import NONCE_KEY
 from registry.attribution import attribution_lines
+from registry.clock import local_text
+from schemas.problems import FieldProblem
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGS = ("no", "en")
@@ -31,12 +32,6 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-OSLO = ZoneInfo("Europe/Oslo")
-
-
-def _oslo(moment: dt.datetime | None) -> str:
-    """A stored moment as people in the region read it: 2027-05-14 10:00 (Oslo time)."""
-    return moment.astimezone(OSLO).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 def _hours(value: float | None, lang: str = "no") -> str:
@@ -49,7 +44,7 @@ def _hours(value: float | None, lang: str = "no") -> str:
     return number + (" working hour" if number == "1" else " working hours")
 
 
-_env.filters["oslo"] = _oslo
+_env.filters["oslo"] = local_text
 _env.filters["hours"] = _hours
 
 
@@ -79,6 +74,14 @@ def say_bilingual(request: Request, text: str) -> str:
     """One language of a bilingual message written "English / norsk" (the services' convention)."""
     english, _, norwegian = text.partition(" / ")
     return say(request, norwegian or english, english)
+
+
+def problems_by_field(problems: Iterable[FieldProblem]) -> dict[str, list[FieldProblem]]:
+    """A form's refusals grouped by field, for the message beside each field and the summary on top."""
+    out: dict[str, list[FieldProblem]] = {}
+    for p in problems:
+        out.setdefault(p.field, []).append(p)
+    return out
 
 
 def url_with(request: Request, **params: str | None) -> str:

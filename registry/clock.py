@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -41,3 +42,15 @@ class FixedClock:
 
     def set(self, moment: dt.datetime) -> None:
         self._now = moment
+
+
+REGION_TIMEZONE = "Europe/Oslo"
+
+
+def local_text(moment: dt.datetime | str | None, timezone: str = REGION_TIMEZONE, *, empty: str = "—") -> str:
+    """A stored moment as people in the region read it, "2027-05-18 10:00" (ISO text accepted too)."""
+    if moment is None:
+        return empty
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from schemas.inquiry import M2_PER_DAA, Requirements
+from schemas.inquiry import M2_PER_DAA, Requirements, label
 from schemas.site import AXES_BY_NAME, Axis, axis_state
 from schemas.taxonomy import AVAILABILITY, LOGISTICS_KIND, MATURITY, POWER, SOSI_USE
 
@@ -79,6 +79,29 @@ DISTANCE_PREFIX = "distance_"
 def distance_criterion(kind: str) -> str:
     """The criterion name of a maximum distance to a logistics kind (`distance_port`, …)."""
     return DISTANCE_PREFIX + kind
+
+
+# Each criterion as people read it (Norwegian, English): headings of the verdicts on every page.
+CRITERION_LABELS: dict[str, tuple[str, str]] = {
+    AREA: ("Areal", "Area"),
+    POWER_NOW: label("power_mw_now"),
+    POWER_BY_YEAR: label("power_mw_by_year"),
+    MATURITY_C: (MATURITY.title_no, MATURITY.title_en),
+    AVAILABILITY_C: (AVAILABILITY.title_no, AVAILABILITY.title_en),
+    USE: label("use_codes"),
+    **{
+        distance_criterion(kind): (
+            f"Avstand til {LOGISTICS_KIND.label(kind, 'no').lower()}",
+            f"Distance to {LOGISTICS_KIND.label(kind, 'en').lower()}",
+        )
+        for kind in LOGISTICS_KIND.codes
+    },
+}
+
+
+def criterion_label(criterion: str) -> tuple[str, str]:
+    """A criterion's name in Norwegian and English (the code itself when unknown)."""
+    return CRITERION_LABELS.get(criterion, (criterion, criterion))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from api.auth import (
     signed_in,
 )
 from api.deps import SessionDep
-from api.web import LangDep, lang_of, redirect, render, say
+from api.web import LangDep, lang_of, problems_by_field, redirect, render, say
+from registry.matching import criterion_label
 from registry.services import inquiries
 from registry.services.access import require_admin, require_editor_of
 from registry.services.kommuner import get_kommune
@@ -64,18 +65,16 @@ def _thread_page(
     done: str | None = None,
 ) -> Response:
     view = inquiries.kommune_thread(session, principal, inquiry_id, nr, clock=clock)
-    by_field: dict[str, list[Any]] = {}
-    for p in problems:
-        by_field.setdefault(p.field, []).append(p)
     return render(
         request,
         "inbox_thread.html",
         status=status,
         view=view,
         nr=nr,
-        problems=by_field,
+        problems=problems_by_field(problems),
         done=DONE.get(done or ""),
         verdicts=VERDICT,
+        criterion=criterion_label,
         steps=COORDINATION_STEP,
         confirmable=CONFIRMABLE,
         maturity=MATURITY,
@@ -167,4 +166,4 @@ def desk_inquiry(
 ) -> Response:
     require_admin(principal)
     view = inquiries.inquiry_for(session, principal, inquiry_id, token=None, clock=clock)
-    return render(request, "desk_inquiry.html", view=view, verdicts=VERDICT)
+    return render(request, "desk_inquiry.html", view=view, verdicts=VERDICT, criterion=criterion_label)

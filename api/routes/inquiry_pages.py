@@ -9,10 +9,9 @@ never indexed.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -27,7 +26,9 @@ from api.auth import (
     client_addr,
 )
 from api.deps import SessionDep
-from api.web import LangDep, lang_of, redirect, render, say
+from api.web import LangDep, lang_of, problems_by_field, redirect, render, say
+from registry.clock import local_text
+from registry.matching import criterion_label
 from registry.services import inquiries
 from registry.services.access import NotVisibleError
 from registry.services.inquiry_form import form_choices
@@ -45,7 +46,6 @@ from schemas.problems import FieldProblem
 from schemas.taxonomy import (
     AVAILABILITY,
     CONFIDENTIALITY,
-    LOGISTICS_KIND,
     MATURITY,
     REQUESTER_KIND,
     SOSI_USE,
@@ -88,21 +88,6 @@ DONE: dict[str, tuple[str, str]] = {
     "shortlist": ("Kortlisten er oppdatert.", "The shortlist is updated."),
     "close": ("Henvendelsen er avsluttet.", "The inquiry is closed."),
 }
-CRITERIA: dict[str, tuple[str, str]] = {
-    "area": ("Areal", "Area"),
-    "power_now": label("power_mw_now"),
-    "power_by_year": label("power_mw_by_year"),
-    "maturity": (MATURITY.title_no, MATURITY.title_en),
-    "availability": (AVAILABILITY.title_no, AVAILABILITY.title_en),
-    "use": label("use_codes"),
-    **{
-        f"distance_{kind}": (
-            f"Avstand til {LOGISTICS_KIND.label(kind, 'no').lower()}",
-            f"Distance to {LOGISTICS_KIND.label(kind, 'en').lower()}",
-        )
-        for kind in LOGISTICS_KIND.codes
-    },
-}
 
 Token = Annotated[str, Path(min_length=16, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
@@ -116,31 +101,6 @@ def _private(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
-
-
-def _when(settings: InquirySettings) -> Any:
-    zone = ZoneInfo(settings.work_timezone)
-
-    def when(moment: dt.datetime | str | None) -> str:
-        """A moment as wall-clock time where the kommuner are ("2027-05-18 10:00")."""
-        if moment is None:
-            return "–"
-        if isinstance(moment, str):
-            moment = dt.datetime.fromisoformat(moment)
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-    return when
-
-
-def _criterion(code: str) -> tuple[str, str]:
-    return CRITERIA.get(code, (code, code))
-
-
-def _by_field(problems: Sequence[FieldProblem]) -> dict[str, list[FieldProblem]]:
-    out: dict[str, list[FieldProblem]] = {}
-    for p in problems:
-        out.setdefault(p.field, []).append(p)
-    return out
 
 
 def _form_data(form: Any) -> dict[str, Any]:
@@ -174,7 +134,7 @@ def _form_page(
 ) -> Response:
     choices = form_choices(session, site_ids=_site_ids(values.get("site_ids") or ()))
     settings: InquirySettings = request.app.state.inquiry_settings
-    by_field = _by_field(problems)
+    by_field = problems_by_field(problems)
     return render(
         request,
         "inquiry_form.html",
@@ -203,8 +163,8 @@ def _form_page(
 def _view_context(request: Request) -> dict[str, Any]:
     settings: InquirySettings = request.app.state.inquiry_settings
     return {
-        "when": _when(settings),
-        "criterion": _criterion,
+        "when": partial(local_text, timezone=settings.work_timezone, empty="–"),
+        "criterion": criterion_label,
         "VERDICT": VERDICT,
         "AVAILABILITY": AVAILABILITY,
         "SOSI_USE": SOSI_USE,
@@ -420,7 +380,7 @@ def mine_request(
             "inquiry_mine.html",
             status=400,
             sent=False,
-            problems=_by_field(exc.problems),
+            problems=problems_by_field(exc.problems),
             email=email,
         )
     return redirect(f"/inquiries/mine?sent=1&lang={lang_of(request)}")

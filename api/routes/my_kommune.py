@@ -57,7 +57,7 @@ def my_kommune(
         stale=sum(1 for x in sites if x["stale"]),
         unverified=sum(1 for x in sites if x["unverified"]),
         submissions=kommune_submissions(session, principal, nr)[:5],
-        inbox=inquiries.inbox(session, principal, kommune_nr=nr, clock=clock, limit=0),
+        inbox=inquiries.inbox_counts(session, principal, nr, clock=clock),
     )
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.auth import ClockDep, CsrfDep, SignedInDep, signed_in
 from api.deps import SessionDep
-from api.web import LangDep, lang_of, redirect, render
+from api.web import LangDep, lang_of, problems_by_field, redirect, render
 from registry.services import profiles
 from registry.services.access import require_editor_of
 
@@ -22,15 +22,12 @@ BLANK_CONTACTS, BLANK_FIGURES = 2, 2  # empty rows offered below the filled ones
 def _page(
     request: Request, profile: dict[str, Any], *, status: int = 200, problems: Any = (), saved: bool = False
 ) -> Response:
-    by_field: dict[str, list[Any]] = {}
-    for p in problems:
-        by_field.setdefault(p.field, []).append(p)
     return render(
         request,
         "my_profile.html",
         status=status,
         profile=profile,
-        problems=by_field,
+        problems=problems_by_field(problems),
         saved=saved,
         blank_contacts=BLANK_CONTACTS,
         blank_figures=BLANK_FIGURES,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -551,16 +552,37 @@ def identity_visible(inquiry: Mapping[Any, Any], thread: Mapping[Any, Any]) -> b
     return code == "open" or (code == "on_accept" and bool(thread["identity_shared"]))
 
 
+def _uuid_ok(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _inquiry(session: Session, public_id: str, *, lock: bool = False) -> Mapping[Any, Any] | None:
+    """The inquiry with this public id, or None (for anything that is not a UUID too)."""
+    return store.inquiry_by_public_id(session, public_id, lock=lock) if _uuid_ok(public_id) else None
+
+
+def _inquiry_and_thread(
+    session: Session, public_id: str, kommune_nr: str, *, lock: bool = False
+) -> tuple[Mapping[Any, Any], Mapping[Any, Any]]:
+    """The inquiry and the kommune's thread of it; NotVisibleError (404) when either is missing."""
+    inquiry = _inquiry(session, public_id, lock=lock)
+    thread = store.thread(session, inquiry["id"], kommune_nr, lock=lock) if inquiry else None
+    if inquiry is None or thread is None:
+        raise NotVisibleError("Not found. / Ikke funnet.")
+    return inquiry, thread
+
+
 def kommune_thread(
     session: Session, principal: Principal, public_id: str, kommune_nr: str, *, clock: Clock
 ) -> dict[str, Any]:
     """A kommune's view of its thread: the requirements, its own sites, its messages and — if the
     investor allows it — who is asking. Another kommune's thread is NotVisibleError (404)."""
     require_editor_of(principal, kommune_nr, hidden=True)
-    inquiry = store.inquiry_by_public_id(session, public_id) if _uuid_ok(public_id) else None
-    thread = store.thread(session, inquiry["id"], kommune_nr) if inquiry else None
-    if inquiry is None or thread is None:
-        raise NotVisibleError("Not found. / Ikke funnet.")
+    inquiry, thread = _inquiry_and_thread(session, public_id, kommune_nr)
     now = clock.now()
     view = _base(inquiry)
     view["thread"] = _thread(thread, now)
@@ -577,16 +599,6 @@ def kommune_thread(
     return view
 
 
-def _uuid_ok(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
 def inquiry_for(
     session: Session, principal: Principal, public_id: str, *, token: str | None, clock: Clock
 ) -> dict[str, Any]:
@@ -594,11 +606,11 @@ def inquiry_for(
     editor (its own thread only); anyone else NotVisibleError (404)."""
     now = clock.now()
     if token:
-        inquiry = store.inquiry_by_token(session, sha256(token))
-        if inquiry is not None and str(inquiry["public_id"]) == str(public_id):
-            return _full(session, inquiry, now, with_requester=True)
+        own = store.inquiry_by_token(session, sha256(token))
+        if own is not None and str(own["public_id"]) == str(public_id):
+            return _full(session, own, now, with_requester=True)
         raise NotVisibleError("Not found. / Ikke funnet.")
-    inquiry = store.inquiry_by_public_id(session, public_id) if _uuid_ok(public_id) else None
+    inquiry = _inquiry(session, public_id)
     if inquiry is None or principal.is_anonymous:
         raise NotVisibleError("Not found. / Ikke funnet.")
     if principal.is_admin:
@@ -607,6 +619,20 @@ def inquiry_for(
     if not mine:
         raise NotVisibleError("Not found. / Ikke funnet.")
     return kommune_thread(session, principal, public_id, mine[0]["kommune_nr"], clock=clock)
+
+
+def _inbox_places(principal: Principal, kommune_nr: str | None) -> list[str]:
+    require_signed_in(principal)
+    if kommune_nr is not None:
+        require_editor_of(principal, kommune_nr)
+        return [kommune_nr]
+    return sorted(principal.kommuner)
+
+
+def inbox_counts(session: Session, principal: Principal, kommune_nr: str, *, clock: Clock) -> dict[str, int]:
+    """How many threads a kommune has in all, unread, waiting for a first response and overdue."""
+    counts = store.inbox_counts(session, _inbox_places(principal, kommune_nr), now=clock.now())
+    return {k: int(v) for k, v in counts.items()}
 
 
 def inbox(
@@ -619,12 +645,7 @@ def inbox(
     offset: int = 0,
 ) -> dict[str, Any]:
     """A kommune editor's threads (one kommune, or all it has a grant for) with counts."""
-    require_signed_in(principal)
-    if kommune_nr is not None:
-        require_editor_of(principal, kommune_nr)
-        places = [kommune_nr]
-    else:
-        places = sorted(principal.kommuner)
+    places = _inbox_places(principal, kommune_nr)
     now = clock.now()
     rows = store.inbox(session, places, limit=limit, offset=offset)
     counts = store.inbox_counts(session, places, now=now)
@@ -735,10 +756,7 @@ def respond(
     if problems:
         raise InquiryInvalidError(problems)
     with transaction(engine, actor=principal.actor) as session:
-        inquiry = store.inquiry_by_public_id(session, public_id, lock=True) if _uuid_ok(public_id) else None
-        thread = store.thread(session, inquiry["id"], kommune_nr, lock=True) if inquiry else None
-        if inquiry is None or thread is None:
-            raise NotVisibleError("Not found. / Ikke funnet.")
+        inquiry, thread = _inquiry_and_thread(session, public_id, kommune_nr, lock=True)
         if inquiry["status"] != "open":
             raise InquiryClosedError("The inquiry is closed. / Henvendelsen er avsluttet.")
         own_sites = {s["site_id"] for s in store.sites(session, inquiry["id"], kommune_nr=kommune_nr)}
@@ -822,10 +840,7 @@ def respond(
 def mark_read(engine: Engine, principal: Principal, public_id: str, kommune_nr: str, *, clock: Clock) -> None:
     require_editor_of(principal, kommune_nr, hidden=True)
     with transaction(engine, actor=principal.actor) as session:
-        inquiry = store.inquiry_by_public_id(session, public_id) if _uuid_ok(public_id) else None
-        thread = store.thread(session, inquiry["id"], kommune_nr) if inquiry else None
-        if thread is None:
-            raise NotVisibleError("Not found. / Ikke funnet.")
+        _, thread = _inquiry_and_thread(session, public_id, kommune_nr)
         store.update_thread(session, thread["id"], {"kommune_read_at": clock.now()})
 
 
@@ -845,6 +860,23 @@ def _investor_thread(session: Session, inquiry: Mapping[Any, Any], kommune_nr: s
             ]
         )
     return thread
+
+
+def _investor_message(
+    session: Session, thread: Mapping[Any, Any], *, kind: str, body: str | None, at: dt.datetime
+) -> None:
+    store.insert_message(
+        session,
+        {
+            "inquiry_id": thread["inquiry_id"],
+            "thread_id": thread["id"],
+            "at": at,
+            "author_kind": "investor",
+            "author": ACTOR_INVESTOR,
+            "kind": kind,
+            "body": body,
+        },
+    )
 
 
 def investor_act(
@@ -905,18 +937,7 @@ def investor_act(
                         )
                     ]
                 )
-            store.insert_message(
-                session,
-                {
-                    "inquiry_id": inquiry["id"],
-                    "thread_id": thread["id"],
-                    "at": now,
-                    "author_kind": "investor",
-                    "author": ACTOR_INVESTOR,
-                    "kind": "message",
-                    "body": body,
-                },
-            )
+            _investor_message(session, thread, kind="message", body=body, at=now)
             for address in kommune_recipients(session, kommune_nr):
                 mail_service.queue(
                     session,
@@ -929,18 +950,7 @@ def investor_act(
                 )
         elif action == "accept":
             store.update_thread(session, thread["id"], {"identity_shared": True})
-            store.insert_message(
-                session,
-                {
-                    "inquiry_id": inquiry["id"],
-                    "thread_id": thread["id"],
-                    "at": now,
-                    "author_kind": "investor",
-                    "author": ACTOR_INVESTOR,
-                    "kind": "accept",
-                    "body": None,
-                },
-            )
+            _investor_message(session, thread, kind="accept", body=None, at=now)
         elif action == "useful":
             store.update_thread(session, thread["id"], {"useful": value})
         else:

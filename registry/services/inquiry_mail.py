@@ -10,20 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from registry.clock import local_text
 from registry.services.mail import Mail
 from schemas.inquiry import M2_PER_DAA, Requirements
 from schemas.taxonomy import AVAILABILITY, LOGISTICS_KIND, MATURITY, SOSI_USE
-
-OSLO = ZoneInfo("Europe/Oslo")
-
-
-def local(moment: dt.datetime | None) -> str:
-    """A moment as people in the region read it: 2026-12-03 14:00."""
-    if moment is None:
-        return "—"
-    return moment.astimezone(OSLO).strftime("%Y-%m-%d %H:%M")
 
 
 def _daa(m2: float) -> str:
@@ -93,13 +84,13 @@ def to_kommune(
         body_no=(
             f"En investor{sector_no} spør etter næringsareal, og {kommune_name} har områder som passer: "
             f"{sites_no}.\n\nBehov: {need_no}.\n\n"
-            f"Kommunen har lovet første svar innen {promised['no']}: senest {local(due_at)}.\n"
+            f"Kommunen har lovet første svar innen {promised['no']}: senest {local_text(due_at)}.\n"
             f"Les og svar her (logg inn): {link}\n"
         ),
         body_en=(
             f"An investor{sector_en} is looking for business land, and {kommune_name} has sites that fit: "
             f"{sites_en}.\n\nNeeds: {need_en}.\n\n"
-            f"The kommune promises a first response within {promised['en']}: by {local(due_at)}.\n"
+            f"The kommune promises a first response within {promised['en']}: by {local_text(due_at)}.\n"
             f"Read and reply here (sign in): {link}\n"
         ),
     )
@@ -185,12 +176,12 @@ def reminder(*, to: str, kommune_name: str, due_at: dt.datetime, link: str) -> M
         subject_en=f"Reminder: an investor is waiting for a reply from {kommune_name}",
         body_no=(
             "Halvparten av tiden kommunen har lovet er gått. "
-            f"Første svar må komme innen {local(due_at)}.\n"
+            f"Første svar må komme innen {local_text(due_at)}.\n"
             f"Svar her (logg inn): {link}\n"
         ),
         body_en=(
             "Half the time the kommune promised has passed. "
-            f"The first response is due by {local(due_at)}.\n"
+            f"The first response is due by {local_text(due_at)}.\n"
             f"Reply here (sign in): {link}\n"
         ),
     )
@@ -203,11 +194,11 @@ def escalation(*, to: str, kommune_name: str, due_at: dt.datetime, link: str) ->
         subject_no=f"Forfalt: {kommune_name} har ikke svart en investor",
         subject_en=f"Overdue: {kommune_name} has not answered an investor",
         body_no=(
-            f"{kommune_name} skulle gitt første svar innen {local(due_at)}, men har ikke svart.\n"
+            f"{kommune_name} skulle gitt første svar innen {local_text(due_at)}, men har ikke svart.\n"
             f"Følg opp her: {link}\n"
         ),
         body_en=(
-            f"{kommune_name} was due to give a first response by {local(due_at)} and has not.\n"
+            f"{kommune_name} was due to give a first response by {local_text(due_at)} and has not.\n"
             f"Follow it up here: {link}\n"
         ),
     )

@@ -16,11 +16,12 @@ by the next one and nothing is sent twice. The operations issue adds its nightly
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 import registry.services.inquiry_mail as compose
 import registry.services.mail as mail_service
@@ -34,6 +35,7 @@ from registry.services.inquiries import (
     secretariat_recipients,
     thread_link,
 )
+from registry.services.mail import Mail
 from registry.services.privacy import apply_retention
 from registry.services.site_edit import kommune_sites
 from registry.settings import AuthSettings, InquirySettings, MailSettings
@@ -61,48 +63,57 @@ class JobContext:
     clock: Clock
 
 
-def _reminders(ctx: JobContext) -> int:
+def _follow_up(
+    ctx: JobContext,
+    due: Callable[..., Sequence[Mapping[Any, Any]]],
+    mark: str,
+    mails: Callable[[Session, Mapping[Any, Any]], list[Mail]],
+) -> int:
+    """Queue `mails` for every thread `due` returns and set its `mark` column, in one transaction."""
     now = ctx.clock.now()
     with transaction(ctx.engine, actor=ACTOR) as session:
-        due = store.threads_to_remind(session, now=now)
-        for row in due:
-            thread = store.thread_by_id(session, row["id"])
-            assert thread is not None
-            for address in kommune_recipients(session, thread["kommune_nr"]):
-                mail_service.queue(
-                    session,
-                    compose.reminder(
-                        to=address,
-                        kommune_name=thread["kommune_name"],
-                        due_at=thread["due_at"],
-                        link=thread_link(ctx.auth, thread["public_id"], thread["kommune_nr"]),
-                    ),
-                    clock=ctx.clock,
-                )
-            store.update_thread(session, row["id"], {"reminded_at": now})
-    return len(due)
+        threads = due(session, now=now)
+        for thread in threads:
+            for message in mails(session, thread):
+                mail_service.queue(session, message, clock=ctx.clock)
+            store.update_thread(session, thread["id"], {mark: now})
+    return len(threads)
+
+
+def _reminders(ctx: JobContext) -> int:
+    """Half the promise has passed with no first response: the kommune's contacts are reminded."""
+    return _follow_up(
+        ctx,
+        store.threads_to_remind,
+        "reminded_at",
+        lambda session, t: [
+            compose.reminder(
+                to=address,
+                kommune_name=t["kommune_name"],
+                due_at=t["due_at"],
+                link=thread_link(ctx.auth, t["public_id"], t["kommune_nr"]),
+            )
+            for address in kommune_recipients(session, t["kommune_nr"])
+        ],
+    )
 
 
 def _escalations(ctx: JobContext) -> int:
-    now = ctx.clock.now()
-    with transaction(ctx.engine, actor=ACTOR) as session:
-        due = store.threads_to_escalate(session, now=now)
-        for row in due:
-            thread = store.thread_by_id(session, row["id"])
-            assert thread is not None
-            for address in secretariat_recipients(session, ctx.settings):
-                mail_service.queue(
-                    session,
-                    compose.escalation(
-                        to=address,
-                        kommune_name=thread["kommune_name"],
-                        due_at=thread["due_at"],
-                        link=desk_link(ctx.auth, thread["public_id"]),
-                    ),
-                    clock=ctx.clock,
-                )
-            store.update_thread(session, row["id"], {"escalated_at": now})
-    return len(due)
+    """The deadline has passed with no first response: the secretariat is told."""
+    return _follow_up(
+        ctx,
+        store.threads_to_escalate,
+        "escalated_at",
+        lambda session, t: [
+            compose.escalation(
+                to=address,
+                kommune_name=t["kommune_name"],
+                due_at=t["due_at"],
+                link=desk_link(ctx.auth, t["public_id"]),
+            )
+            for address in secretariat_recipients(session, ctx.settings)
+        ],
+    )
 
 
 def _auto_close(ctx: JobContext) -> int:
@@ -132,6 +143,7 @@ def _stale_reminders(ctx: JobContext) -> int:
     every = dt.timedelta(days=ctx.settings.stale_reminder_days)
     sent = 0
     with transaction(ctx.engine, actor=ACTOR) as session:
+        names = store.kommune_names(session)
         for nr in jobs_store.kommuner_with_live_sites(session):
             last = jobs_store.last_stale_reminder(session, nr)
             if last is not None and now - last < every:
@@ -152,13 +164,12 @@ def _stale_reminders(ctx: JobContext) -> int:
                 session, nr, period=today.isoformat(), at=now, sites=len(flagged)
             ):
                 continue
-            kommune_name = store.kommune_names(session).get(nr, nr)
             for address in recipients:
                 mail_service.queue(
                     session,
                     compose.stale_facts(
                         to=address,
-                        kommune_name=kommune_name,
+                        kommune_name=names.get(nr, nr),
                         sites=flagged,
                         link=ctx.auth.public_url.rstrip("/") + f"/my/{nr}/sites?flag=stale",
                     ),

@@ -162,7 +162,9 @@ def count_open_for_email(conn: Conn, email_hash: str) -> int:
 def inquiry_by_public_id(conn: Conn, public_id: str, *, lock: bool = False) -> RowMapping | None:
     return (
         conn.execute(
-            text("SELECT * FROM inquiry WHERE public_id::text = :p" + (" FOR UPDATE" if lock else "")),
+            text(
+                "SELECT * FROM inquiry WHERE public_id = CAST(:p AS uuid)" + (" FOR UPDATE" if lock else "")
+            ),
             {"p": public_id},
         )
         .mappings()
@@ -333,40 +335,29 @@ def all_threads(
 
 
 def threads_to_remind(conn: Conn, *, now: dt.datetime) -> Sequence[RowMapping]:
-    """Threads past their reminder time with no first response and no reminder yet (locked, skip locked)."""
-    return (
-        conn.execute(
-            text("""
-                SELECT t.id FROM inquiry_thread t JOIN inquiry i ON i.id = t.inquiry_id
-                WHERE t.first_response_at IS NULL AND t.reminded_at IS NULL AND t.remind_at <= :now
-                  AND t.due_at > :now AND i.status = 'open'
-                ORDER BY t.remind_at FOR UPDATE OF t SKIP LOCKED
-            """),
-            {"now": now},
-        )
-        .mappings()
-        .all()
-    )
+    """Open threads past their reminder time, not yet due, with no first response and no reminder yet
+    (locked; rows another run holds are skipped)."""
+    return _due(conn, "t.reminded_at IS NULL AND t.remind_at <= :now AND t.due_at > :now", now=now)
 
 
 def threads_to_escalate(conn: Conn, *, now: dt.datetime) -> Sequence[RowMapping]:
+    """Open threads past their deadline with no first response and no escalation yet (locked, skip locked)."""
+    return _due(conn, "t.escalated_at IS NULL AND t.due_at <= :now", now=now)
+
+
+def _due(conn: Conn, condition: str, *, now: dt.datetime) -> Sequence[RowMapping]:
     return (
         conn.execute(
-            text("""
-                SELECT t.id FROM inquiry_thread t JOIN inquiry i ON i.id = t.inquiry_id
-                WHERE t.first_response_at IS NULL AND t.escalated_at IS NULL AND t.due_at <= :now
-                  AND i.status = 'open'
-                ORDER BY t.due_at FOR UPDATE OF t SKIP LOCKED
-            """),
+            text(
+                _THREAD_SELECT
+                + f""" WHERE t.first_response_at IS NULL AND i.status = 'open' AND {condition}
+                ORDER BY t.due_at, t.id FOR UPDATE OF t SKIP LOCKED"""
+            ),
             {"now": now},
         )
         .mappings()
         .all()
     )
-
-
-def thread_by_id(conn: Conn, thread_id: int) -> RowMapping | None:
-    return conn.execute(text(_THREAD_SELECT + " WHERE t.id = :t"), {"t": thread_id}).mappings().first()
 
 
 def inquiries_to_auto_close(conn: Conn, *, before: dt.datetime) -> list[int]:
