@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.services.access import AccessError, ForbiddenError, NotSignedInError, NotVisibleError
+from registry.services.versions import StaleVersionError
 
 log = logging.getLogger("naering.api")
 
@@ -106,6 +107,19 @@ class TooManyRequestsError(ProblemError):
     title = "Too many requests / For mange forespørsler"
 
 
+class PreconditionRequiredError(ProblemError):
+    status = 428
+    slug = "precondition-required"
+    title = "Precondition required / Forutsetning mangler"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Send If-Match with the ETag you read (GET the resource first), so a change made by someone "
+            "else in between is never overwritten. / Send If-Match med ETag-en du leste (hent ressursen "
+            "først), slik at en endring en annen har gjort i mellomtiden aldri blir overskrevet."
+        )
+
+
 class DisabledError(ProblemError):
     status = 403
     slug = "disabled"
@@ -188,6 +202,16 @@ def install(app: FastAPI) -> None:
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="naering"'
         return response
+
+    @app.exception_handler(StaleVersionError)
+    async def _stale(request: Request, exc: StaleVersionError) -> JSONResponse:
+        return _problem(
+            412,
+            "precondition-failed",
+            "Precondition failed / Forutsetning feilet",
+            str(exc),
+            request.url.path,
+        )
 
     @app.exception_handler(ProblemError)
     async def _problem_error(request: Request, exc: ProblemError) -> JSONResponse:

@@ -289,3 +289,86 @@ class Me(BaseModel):
     role: str | None
     via: str | None = Field(description="session (browser) or token (API token)")
     kommuner: list[MeKommune]
+
+
+# --- writes ------------------------------------------------------------------------------------------------
+
+WriteValue = str | float | int | bool | list[str] | None
+
+
+class SiteCreate(BaseModel):
+    """A new site as a GeoJSON Feature: the outline in CRS84 (lon/lat) and the values by the submission
+    template's field names (`kommune_nr` required; the others as in the template: name, maturity, …)."""
+
+    type: Literal["Feature"] = "Feature"
+    geometry: dict[str, Any] = Field(description="A Polygon or MultiPolygon in CRS84 (RFC 7946)")
+    properties: dict[str, WriteValue] = Field(
+        description="Values by the template's field names, with `kommune_nr`; codes as in the template"
+    )
+
+
+class WriteIssue(BaseModel):
+    """A warning about a written value (errors refuse the write: 400 invalid-fields)."""
+
+    field: str | None
+    code: str = Field(description="The issue's slug, as in the file intake's report")
+    message_no: str
+    message_en: str
+    fix_no: str
+    fix_en: str
+
+
+class SiteWritten(BaseModel):
+    """The site after a write, what the write changed (field names) and any warnings."""
+
+    site: SiteDetail
+    changed: list[str] = Field(default_factory=list)
+    status_before: str | None = Field(default=None, description="For publish / archive / restore")
+    warnings: list[WriteIssue] = Field(default_factory=list)
+
+
+class FieldChange(BaseModel):
+    field: str
+    label_no: str
+    label_en: str
+    before: Any = None
+    after: Any = None
+
+
+class HistoryEntry(BaseModel):
+    """One change of a site: when, by whom, what it was and which fields it changed."""
+
+    id: int
+    at: str = Field(description="When, ISO 8601 with offset")
+    by: str | None = Field(description="Who: the signed-in person's address, or the command line")
+    action: Literal["insert", "update", "publish", "unpublish", "archive", "restore", "delete"]
+    geometry_changed: bool
+    changes: list[FieldChange]
+
+
+class SiteHistory(BaseModel):
+    site_id: int
+    kommune_nr: str
+    total: int
+    limit: int
+    offset: int
+    entries: list[HistoryEntry]
+
+
+class ProfileWrite(BaseModel):
+    """A kommune's one-door-in profile as it is written (the whole profile: what is left out is emptied)."""
+
+    contacts: list[dict[str, str | None]] = Field(
+        default_factory=list, description="Each with name, role, email, phone"
+    )
+    response_hours: int | str | None = Field(
+        default=None, description="First response promised, working hours"
+    )
+    pitch_no: str | None = None
+    pitch_en: str | None = None
+    competence_no: str | None = None
+    competence_en: str | None = None
+    labour_figures: list[dict[str, str | float | int | None]] = Field(
+        default_factory=list, description="Each with label_no, label_en, value, unit, source, year"
+    )
+    clusters: list[str] = Field(default_factory=list)

@@ -89,7 +89,18 @@ MATRIX: list[tuple[str, str, tuple[int, int, int, int]]] = [
     ("GET", "/api/v1/submissions/{public}", (API, 200, 404, 200)),
     ("GET", "/api/v1/submissions/{public}/report.html", (API, 200, 404, 200)),
     ("GET", "/api/v1/sites/{published}", (200, 200, 200, 200)),
-    ("GET", "/api/v1/sites/{draft}", (404, 404, 404, 404)),  # the public API shows published sites only
+    # A draft is the kommune's: its editors and the secretariat read it (for its ETag), others get 404.
+    ("GET", "/api/v1/sites/{draft}", (404, 200, 404, 200)),
+    ("GET", "/api/v1/sites/{draft}/history", (API, 200, 404, 200)),
+    ("GET", "/api/v1/sites/{published}/history", (API, 200, 403, 200)),
+]
+
+# Every write route of the API: (method, path, JSON body). Refused before anything is read or written.
+WRITES: list[tuple[str, str, dict[str, object] | None]] = [
+    ("PATCH", "/api/v1/sites/{id}", {"name": "Kapret"}),
+    ("DELETE", "/api/v1/sites/{id}", None),
+    ("POST", "/api/v1/sites/{id}/publish", None),
+    ("POST", "/api/v1/sites/{id}/restore", None),
 ]
 
 
@@ -132,5 +143,36 @@ def test_editor_b_cannot_change_a_by_any_write(world: World, ref_engine: Engine,
     with path.open("rb") as fh:
         res = client.post("/api/v1/submissions", files={"file": ("x.geojson", fh)}, data={"kommune_nr": A})
     assert res.status_code == 403
+    with ref_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM site_history")).scalar_one() == before
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES, ids=[f"{m} {p}" for m, p, _ in WRITES])
+def test_write_routes_refuse_outsiders_and_change_nothing(
+    world: World, ref_engine: Engine, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    """Anonymous → 401; kommune B's editor on A's draft → 404 (not known to exist), on A's published
+    site → 403; a browser session without its CSRF token → 403; no history row is written by any."""
+    from sqlalchemy import text
+
+    with ref_engine.connect() as conn:
+        before = conn.execute(text("SELECT count(*) FROM site_history")).scalar_one()
+    headers = {"If-Match": "*"}
+    for target, outsider in ((world.draft_id, 404), (world.published_id, 403)):
+        url = path.format(id=target)
+        got = {
+            caller: world.clients[caller].request(method, url, json=body, headers=headers).status_code
+            for caller in ("anonymous", "editor_b")
+        }
+        assert got == {"anonymous": 401, "editor_b": outsider}, url
+        no_csrf = TestClient(world.clients["editor_a"].app, cookies=world.clients["editor_a"].cookies)
+        assert no_csrf.request(method, url, json=body, headers=headers).status_code == 403
+    create = {"geometry": {"type": "Point", "coordinates": [10.5, 59.9]}, "properties": {"kommune_nr": A}}
+    assert world.clients["anonymous"].post("/api/v1/sites", json=create).status_code == 401
+    assert world.clients["editor_b"].post("/api/v1/sites", json=create).status_code == 403
+    profile = {"contacts": []}
+    for caller, expected in (("anonymous", 401), ("editor_b", 403)):
+        res = world.clients[caller].put(f"/api/v1/kommuner/{A}/profile", json=profile, headers=headers)
+        assert res.status_code == expected
     with ref_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM site_history")).scalar_one() == before

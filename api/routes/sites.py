@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
+from api.auth import PrincipalDep
 from api.deps import SessionDep
 from api.errors import InvalidParameterError, NotFoundError
 from api.params import MAX_AREA_M2, MAX_ID, MAX_LIMIT, MAX_OFFSET, parse_bbox
+from api.preconditions import etag
 from registry.attribution import attribution_lines
-from registry.services.sites import SiteFilter, UnknownKommuneError, get_site
+from registry.services.sites import SiteFilter, UnknownKommuneError, read_site
 from registry.services.sites import search_sites as find_sites
 from schemas.api import MaturityCode, PowerCode, SearchNote, SiteCollection, SiteDetail, SiteFeature
 
@@ -61,9 +63,22 @@ def search_sites(
     )
 
 
-@router.get("/{site_id}", response_model=SiteDetail, summary="One site's passport")
-def site_passport(site_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep) -> SiteDetail:
-    feature = get_site(session, site_id)
-    if feature is None:
+@router.get(
+    "/{site_id}",
+    response_model=SiteDetail,
+    summary="One site's passport",
+    description="Published sites for anyone; drafts and archived sites for the kommune's editors and "
+    "the secretariat. The ETag is the version a write names in If-Match.",
+    responses={404: {"description": "No such site visible to the caller"}},
+)
+def site_passport(
+    site_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+) -> SiteDetail:
+    found = read_site(session, principal, site_id)
+    if found is None:
         raise NotFoundError(f"No published site {site_id} / Fant ikke publisert område {site_id}")
-    return SiteDetail(**feature)
+    response.headers["ETag"] = etag(found.version)
+    return SiteDetail(**found.feature)

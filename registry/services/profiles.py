@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from registry.clock import Clock
 from registry.db import transaction
 from registry.services.access import Principal, require_editor_of
+from registry.services.versions import check as check_version
+from registry.services.versions import digest
 from registry.store import audit as audit_store
 from registry.store import profiles as store
 from schemas.problems import (
@@ -381,6 +383,20 @@ def _snapshot(profile: Mapping[str, Any]) -> dict[str, Any]:
     return {k: profile[k] for k in keys}
 
 
+def profile_version(profile: Mapping[str, Any]) -> str:
+    """The profile's version (the API's ETag for the kommune): a digest of every field the kommune edits
+    and its verification date. Content, not the save time: a kommune that never saved has no save time
+    until its first edit locks a new row, and a write read at a state equal to the current one loses
+    nothing when it goes through."""
+    return digest(_snapshot(profile))
+
+
+def current_version(session: Session, kommune_nr: str) -> str | None:
+    """The version of the kommune's profile now (None: no such kommune)."""
+    profile = _read(session, kommune_nr)
+    return None if profile is None else profile_version(profile)
+
+
 # --- editing -----------------------------------------------------------------------------------------------
 
 
@@ -391,11 +407,13 @@ def update_profile(
     data: ProfileInput | Mapping[str, Any],
     *,
     clock: Clock,
+    expected_version: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Replace the kommune's profile with `data` (an editor of the kommune, or the secretariat).
 
     Raises NotSignedInError / ForbiddenError, KommuneNotFoundError, or ProfileInvalidError with the
-    problems (then nothing is written). Returns the profile as saved.
+    problems (then nothing is written); StaleVersionError when `expected_version` is given and the
+    profile changed since (checked under the lock). Returns the profile as saved.
     """
     require_editor_of(principal, kommune_nr)
     profile = data if isinstance(data, ProfileInput) else ProfileInput.from_mapping(data)
@@ -410,6 +428,7 @@ def update_profile(
         store.ensure_locked(session, kommune_nr)
         before = _read(session, kommune_nr)  # read under the lock: no other edit can come between
         assert before is not None
+        check_version(profile_version(before), expected_version)
         store.replace_contacts(session, kommune_nr, contacts)
         store.update(
             session,

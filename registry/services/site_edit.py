@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -56,11 +56,13 @@ from etl.validate import (
     validate_record,
 )
 from etl.values import is_blank, parse_values
+from registry import history
 from registry.clock import Clock
 from registry.db import transaction
 from registry.enrich import METHOD, enrich
 from registry.services.access import NotVisibleError, Principal, require_editor_of, require_signed_in
 from registry.services.kommuner import kommune_index
+from registry.services.versions import check as check_version
 from registry.store import reference as reference_store
 from registry.store import site_edit as store
 from registry.store import site_load
@@ -84,6 +86,7 @@ __all__ = [
     "publish",
     "restore",
     "site_for_edit",
+    "site_history",
     "update_site",
 ]
 
@@ -247,6 +250,36 @@ def _visible_site(session: Session, principal: Principal, site_id: int, *, lock:
     return row
 
 
+def site_history(
+    session: Session, principal: Principal, site_id: int, *, limit: int = 100, offset: int = 0
+) -> dict[str, Any]:
+    """Who changed what and when, oldest first: every insert, update, publish, archive and restore of
+    the site, whatever the path (file, form, API), each with the fields it changed (before and after)
+    and whether the outline changed. For the kommune's editors and the secretariat (the actor is a
+    person's address); access as for editing (`_visible_site`)."""
+    row = _visible_site(session, principal, site_id)
+    entries = []
+    for h in store.history(session, site_id, limit=limit, offset=offset):
+        entries.append(
+            {
+                "id": h["id"],
+                "at": h["changed_at"].isoformat(),
+                "by": h["changed_by"],
+                "action": history.action_of(h["action"], h["before"], h["after"]),
+                "geometry_changed": bool(h["geom_changed"]),
+                "changes": [c.to_json() for c in history.changes(h["before"], h["after"])],
+            }
+        )
+    return {
+        "site_id": site_id,
+        "kommune_nr": row["kommune_nr"],
+        "total": store.history_count(session, site_id),
+        "limit": limit,
+        "offset": offset,
+        "entries": entries,
+    }
+
+
 def site_for_edit(session: Session, principal: Principal, site_id: int, *, today: dt.date) -> dict[str, Any]:
     """The whole site for the edit form: every column, `form` (values by catalogue name, as
     `update_site` takes them), the outline in CRS84 GeoJSON, each axis's state and the site's flags."""
@@ -325,16 +358,32 @@ def _check_reference(session: Session, kommune_nr: str, reference: str | None, s
 
 
 def update_site(
-    engine: Engine, principal: Principal, site_id: int, changes: Mapping[str, Any], *, clock: Clock
+    engine: Engine,
+    principal: Principal,
+    site_id: int,
+    changes: Mapping[str, Any],
+    *,
+    clock: Clock,
+    expected_version: Sequence[str] | None = None,
 ) -> UpdateResult:
     """Change some of a site's values (by catalogue name, as a form sends them); see the module's
-    decisions. Errors raise `SiteInvalidError` and write nothing; warnings are returned."""
+    decisions. Errors raise `SiteInvalidError` and write nothing; warnings are returned.
+    `expected_version`: the versions the caller read the site at (`StaleVersionError` when it has
+    changed since; None: no check)."""
     with transaction(engine, actor=principal.actor) as session:
-        return update_site_in(session, principal, site_id, changes, clock=clock)
+        return update_site_in(
+            session, principal, site_id, changes, clock=clock, expected_version=expected_version
+        )
 
 
 def update_site_in(
-    session: Session, principal: Principal, site_id: int, changes: Mapping[str, Any], *, clock: Clock
+    session: Session,
+    principal: Principal,
+    site_id: int,
+    changes: Mapping[str, Any],
+    *,
+    clock: Clock,
+    expected_version: Sequence[str] | None = None,
 ) -> UpdateResult:
     """`update_site` inside the caller's transaction (a use case that changes a site among other things:
     a kommune's reply to an inquiry that corrects a fact)."""
@@ -343,6 +392,7 @@ def update_site_in(
     _lock(session, row["kommune_nr"])
     row = store.site(session, site_id, lock=True)
     assert row is not None  # sites are never deleted
+    check_version(row["version"], expected_version)
     _require_live(row, "edit it", "endrer det")
     values, issues = _parse(changes)
     current = _record(row)
@@ -414,10 +464,18 @@ def _record_errors(row: Any, day: dt.date) -> list[Issue]:
     return [i for i in validate_record(_record(row), today=day) if i.severity == ERROR]
 
 
-def publish(engine: Engine, principal: Principal, site_id: int, *, clock: Clock) -> StatusChange:
+def publish(
+    engine: Engine,
+    principal: Principal,
+    site_id: int,
+    *,
+    clock: Clock,
+    expected_version: Sequence[str] | None = None,
+) -> StatusChange:
     """Draft → published, when the site has no error by the intake's rules (else SiteInvalidError)."""
     with transaction(engine, actor=principal.actor) as session:
         row = _visible_site(session, principal, site_id, lock=True)
+        check_version(row["version"], expected_version)
         previous = row["status"]
         if previous == "published":
             return StatusChange(site_id, previous, previous)
@@ -428,26 +486,42 @@ def publish(engine: Engine, principal: Principal, site_id: int, *, clock: Clock)
         return StatusChange(site_id, previous, "published")
 
 
-def archive(engine: Engine, principal: Principal, site_id: int, *, clock: Clock) -> StatusChange:
+def archive(
+    engine: Engine,
+    principal: Principal,
+    site_id: int,
+    *,
+    clock: Clock,
+    expected_version: Sequence[str] | None = None,
+) -> StatusChange:
     """Draft or published → archived (kept, with its history; never deleted)."""
     with transaction(engine, actor=principal.actor) as session:
         row = _visible_site(session, principal, site_id, lock=True)
+        check_version(row["version"], expected_version)
         previous = row["status"]
         if previous != "archived":
             _set_status(session, site_id, "archived", clock)
         return StatusChange(site_id, previous, "archived")
 
 
-def restore(engine: Engine, principal: Principal, site_id: int, *, clock: Clock) -> StatusChange:
+def restore(
+    engine: Engine,
+    principal: Principal,
+    site_id: int,
+    *,
+    clock: Clock,
+    expected_version: Sequence[str] | None = None,
+) -> StatusChange:
     """Archived → the status it had when archived (draft when unknown, or when it now has an error);
     `SiteConflictError` when a live site of the kommune holds its reference."""
     with transaction(engine, actor=principal.actor) as session:
         row = _visible_site(session, principal, site_id)
-        if row["status"] != "archived":
-            return StatusChange(site_id, row["status"], row["status"])
         _lock(session, row["kommune_nr"])
         row = store.site(session, site_id, lock=True)
         assert row is not None
+        check_version(row["version"], expected_version)
+        if row["status"] != "archived":
+            return StatusChange(site_id, row["status"], row["status"])
         _check_reference(session, row["kommune_nr"], row["reference"], site_id)
         status = store.status_before_archive(session, site_id) or "draft"
         if status not in ("draft", "published") or _record_errors(row, today(clock)):

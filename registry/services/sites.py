@@ -13,21 +13,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from registry.services.access import Principal
 from registry.services.kommuner import resolve_kommune
 from registry.store import sites as store
 from registry.store.sites import SiteFilter
 from schemas.profile import first_contact, is_complete
 from schemas.site import site_properties, term
-from schemas.taxonomy import LOGISTICS_KIND
+from schemas.taxonomy import LOGISTICS_KIND, SITE_STATUS
 
 __all__ = [
     "PUBLIC",
     "SiteFilter",
     "SiteSearch",
     "UnknownKommuneError",
+    "VersionedSite",
     "all_sites",
     "get_site",
     "list_sites",
+    "read_site",
     "search_sites",
 ]
 
@@ -97,11 +100,35 @@ def search_sites(session: Session, *, filters: SiteFilter, limit: int = 100, off
     return SiteSearch(features=features, total=total, notes=notes)
 
 
+@dataclass(frozen=True)
+class VersionedSite:
+    """A site's passport and the version it was read at (the API's ETag)."""
+
+    feature: dict[str, Any]
+    version: str
+
+
+def read_site(session: Session, principal: Principal, site_id: int) -> VersionedSite | None:
+    """One site's passport as `principal` may read it: a published site for anyone; a draft or archived
+    one for its kommune's editors and the secretariat (None for anyone else: it is not public)."""
+    row = store.get(session, site_id, statuses=SITE_STATUS.codes)
+    if row is None:
+        return None
+    if row["status"] not in PUBLIC and not principal.may_see_private(row["kommune_nr"]):
+        return None
+    return VersionedSite(_passport(session, row), row["version"])
+
+
 def get_site(session: Session, site_id: int, *, statuses: tuple[str, ...] = PUBLIC) -> dict[str, Any] | None:
     """One site's passport as a GeoJSON feature, or None when not visible."""
     row = store.get(session, site_id, statuses=statuses)
     if row is None:
         return None
+    return _passport(session, row)
+
+
+def _passport(session: Session, row: Mapping[Any, Any]) -> dict[str, Any]:
+    site_id = row["id"]
     logistics = [
         {
             **_logistics_item(r),

@@ -63,12 +63,14 @@ def kommune_sites(session: Session, kommune_nr: str, *, statuses: Sequence[str])
 
 
 def site(session: Session, site_id: int, *, lock: bool = False) -> RowMapping | None:
-    """One site, whatever its status: every column, its outline in CRS84 GeoJSON (`geojson`) and in
-    EPSG:25833 WKB (`geom_wkb`); `lock` holds the row until the transaction ends."""
+    """One site, whatever its status: every column, its version (`version`: a digest of the whole row, so
+    any change to any column changes it), its outline in CRS84 GeoJSON (`geojson`) and in EPSG:25833 WKB
+    (`geom_wkb`); `lock` holds the row until the transaction ends."""
     return (
         session.execute(
             text(
-                "SELECT s.*, ST_AsGeoJSON(ST_Transform(s.geom_25833, 4326), 7) AS geojson, "
+                "SELECT s.*, md5(s::text) AS version, "
+                "ST_AsGeoJSON(ST_Transform(s.geom_25833, 4326), 7) AS geojson, "
                 "ST_AsBinary(s.geom_25833) AS geom_wkb FROM site s WHERE s.id = :id"
                 + (" FOR UPDATE" if lock else "")
             ),
@@ -208,4 +210,30 @@ def live_sites_with_outline(session: Session, kommune_nr: str) -> Sequence[RowMa
         )
         .mappings()
         .all()
+    )
+
+
+def history(session: Session, site_id: int, *, limit: int, offset: int) -> Sequence[RowMapping]:
+    """The site's history rows, oldest first: the row before and after (JSON, geometry left out) and
+    whether the outline changed (`geom_changed`; always true for an insert)."""
+    return (
+        session.execute(
+            text(
+                "SELECT id, action, changed_at, changed_by, before, after, "
+                "(action = 'insert' OR geom_before IS NOT NULL) AS geom_changed "
+                "FROM site_history WHERE site_id = :id ORDER BY id LIMIT :limit OFFSET :offset"
+            ),
+            {"id": site_id, "limit": limit, "offset": offset},
+        )
+        .mappings()
+        .all()
+    )
+
+
+def history_count(session: Session, site_id: int) -> int:
+    """How many history rows the site has."""
+    return int(
+        session.execute(
+            text("SELECT count(*) FROM site_history WHERE site_id = :id"), {"id": site_id}
+        ).scalar_one()
     )

@@ -19,7 +19,7 @@ from schemas.site import MAP_COLUMNS, STALENESS_COLUMNS
 from schemas.taxonomy import MATURITY, POWER, ROAD_ACCESS
 
 _SITE_SELECT = f"""
-SELECT s.*, k.name AS kommune_name, k.regionraad,
+SELECT s.*, md5(s::text) AS version, k.name AS kommune_name, k.regionraad,
        ST_AsGeoJSON(ST_Transform(s.geom_25833, 4326), 7) AS geojson,
        coalesce(kc.contacts, '[]'::jsonb) AS contacts, p.response_hours
 FROM site s
