@@ -46,6 +46,23 @@ def parse_bbox(value: str | None) -> Bbox | None:
     return max(x0, -180.0), max(y0, -90.0), min(x1, 180.0), min(y1, 90.0)
 
 
+def parse_point(value: str | None) -> tuple[float, float] | None:
+    """Parse a CRS84 point "lon,lat": two finite numbers, lon within ±180 and lat within ±90."""
+    if value is None:
+        return None
+    message = "near must be lon,lat: two numbers within ±180 and ±90 / near må være lon,lat: to tall"
+    try:
+        numbers = [float(v) for v in value.split(",")]
+    except ValueError as exc:
+        raise InvalidParameterError("query", "near", message) from exc
+    if len(numbers) != 2 or not all(math.isfinite(n) for n in numbers):
+        raise InvalidParameterError("query", "near", message)
+    lon, lat = numbers
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidParameterError("query", "near", message)
+    return lon, lat
+
+
 def _query_names(dependant: Any) -> set[str]:
     """The query parameter names a route and its dependencies declare."""
     names = {field.alias for field in dependant.query_params}

@@ -54,3 +54,8 @@ def local_text(moment: dt.datetime | str | None, timezone: str = REGION_TIMEZONE
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def local_date(clock: Clock, timezone: str = REGION_TIMEZONE) -> dt.date:
+    """The clock's date in the region (a moment at 00:30 Oslo time is that day, not the day before)."""
+    return clock.now().astimezone(ZoneInfo(timezone)).date()

@@ -394,6 +394,22 @@ class Site(Base):
             postgresql_where=text("status <> 'archived' AND reference IS NOT NULL"),
         ),
         Index("ix_site_kommune_status", "kommune_nr", "status"),
+        # The search's default order and its full text (migration 0006; registry/store/sites.py).
+        Index(
+            "ix_site_published_order",
+            "kommune_nr",
+            "name",
+            "id",
+            postgresql_where=text("status = 'published'"),
+        ),
+        Index(
+            "ix_site_fulltext",
+            text(
+                "to_tsvector('norwegian', coalesce(name, '') || ' ' || coalesce(description_no, '') || ' ' "
+                "|| coalesce(description_en, ''))"
+            ),
+            postgresql_using="gin",
+        ),
     )
 
 

@@ -12,13 +12,13 @@ from schemas.site import AXES_BY_NAME, SITE_FIELDS, SiteField
 from schemas.taxonomy import MATURITY, POWER, Taxonomy
 
 
-def _code_enum(name: str, tax: Taxonomy) -> type[Enum]:
+def code_enum(name: str, tax: Taxonomy) -> type[Enum]:
     """A str Enum of a taxonomy's codes, so OpenAPI lists the allowed values."""
     return Enum(name, {c: c for c in tax.codes}, type=str)  # type: ignore[return-value]
 
 
-MaturityCode = _code_enum("MaturityCode", MATURITY)
-PowerCode = _code_enum("PowerCode", POWER)
+MaturityCode = code_enum("MaturityCode", MATURITY)
+PowerCode = code_enum("PowerCode", POWER)
 
 
 class Health(BaseModel):
@@ -165,7 +165,10 @@ class SearchNote(BaseModel):
 class SiteCollection(BaseModel):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[SiteFeature]
-    total: int = Field(description="Sites matching the filters, over all pages")
+    total: int = Field(description="Sites matching the filters, over all pages (see total_exact)")
+    total_exact: bool = Field(
+        default=True, description="False when total is the planner's estimate (many matches)"
+    )
     limit: int
     offset: int
     next: str | None = Field(default=None, description="URL of the next page, if any")

@@ -228,9 +228,18 @@ def test_unknown_query_parameter_is_a_400_naming_it(client: TestClient, url: str
 
 def test_unknown_parameter_lists_the_allowed_ones(client: TestClient) -> None:
     body = client.get("/api/v1/sites", params={"foo": "bar"}).json()
-    allowed = ["bbox", "kommune", "limit", "maturity_min", "min_area_m2", "offset", "power_min"]
-    assert body["allowed"] == allowed
-    assert "bbox, kommune, limit" in body["detail"] and "tillatt" in body["detail"]
+    allowed = body["allowed"]
+    assert allowed == sorted(allowed)
+    # Every documented search parameter (issue 10's list) and the paging and format ones, nothing else.
+    documented = {
+        *("kommune", "regionraad", "members_only", "bbox", "near", "within_km", "min_area_m2"),
+        *("max_area_m2", "maturity_min", "power_min", "power_mw_min", "power_mw_min_by_year", "power_year"),
+        *("availability", "land_control", "use_code", "max_km_main_road", "road", "max_km_rail_terminal"),
+        *("max_km_port", "max_km_airport", "q", "verified_within_months", "include_demo", "sort"),
+        *("limit", "offset", "f"),
+    }
+    assert set(allowed) == documented
+    assert "availability, bbox, f" in body["detail"] and "tillatt" in body["detail"]
 
 
 @pytest.mark.parametrize(

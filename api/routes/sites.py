@@ -2,59 +2,88 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.auth import PrincipalDep
+from api.auth import ClockDep, PrincipalDep
 from api.deps import SessionDep
 from api.errors import InvalidParameterError, NotFoundError
-from api.params import MAX_AREA_M2, MAX_ID, MAX_LIMIT, MAX_OFFSET, parse_bbox
+from api.params import MAX_ID, MAX_LIMIT, MAX_OFFSET
 from api.preconditions import etag
+from api.search_params import SearchQueryDep
 from registry.attribution import attribution_lines
-from registry.services.sites import SiteFilter, UnknownKommuneError, read_site
+from registry.clock import local_date
+from registry.services.sites import (
+    EXACT_TOTAL_MAX,
+    UnknownKommuneError,
+    UnknownRegionraadError,
+    read_site,
+    sites_csv,
+)
 from registry.services.sites import search_sites as find_sites
-from schemas.api import MaturityCode, PowerCode, SearchNote, SiteCollection, SiteDetail, SiteFeature
+from schemas.api import SearchNote, SiteCollection, SiteDetail, SiteFeature
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
 
-@router.get("", response_model=SiteCollection, summary="Search published sites")
+@router.get(
+    "",
+    response_model=SiteCollection,
+    summary="Search published sites",
+    description="Every filter narrows the result (AND); repeatable ones match any of their values (OR). "
+    f"`total` is exact up to {EXACT_TOTAL_MAX:,} matches; beyond that it is the database planner's "
+    "estimate and `total_exact` is false. `f=csv` gives the page as CSV (sources and licences in the "
+    "`X-Attribution` header). See docs/api.md.",
+    responses={200: {"content": {"text/csv": {}}}, 400: {"description": "An invalid parameter"}},
+)
 def search_sites(
     request: Request,
     session: SessionDep,
-    kommune: Annotated[
-        str | None,
-        Query(
-            pattern=r"^\d{4}$", description="Kommune number; a 2020–2023 number searches its 2024 successor"
-        ),
-    ] = None,
-    min_area_m2: Annotated[float | None, Query(ge=0, le=MAX_AREA_M2, allow_inf_nan=False)] = None,
-    maturity_min: Annotated[MaturityCode | None, Query(description="Lowest plan maturity, M0–M5")] = None,  # type: ignore[valid-type]
-    power_min: Annotated[PowerCode | None, Query(description="Lowest power status, E0–E4")] = None,  # type: ignore[valid-type]
-    bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat (CRS84)")] = None,
+    clock: ClockDep,
+    query: SearchQueryDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> SiteCollection:
-    filters = SiteFilter(
-        kommune=kommune,
-        min_area_m2=min_area_m2,
-        maturity_min=str(maturity_min.value) if maturity_min else None,  # type: ignore[attr-defined]
-        power_min=str(power_min.value) if power_min else None,  # type: ignore[attr-defined]
-        bbox=parse_bbox(bbox),
-    )
+    f: Annotated[Literal["geojson", "csv"], Query(description="geojson (default) or csv")] = "geojson",
+) -> Any:
+    filters, sort_name, verified_within_months = query.filters, query.sort, query.verified_within_months
     try:
-        found = find_sites(session, filters=filters, limit=limit, offset=offset)
+        found = find_sites(
+            session,
+            filters=filters,
+            limit=limit,
+            offset=offset,
+            sort=sort_name,
+            verified_within_months=verified_within_months,
+            today=local_date(clock),
+        )
     except UnknownKommuneError as exc:
         raise InvalidParameterError(
             "query", "kommune", f"no kommune {exc} / ingen kommune med nummer {exc}"
         ) from exc
+    except UnknownRegionraadError as exc:
+        known = ", ".join(exc.known)
+        raise InvalidParameterError(
+            "query",
+            "regionraad",
+            f"no regionråd {exc.name!r}; known: {known} / ukjent regionråd; kjente: {known}",
+        ) from exc
+    if f == "csv":
+        return Response(
+            sites_csv(found.features),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": 'attachment; filename="naeringsarealer.csv"',
+                "X-Attribution": " | ".join(attribution_lines("en")),
+            },
+        )
     nxt = None
     if offset + limit < found.total and offset + limit <= MAX_OFFSET:
         nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
     return SiteCollection(
         features=[SiteFeature(**f) for f in found.features],
         total=found.total,
+        total_exact=found.total_exact,
         limit=limit,
         offset=offset,
         next=nxt,

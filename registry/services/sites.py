@@ -6,32 +6,44 @@ Who sees what is decided here: the public sees published sites only (drafts and 
 
 from __future__ import annotations
 
+import calendar
+import csv
+import datetime as dt
+import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import shapely.geometry
 from sqlalchemy.orm import Session
 
 from registry.services.access import Principal
 from registry.services.kommuner import resolve_kommune
+from registry.store import kommuner as kommune_store
 from registry.store import sites as store
-from registry.store.sites import SiteFilter
+from registry.store.criteria import DISTANCE_NAMES
+from registry.store.sites import EXACT_TOTAL_MAX, SORTS, SiteFilter, Total
 from schemas.profile import first_contact, is_complete
 from schemas.site import site_properties, term
 from schemas.taxonomy import LOGISTICS_KIND, SITE_STATUS
 
 __all__ = [
+    "DISTANCE_NAMES",
+    "EXACT_TOTAL_MAX",
     "PUBLIC",
+    "SORTS",
     "SiteFilter",
     "SiteSearch",
     "UnknownKommuneError",
+    "UnknownRegionraadError",
     "VersionedSite",
     "all_sites",
     "get_site",
     "list_sites",
     "read_site",
     "search_sites",
+    "sites_csv",
 ]
 
 PUBLIC: tuple[str, ...] = ("published",)
@@ -66,10 +78,10 @@ def _logistics_item(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def list_sites(
-    session: Session, *, filters: SiteFilter, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
+    session: Session, *, filters: SiteFilter, limit: int, offset: int, sort: str = "kommune"
+) -> tuple[list[dict[str, Any]], Total]:
     """Return one page of sites as GeoJSON features, and the total matching the filters."""
-    rows, total = store.search(session, filters, limit=limit, offset=offset)
+    rows, total = store.search(session, filters, limit=limit, offset=offset, sort=sort)
     return [_feature(r) for r in rows], total
 
 
@@ -77,27 +89,71 @@ class UnknownKommuneError(LookupError):
     """A kommune number that is neither a 2024 number nor a 2020–2023 one."""
 
 
+class UnknownRegionraadError(LookupError):
+    """A regionråd name no kommune belongs to; `known` lists the names there are."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(name)
+        self.name, self.known = name, known
+
+
 @dataclass(frozen=True)
 class SiteSearch:
-    """One page of a search: features, how many match in all, and notes on how filters were read."""
+    """One page of a search: features, how many match in all (exact, or an estimate beyond
+    `EXACT_TOTAL_MAX`), and notes on how filters were read."""
 
     features: list[dict[str, Any]]
     total: int
     notes: list[dict[str, str]] = field(default_factory=list)
+    total_exact: bool = True
 
 
-def search_sites(session: Session, *, filters: SiteFilter, limit: int = 100, offset: int = 0) -> SiteSearch:
-    """Search sites; a 2020–2023 kommune number searches its primary 2024 successor, with a note."""
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier (the month's last day when it has fewer days)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def search_sites(
+    session: Session,
+    *,
+    filters: SiteFilter,
+    limit: int = 100,
+    offset: int = 0,
+    sort: str = "kommune",
+    verified_within_months: int | None = None,
+    today: dt.date | None = None,
+) -> SiteSearch:
+    """Search sites; a 2020–2023 kommune number searches its primary 2024 successor, with a note.
+
+    `verified_within_months`: every fact of the site with a value verified within that many months
+    before `today`. A sort by distance needs `near` (ValueError otherwise).
+    """
     notes = []
-    if filters.kommune:
-        found = resolve_kommune(session, filters.kommune)
+    kommuner = []
+    for nr in dict.fromkeys((*filters.kommuner, *((filters.kommune,) if filters.kommune else ()))):
+        found = resolve_kommune(session, nr)
         if found is None:
-            raise UnknownKommuneError(filters.kommune)
+            raise UnknownKommuneError(nr)
         if found.renumbered:
-            filters = replace(filters, kommune=found.nr)
             notes.append({"parameter": "kommune", **found.note()})
-    features, total = list_sites(session, filters=filters, limit=limit, offset=offset)
-    return SiteSearch(features=features, total=total, notes=notes)
+        kommuner.append(found.nr)
+    filters = replace(filters, kommune=None, kommuner=tuple(dict.fromkeys(kommuner)))
+    if filters.regionraad:
+        known = kommune_store.regionraad_names(session)
+        for name in filters.regionraad:
+            if name not in known:
+                raise UnknownRegionraadError(name, known)
+    if verified_within_months is not None:
+        if today is None:
+            raise ValueError("verified_within_months needs today (the clock's date in Norway)")
+        since = months_before(today, verified_within_months)
+        filters = replace(filters, verified_since=since)
+    features, total = list_sites(session, filters=filters, limit=limit, offset=offset, sort=sort)
+    return SiteSearch(features=features, total=total.count, notes=notes, total_exact=total.exact)
 
 
 @dataclass(frozen=True)
@@ -163,3 +219,53 @@ def all_sites(session: Session, *, statuses: tuple[str, ...] = PUBLIC) -> list[d
         _feature(r, detail=True, logistics=logistics.get(r["id"], []))["properties"]
         for r in store.all_with_status(session, statuses=statuses)
     ]
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------
+
+# Text a spreadsheet would run as a formula starts with one of these; such a cell gets a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SKIPPED_KEYS = ("label_no", "label_en")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _flat(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    """A property as CSV columns: a coded value as its code, a group as prefix_key, a list joined by ';'."""
+    if isinstance(value, dict):
+        if "code" in value and prefix:
+            out[prefix] = value["code"]
+        for key, inner in value.items():
+            if key == "code" or key in _SKIPPED_KEYS:
+                continue
+            _flat(f"{prefix}_{key}" if prefix else key, inner, out)
+    elif isinstance(value, list):
+        out[prefix] = ";".join(str(v["code"] if isinstance(v, dict) and "code" in v else v) for v in value)
+    else:
+        out[prefix] = value
+
+
+def sites_csv(features: list[dict[str, Any]]) -> str:
+    """A search page as CSV (UTF-8, comma, a header row): one row per site, its properties flattened
+    (coded values as codes, groups as group_key columns, lists joined by ';'), and a point on its
+    surface as lon and lat (CRS84). Text that a spreadsheet would run as a formula is escaped."""
+    rows = []
+    for feature in features:
+        row: dict[str, Any] = {"id": feature["id"]}
+        _flat("", feature["properties"], row)
+        point = shapely.geometry.shape(feature["geometry"]).representative_point()
+        row["lon"], row["lat"] = round(point.x, 6), round(point.y, 6)
+        rows.append(row)
+    columns = list(dict.fromkeys(c for r in rows for c in r)) or ["id"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({c: _cell(r.get(c)) for c in columns})
+    return buffer.getvalue()

@@ -47,3 +47,12 @@ def outlines(session: Session, *, members_only: bool, tolerance_m: float) -> Seq
         .mappings()
         .all()
     )
+
+
+def regionraad_names(session: Session) -> list[str]:
+    """The regionråd the kommuner belong to, by name."""
+    return list(
+        session.execute(
+            text("SELECT DISTINCT regionraad FROM kommune WHERE regionraad IS NOT NULL ORDER BY 1")
+        ).scalars()
+    )

@@ -34,6 +34,7 @@ from registry.matching import (
     USE,
     Bounds,
 )
+from registry.store import criteria
 from schemas.taxonomy import LOGISTICS_KIND
 
 # The `site` columns the rules read (besides the logistics), and what the result shows of a site.
@@ -122,8 +123,7 @@ def _verdicts(b: Bounds, params: dict[str, Any], value: dict[str, int]) -> list[
                 power_year=int(r.power_year or 0),
                 power_late_year=int(b.power_late_year or 0),
             )
-            by_year = """coalesce(GREATEST(s.power_mw_now,
-                CASE WHEN s.power_future_year <= :power_year THEN s.power_mw_future END), 0)"""
+            by_year = f"coalesce({criteria.power_by_year('s', 'power_year')}, 0)"
             out.append(f"""CASE WHEN (s.power_mw_now IS NULL AND (s.power_mw_future IS NULL
                                                OR s.power_future_year IS NULL))
                      OR {_not_current("power")} OR s.power_status = ANY(:power_unsettled) THEN {_U}
@@ -147,15 +147,16 @@ def _verdicts(b: Bounds, params: dict[str, Any], value: dict[str, int]) -> list[
         elif criterion == USE:
             params.update(use_meets=list(r.use_codes), use_partly=list(b.use_related))
             out.append(f"""CASE WHEN coalesce(cardinality(s.uses), 0) = 0 THEN {_U}
-                WHEN s.uses && CAST(:use_meets AS text[]) THEN {_M}
+                WHEN {criteria.uses_any("s", "use_meets")} THEN {_M}
                 WHEN s.uses && CAST(:use_partly AS text[]) THEN {_P} ELSE {_F} END""")
         else:
             kind = criterion.removeprefix(DISTANCE_PREFIX)
             assert kind in LOGISTICS_KIND  # the column names below come from the taxonomy, never from input
             params[f"km_{kind}"] = float(r.max_km[kind])
-            out.append(f"""CASE WHEN s.km_{kind} IS NULL THEN {_U}
-                WHEN s.km_{kind} <= :km_{kind} THEN {_M}
-                WHEN s.km_{kind} <= :km_{kind} + coalesce(s.prec_{kind}, 0) THEN {_P} ELSE {_F} END""")
+            km = criteria.distance_km("s", kind)
+            out.append(f"""CASE WHEN {km} IS NULL THEN {_U}
+                WHEN {km} <= :km_{kind} THEN {_M}
+                WHEN {km} <= :km_{kind} + coalesce(s.prec_{kind}, 0) THEN {_P} ELSE {_F} END""")
     if any(c in (POWER_NOW, POWER_BY_YEAR) for c in b.criteria):
         params["power_unsettled"] = list(POWER_UNSETTLED)
     for axis, since in b.fresh_since.items():
@@ -169,10 +170,10 @@ def _scope(b: Bounds, params: dict[str, Any]) -> str:
     params["published"] = PUBLISHED
     clauses = []
     if r.kommuner:
-        clauses.append("s.kommune_nr = ANY(:kommuner)")
+        clauses.append(criteria.in_kommuner("s", "kommuner"))
         params["kommuner"] = list(r.kommuner)
     if r.regionraad:
-        clauses.append("s.kommune_nr IN (SELECT nr FROM kommune WHERE regionraad = ANY(:regionraad))")
+        clauses.append(criteria.in_regionraad("s", "regionraad"))
         params["regionraad"] = list(r.regionraad)
     where = "s.status = :published"
     return where + (f" AND ({' OR '.join(clauses)})" if clauses else "")

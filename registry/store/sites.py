@@ -7,6 +7,7 @@ the response time it promises); the services turn them into the API's properties
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +15,9 @@ from typing import Any
 from sqlalchemy import RowMapping, text
 from sqlalchemy.orm import Session
 
+from registry.store import criteria
 from registry.store.profiles import CONTACTS_BY_KOMMUNE
-from schemas.site import MAP_COLUMNS, STALENESS_COLUMNS
+from schemas.site import AXES, MAP_COLUMNS, STALENESS_COLUMNS
 from schemas.taxonomy import MATURITY, POWER, ROAD_ACCESS
 
 _SITE_SELECT = f"""
@@ -31,11 +33,30 @@ LEFT JOIN ({CONTACTS_BY_KOMMUNE}) kc ON kc.kommune_nr = s.kommune_nr
 
 @dataclass(frozen=True)
 class SiteFilter:
-    kommune: str | None = None
+    """What a search asks for; every field left at its default asks nothing (docs/api.md, "Search")."""
+
+    kommune: str | None = None  # one 2024 number (kept for callers of one kommune; joins `kommuner`)
+    kommuner: tuple[str, ...] = ()  # 2024 numbers: the site lies in one of them
+    regionraad: tuple[str, ...] = ()
+    members_only: bool = False  # only kommuner that are members of Osloregionen
+    bbox: tuple[float, float, float, float] | None = None  # lon/lat, CRS84
+    near: tuple[float, float] | None = None  # lon/lat, CRS84 …
+    within_km: float | None = None  # … and how far from it (nearest edge of the site)
     min_area_m2: float | None = None
+    max_area_m2: float | None = None
     maturity_min: str | None = None
     power_min: str | None = None
-    bbox: tuple[float, float, float, float] | None = None  # lon/lat, CRS84
+    power_mw_min: float | None = None  # MW available now
+    power_mw_min_by_year: float | None = None  # MW available by `power_year` (now or a future power due)
+    power_year: int | None = None
+    availability: tuple[str, ...] = ()
+    land_control: tuple[str, ...] = ()
+    use_codes: tuple[str, ...] = ()  # SOSI purposes: the site names one of them
+    max_km: tuple[tuple[str, float], ...] = ()  # (logistics kind, km): nearest node of the kind within
+    road: str | None = None  # the nearest main-road junction lies on this road (E6, E18, Rv4 …)
+    q: str | None = None  # full text over names and descriptions (PostgreSQL, norwegian)
+    verified_since: dt.date | None = None  # every fact of the site with a value verified on or after
+    include_demo: bool = True
     statuses: tuple[str, ...] = ("published",)
 
 
@@ -91,41 +112,165 @@ def _bbox_clause(bbox: tuple[float, float, float, float], params: dict[str, Any]
     return _IN_BOX
 
 
-def _where(f: SiteFilter) -> tuple[str, dict[str, Any]]:
+# The text the full-text search reads; the same expression as the index ix_site_fulltext (migration 0006),
+# so the index serves the search.
+FULLTEXT = (
+    "to_tsvector('norwegian', coalesce(s.name, '') || ' ' || coalesce(s.description_no, '') || ' ' "
+    "|| coalesce(s.description_en, ''))"
+)
+# The sort orders offered, by name (a leading "-" reverses): the SQL each sorts by, ties broken by id.
+# Missing values sort last either way.
+SORTS: dict[str, str] = {
+    "kommune": "s.kommune_nr, s.name",
+    "name": "s.name",
+    "area": "s.area_m2",
+    "power": "s.power_mw_now",
+    "maturity": "s.maturity",
+    "updated": "s.updated_at",
+    **{f"distance_{name}": criteria.distance_km("m", kind) for name, kind in criteria.DISTANCE_NAMES.items()},
+    "distance": "s.geom_25833 <-> (SELECT p FROM near_point)",
+}
+# Exact totals are counted up to this many matches; beyond it the planner's estimate is given, marked.
+EXACT_TOTAL_MAX = 10_000
+
+
+def _where(f: SiteFilter, params: dict[str, Any]) -> tuple[list[str], bool]:
+    """The conditions of the filter (params added) and whether they read `site_match` (alias m)."""
     clauses = ["s.status = ANY(:statuses)"]
-    params: dict[str, Any] = {"statuses": list(f.statuses)}
-    if f.kommune:
-        clauses.append("s.kommune_nr = :kommune")
-        params["kommune"] = f.kommune
+    params["statuses"] = list(f.statuses)
+    kommuner = tuple(dict.fromkeys((*f.kommuner, *((f.kommune,) if f.kommune else ()))))
+    if kommuner:
+        clauses.append(criteria.in_kommuner("s", "kommuner"))
+        params["kommuner"] = list(kommuner)
+    if f.regionraad:
+        clauses.append(criteria.in_regionraad("s", "regionraad"))
+        params["regionraad"] = list(f.regionraad)
+    if f.members_only:
+        clauses.append("s.kommune_nr IN (SELECT nr FROM kommune WHERE is_member)")
+    if not f.include_demo:
+        clauses.append("NOT s.is_demo")
     if f.min_area_m2 is not None:
         clauses.append("s.area_m2 >= :min_area")
         params["min_area"] = f.min_area_m2
+    if f.max_area_m2 is not None:
+        clauses.append("s.area_m2 <= :max_area")
+        params["max_area"] = f.max_area_m2
     if f.maturity_min:
         clauses.append("s.maturity = ANY(:maturities)")
         params["maturities"] = list(MATURITY.codes[MATURITY.rank(f.maturity_min) :])
     if f.power_min:
         clauses.append("s.power_status = ANY(:powers)")
         params["powers"] = list(POWER.codes[POWER.rank(f.power_min) :])
+    if f.power_mw_min is not None:
+        clauses.append("s.power_mw_now >= :power_mw_min")
+        params["power_mw_min"] = f.power_mw_min
+    if f.power_mw_min_by_year is not None and f.power_year is not None:
+        clauses.append(f"{criteria.power_by_year('s', 'power_year')} >= :power_mw_by_year")
+        params.update(power_year=f.power_year, power_mw_by_year=f.power_mw_min_by_year)
+    for name, values in (("availability", f.availability), ("land_control", f.land_control)):
+        if values:
+            clauses.append(f"s.{name} = ANY(:{name})")
+            params[name] = list(values)
+    if f.use_codes:
+        clauses.append(criteria.uses_any("s", "use_codes"))
+        params["use_codes"] = list(f.use_codes)
+    for kind, km in f.max_km:
+        clauses.append(f"{criteria.distance_km('m', kind)} <= :km_{kind}")
+        params[f"km_{kind}"] = km
+    if f.road:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM site_logistics l JOIN logistics_node n ON n.id = l.node_id "
+            "WHERE l.site_id = s.id AND l.kind = :road_kind AND upper(replace(n.road, ' ', '')) = :road)"
+        )
+        params.update(road_kind=ROAD_ACCESS, road=f.road.replace(" ", "").upper())
+    if f.q:
+        clauses.append(f"{FULLTEXT} @@ websearch_to_tsquery('norwegian', :q)")
+        params["q"] = f.q
+    if f.verified_since is not None:
+        for axis in AXES:
+            if axis.counts_for_site:
+                clauses.append(f"(s.{axis.column} IS NULL OR s.{axis.verified_at} >= :verified_since)")
+        params["verified_since"] = f.verified_since
+    if f.near is not None and f.within_km is not None:
+        clauses.append("ST_DWithin(s.geom_25833, (SELECT p FROM near_point), :within_m)")
+        params["within_m"] = f.within_km * 1000.0
     if f.bbox and (clause := _bbox_clause(f.bbox, params)):
         clauses.append(clause)
-    return " WHERE " + " AND ".join(clauses), params
+    return clauses, bool(f.max_km)
+
+
+def _order(sort: str) -> tuple[str, bool]:
+    """ORDER BY for a sort name (a leading "-" reverses), ties by id; and whether it reads site_match."""
+    descending = sort.startswith("-")
+    key = sort.removeprefix("-")
+    if key not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    direction = "DESC" if descending else "ASC"
+    columns = [f"{c} {direction} NULLS LAST" for c in SORTS[key].split(", ")]
+    return ", ".join([*columns, f"s.id {direction}"]), key.startswith("distance_")
+
+
+def _from(f: SiteFilter, params: dict[str, Any], *, with_match: bool) -> tuple[str, str]:
+    """FROM (and the WITH of the point searched near), with site_match joined when read."""
+    head = ""
+    if f.near is not None:
+        head = (
+            "WITH near_point AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:near_lon, :near_lat), 4326), "
+            "25833) AS p) "
+        )
+        params.update(near_lon=f.near[0], near_lat=f.near[1])
+    join = " JOIN site_match m ON m.id = s.id" if with_match else ""
+    return head, f" FROM site s{join}"
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many sites match: exact up to EXACT_TOTAL_MAX, else the planner's estimate (`exact` False)."""
+
+    count: int
+    exact: bool
 
 
 def search(
-    session: Session, filters: SiteFilter, *, limit: int, offset: int
-) -> tuple[Sequence[RowMapping], int]:
-    """One page of sites matching the filters, and how many match in all."""
-    where, params = _where(filters)
-    total = session.execute(text("SELECT count(*) FROM site s" + where), params).scalar_one()
+    session: Session, filters: SiteFilter, *, limit: int, offset: int, sort: str = "kommune"
+) -> tuple[Sequence[RowMapping], Total]:
+    """One page of sites matching the filters, in the order asked for, and how many match in all.
+
+    The page is chosen on ids alone (narrow rows sort fast), then the wide rows of those ids are read.
+    """
+    if sort.removeprefix("-") == "distance" and filters.near is None:
+        raise ValueError("sort by distance needs near=lon,lat")
+    params: dict[str, Any] = {}
+    clauses, reads_match = _where(filters, params)
+    order, sort_reads_match = _order(sort)
+    head, source = _from(filters, params, with_match=reads_match or sort_reads_match)
+    where = " WHERE " + " AND ".join(clauses)
+    ids_sql = f"SELECT s.id{source}{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
     rows = (
         session.execute(
-            text(_SITE_SELECT + where + " ORDER BY s.kommune_nr, s.name, s.id LIMIT :limit OFFSET :offset"),
+            text(
+                f"{head}{_SITE_SELECT} JOIN unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page(id, n) "
+                "ON page.id = s.id ORDER BY page.n"
+            ),
             {**params, "limit": limit, "offset": offset},
         )
         .mappings()
         .all()
     )
-    return rows, int(total)
+    if offset == 0 and len(rows) < limit:
+        return rows, Total(len(rows), True)  # the whole result is on this page
+    _, count_source = _from(filters, {}, with_match=reads_match)
+    counted = session.execute(
+        text(f"{head}SELECT count(*) FROM (SELECT 1{count_source}{where} LIMIT :cap) c"),
+        {**params, "cap": EXACT_TOTAL_MAX + 1},
+    ).scalar_one()
+    if counted <= EXACT_TOTAL_MAX:
+        return rows, Total(int(counted), True)
+    plan = session.execute(
+        text(f"EXPLAIN (FORMAT JSON) {head}SELECT 1{count_source}{where}"), params
+    ).scalar_one()
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    return rows, Total(max(estimate, EXACT_TOTAL_MAX + 1), False)
 
 
 def get(session: Session, site_id: int, *, statuses: Sequence[str]) -> RowMapping | None:
