@@ -16,7 +16,13 @@ from fastapi import Depends, Query
 
 from api.errors import InvalidParameterError
 from api.params import MAX_AREA_M2, parse_bbox, parse_point
-from registry.services.sites import DISTANCE_NAMES, SORTS, SiteFilter
+from registry.services.sites import (
+    DISTANCE_NAMES,
+    SORTS,
+    SiteFilter,
+    UnknownKommuneError,
+    UnknownRegionraadError,
+)
 from schemas.api import MaturityCode, PowerCode, code_enum
 from schemas.taxonomy import AVAILABILITY, LAND_CONTROL, SOSI_USE
 
@@ -169,3 +175,16 @@ def search_query(
 
 
 SearchQueryDep = Annotated[SearchQuery, Depends(search_query)]
+
+
+# What the search service refuses of a value the parameters let through (a kommune or a regionråd that
+# does not exist), as the API's 400.
+SEARCH_REFUSALS = (UnknownKommuneError, UnknownRegionraadError)
+
+
+def refused(exc: Exception) -> InvalidParameterError:
+    """A refusal of the search service (one of SEARCH_REFUSALS) as the API's invalid-parameter problem."""
+    if isinstance(exc, UnknownRegionraadError):
+        known = ", ".join(exc.known)
+        return _refuse("regionraad", f"no regionråd {exc.name!r}; known: {known}", f"ukjent; kjente: {known}")
+    return _refuse("kommune", f"no kommune {exc}", f"ingen kommune med nummer {exc}")

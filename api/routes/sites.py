@@ -8,16 +8,14 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.auth import ClockDep, PrincipalDep
 from api.deps import SessionDep
-from api.errors import InvalidParameterError, NotFoundError
+from api.errors import NotFoundError
 from api.params import MAX_ID, MAX_LIMIT, MAX_OFFSET
 from api.preconditions import etag
-from api.search_params import SearchQueryDep
+from api.search_params import SEARCH_REFUSALS, SearchQueryDep, refused
 from registry.attribution import attribution_lines
 from registry.clock import local_date
 from registry.services.sites import (
     EXACT_TOTAL_MAX,
-    UnknownKommuneError,
-    UnknownRegionraadError,
     read_site,
     sites_csv,
 )
@@ -57,17 +55,8 @@ def search_sites(
             verified_within_months=verified_within_months,
             today=local_date(clock),
         )
-    except UnknownKommuneError as exc:
-        raise InvalidParameterError(
-            "query", "kommune", f"no kommune {exc} / ingen kommune med nummer {exc}"
-        ) from exc
-    except UnknownRegionraadError as exc:
-        known = ", ".join(exc.known)
-        raise InvalidParameterError(
-            "query",
-            "regionraad",
-            f"no regionråd {exc.name!r}; known: {known} / ukjent regionråd; kjente: {known}",
-        ) from exc
+    except SEARCH_REFUSALS as exc:
+        raise refused(exc) from exc
     if f == "csv":
         return Response(
             sites_csv(found.features),
