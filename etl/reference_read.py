@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -307,8 +308,10 @@ def _text(value: str | None) -> str | None:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars → Python scalars (psycopg adapts only the latter)."""
-    return value.item() if isinstance(value, np.generic) else value
+    """numpy scalars → Python scalars (psycopg adapts only the latter); pandas' missing value (NaN) →
+    None, which would otherwise be stored as the text 'NaN' in a text column."""
+    value = value.item() if isinstance(value, np.generic) else value
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def read_organisations(path: Path) -> list[Row]:

@@ -7,6 +7,7 @@ pass `tables=` to credit only the sources behind what is shown.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
@@ -152,6 +153,14 @@ def attribution_lines(lang: str = "no", *, tables: Iterable[str] | None = None) 
         f"{word_source}: {s.title(lang)}: {s.attribution(lang)} ({word_licence}: {s.licence}) {s.url}"
         for s in sources(tables=tables)
     ]
+
+
+def attribution_header(*, tables: Iterable[str] | None = None) -> str:
+    """The attribution in English as one line an HTTP header can carry (ASCII: "©" as "(c)", letters
+    without their marks), for downloads that have no room for it inside (CSV)."""
+    line = " | ".join(attribution_lines("en", tables=tables)).replace("©", "(c)")
+    plain = unicodedata.normalize("NFKD", line).encode("ascii", "ignore").decode("ascii")
+    return plain.replace("\r", " ").replace("\n", " ")
 
 
 def attribution_html(lang: str = "no", *, tables: Iterable[str] | None = None) -> str:

@@ -157,12 +157,19 @@ def test_membership(engine: Engine, loaded: dict[str, int]) -> None:
             text("SELECT is_member, regionraad, membership_note FROM kommune WHERE nr = '0301'")
         ).one()
         members = conn.execute(text("SELECT count(*) FROM kommune WHERE is_member")).scalar_one()
-        bergen = conn.execute(text("SELECT is_member FROM kommune WHERE nr = '4601'")).scalar_one()
+        bergen = conn.execute(
+            text("SELECT is_member, regionraad, membership_note FROM kommune WHERE nr = '4601'")
+        ).one()
+        nan_text = conn.execute(
+            text("SELECT count(*) FROM kommune WHERE 'NaN' IN (regionraad, membership_note, name)")
+        ).scalar_one()
     assert is_member and regionraad
+    # A kommune outside the region has no regionråd and no note: NULL, never pandas' NaN as text.
+    assert tuple(bergen) == (False, None, None)
+    assert nan_text == 0
     assert "assumption" in note
     with MEMBERS.open(encoding="utf-8") as fh:
         assert members == sum(1 for _ in csv.DictReader(fh))
-    assert bergen is False
 
 
 @pytest.mark.db

@@ -12,7 +12,7 @@ from api.errors import NotFoundError
 from api.params import MAX_ID, MAX_LIMIT, MAX_OFFSET
 from api.preconditions import etag
 from api.search_params import SEARCH_REFUSALS, SearchQueryDep, refused
-from registry.attribution import attribution_lines
+from registry.attribution import attribution_header, attribution_lines
 from registry.clock import local_date
 from registry.services.sites import (
     EXACT_TOTAL_MAX,
@@ -63,7 +63,7 @@ def search_sites(
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": 'attachment; filename="naeringsarealer.csv"',
-                "X-Attribution": " | ".join(attribution_lines("en")),
+                "X-Attribution": attribution_header(),
             },
         )
     nxt = None

@@ -8,6 +8,7 @@ the response time it promises); the services turn them into the API's properties
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -180,9 +181,12 @@ def _where(f: SiteFilter, params: dict[str, Any]) -> tuple[list[str], bool]:
     if f.road:
         clauses.append(
             "EXISTS (SELECT 1 FROM site_logistics l JOIN logistics_node n ON n.id = l.node_id "
-            "WHERE l.site_id = s.id AND l.kind = :road_kind AND upper(replace(n.road, ' ', '')) = :road)"
+            "WHERE l.site_id = s.id AND l.kind = :road_kind AND n.road ~* :road)"
         )
-        params.update(road_kind=ROAD_ACCESS, road=f.road.replace(" ", "").upper())
+        # The node's road text names one road or several ("E16 / E18", "Rv4 (E16 per NAF)"): the road asked
+        # for is one of its words. `road` is checked as letters and digits only (api/search_params.py).
+        road = re.sub(r"[^A-Za-z0-9]", "", f.road)
+        params.update(road_kind=ROAD_ACCESS, road=f"(^|[^[:alnum:]]){road}([^[:alnum:]]|$)")
     if f.q:
         clauses.append(f"{FULLTEXT} @@ websearch_to_tsquery('norwegian', :q)")
         params["q"] = f.q
