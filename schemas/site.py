@@ -310,38 +310,100 @@ def _api_value(field: SiteField, value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """How one field is shown, worked out once: where it goes and how its value is turned."""
+
+    name: str
+    group: str | None
+    key: str
+    field: SiteField
+    coded: bool  # served as {code, label_no, label_en} (or a list of them)
+    is_list: bool
+
+
+def _shown(detail: bool) -> tuple[_Shown, ...]:
+    levels = ("summary", "detail") if detail else ("summary",)
+    return tuple(
+        _Shown(
+            f.name,
+            f.group,
+            f.api_key,
+            f,
+            f.taxonomy is not None and f.key != "code",
+            f.type == list[str],
+        )
+        for f in SITE_FIELDS
+        if f.shown in levels
+    )
+
+
+# The fields the API shows, in the record's order: at summary level, and at detail level.
+_SHOWN: dict[bool, tuple[_Shown, ...]] = {False: _shown(False), True: _shown(True)}
+# Terms by (taxonomy, code), built on first use: a coded value is served as a fresh copy of its term.
+_TERMS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _term_of(taxonomy: Taxonomy, code: str) -> dict[str, Any]:
+    found = _TERMS.get((taxonomy.name, code))
+    if found is None:
+        found = _TERMS[(taxonomy.name, code)] = term(taxonomy, code) or {}
+    return dict(found)
+
+
+def _shown_value(spec: _Shown, value: Any) -> Any:
+    if value is None:
+        return [] if spec.is_list else None
+    if spec.coded:
+        taxonomy = spec.field.taxonomy
+        assert taxonomy is not None
+        if isinstance(value, list | tuple):
+            return [_term_of(taxonomy, c) for c in value]
+        return _term_of(taxonomy, value)
+    if isinstance(value, str | int | float | bool | list):
+        return value
+    return _api_value(spec.field, value)
+
+
 def site_properties(
     record: Mapping[Any, Any], *, detail: bool = False, today: dt.date | None = None
 ) -> dict[str, Any]:
-    """A site row (mapping of `site` columns) as the API's properties, grouped as declared."""
+    """A site row (mapping of `site` columns) as the API's properties, grouped as declared.
+
+    `today` judges staleness (the clock's date in the region; the machine's date when not given).
+    """
+    values = record if isinstance(record, dict) else dict(record)
+    day = today or dt.date.today()
     props: dict[str, Any] = {}
-    for field in SITE_FIELDS:
-        if field.shown == "internal" or (field.shown == "detail" and not detail):
+    groups: dict[str, dict[str, Any]] = {}
+    for spec in _SHOWN[detail]:
+        if spec.name not in values:
             continue
-        if field.name not in record:
-            continue
-        target = props.setdefault(field.group, {}) if field.group else props
-        target[field.api_key] = _api_value(field, record[field.name])
+        if spec.group:
+            target = groups.get(spec.group)
+            if target is None:
+                target = groups[spec.group] = props[spec.group] = {}
+        else:
+            target = props
+        target[spec.key] = _shown_value(spec, values[spec.name])
+    unverified = stale = False
     for axis in AXES:
         group = props[axis.name]
         code = group.get("code")
-        state = axis_state(record, axis, today=today)
-        group.update(
-            {
-                "label_no": axis.taxonomy.label(code, "no") if code else None,
-                "label_en": axis.taxonomy.label(code, "en") if code else None,
-                "max_age_days": axis.max_age_days,
-                "unverified": state == "unverified",
-                "stale": state == "stale",
-            }
-        )
-        if code is None:
-            del group["label_no"], group["label_en"]
-    area = float(record["area_m2"])
+        state = axis_state(values, axis, today=day)
+        if code:
+            group["label_no"] = axis.taxonomy.label(code, "no")
+            group["label_en"] = axis.taxonomy.label(code, "en")
+        group["max_age_days"] = axis.max_age_days
+        group["unverified"] = state == "unverified"
+        group["stale"] = state == "stale"
+        if axis.counts_for_site:
+            unverified = unverified or state == "unverified"
+            stale = stale or state == "stale"
+    area = float(values["area_m2"])
     props["area_m2"] = round(area, 1)
     props["area_daa"] = round(area / 1000.0, 2)
     props["area_ha"] = round(area / 10_000.0, 3)
-    by_state = site_verification(record, today=today)
-    props["unverified"] = bool(by_state["unverified"])
-    props["stale"] = bool(by_state["stale"])
+    props["unverified"] = unverified
+    props["stale"] = stale
     return props

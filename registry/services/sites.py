@@ -10,11 +10,11 @@ import calendar
 import csv
 import datetime as dt
 import io
-import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import orjson
 import shapely.geometry
 from sqlalchemy.orm import Session
 
@@ -62,9 +62,29 @@ def _joined(row: Mapping[Any, Any]) -> dict[str, Any]:
     }
 
 
-def _feature(row: Mapping[Any, Any], *, detail: bool = False, **extra: Any) -> dict[str, Any]:
-    props = {**site_properties(row, detail=detail), **_joined(row), **extra}
-    return {"type": "Feature", "id": row["id"], "geometry": json.loads(row["geojson"]), "properties": props}
+def _feature(
+    row: Mapping[Any, Any],
+    *,
+    detail: bool = False,
+    today: dt.date | None = None,
+    joined: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A site row as a GeoJSON feature; `joined`: its kommune's part when already worked out (a page)."""
+    props = {**site_properties(row, detail=detail, today=today), **(joined or _joined(row)), **extra}
+    return {"type": "Feature", "id": row["id"], "geometry": orjson.loads(row["geojson"]), "properties": props}
+
+
+def _page_features(rows: Sequence[Mapping[Any, Any]], *, today: dt.date | None) -> list[dict[str, Any]]:
+    """Rows of a page as features; each kommune's part (name, contact) is worked out once per page."""
+    by_kommune: dict[str, dict[str, Any]] = {}
+    out = []
+    for row in rows:
+        joined = by_kommune.get(row["kommune_nr"])
+        if joined is None:
+            joined = by_kommune[row["kommune_nr"]] = _joined(row)
+        out.append(_feature(row, today=today, joined=joined))
+    return out
 
 
 def _logistics_item(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -78,11 +98,17 @@ def _logistics_item(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def list_sites(
-    session: Session, *, filters: SiteFilter, limit: int, offset: int, sort: str = "kommune"
+    session: Session,
+    *,
+    filters: SiteFilter,
+    limit: int,
+    offset: int,
+    sort: str = "kommune",
+    today: dt.date | None = None,
 ) -> tuple[list[dict[str, Any]], Total]:
     """Return one page of sites as GeoJSON features, and the total matching the filters."""
     rows, total = store.search(session, filters, limit=limit, offset=offset, sort=sort)
-    return [_feature(r) for r in rows], total
+    return _page_features(rows, today=today), total
 
 
 class UnknownKommuneError(LookupError):
@@ -152,7 +178,7 @@ def search_sites(
             raise ValueError("verified_within_months needs today (the clock's date in Norway)")
         since = months_before(today, verified_within_months)
         filters = replace(filters, verified_since=since)
-    features, total = list_sites(session, filters=filters, limit=limit, offset=offset, sort=sort)
+    features, total = list_sites(session, filters=filters, limit=limit, offset=offset, sort=sort, today=today)
     return SiteSearch(features=features, total=total.count, notes=notes, total_exact=total.exact)
 
 
@@ -164,7 +190,9 @@ class VersionedSite:
     version: str
 
 
-def read_site(session: Session, principal: Principal, site_id: int) -> VersionedSite | None:
+def read_site(
+    session: Session, principal: Principal, site_id: int, *, today: dt.date | None = None
+) -> VersionedSite | None:
     """One site's passport as `principal` may read it: a published site for anyone; a draft or archived
     one for its kommune's editors and the secretariat (None for anyone else: it is not public)."""
     row = store.get(session, site_id, statuses=SITE_STATUS.codes)
@@ -172,7 +200,7 @@ def read_site(session: Session, principal: Principal, site_id: int) -> Versioned
         return None
     if row["status"] not in PUBLIC and not principal.may_see_private(row["kommune_nr"]):
         return None
-    return VersionedSite(_passport(session, row), row["version"])
+    return VersionedSite(_passport(session, row, today=today), row["version"])
 
 
 def get_site(session: Session, site_id: int, *, statuses: tuple[str, ...] = PUBLIC) -> dict[str, Any] | None:
@@ -183,7 +211,7 @@ def get_site(session: Session, site_id: int, *, statuses: tuple[str, ...] = PUBL
     return _passport(session, row)
 
 
-def _passport(session: Session, row: Mapping[Any, Any]) -> dict[str, Any]:
+def _passport(session: Session, row: Mapping[Any, Any], *, today: dt.date | None = None) -> dict[str, Any]:
     site_id = row["id"]
     logistics = [
         {
@@ -195,7 +223,7 @@ def _passport(session: Session, row: Mapping[Any, Any]) -> dict[str, Any]:
         }
         for r in store.logistics(session, site_id)
     ]
-    feature = _feature(row, detail=True, logistics=logistics)
+    feature = _feature(row, detail=True, today=today, logistics=logistics)
     sub = store.substation(session, row["nearest_substation_id"])
     if sub is not None:
         feature["properties"]["power"]["nearest_substation"] = {
