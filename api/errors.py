@@ -21,6 +21,16 @@ from registry.services.access import AccessError, ForbiddenError, NotSignedInErr
 log = logging.getLogger("naering.api")
 
 PROBLEM = "application/problem+json"
+PROBLEM_REF = "#/components/schemas/Problem"  # schemas.api.Problem, added to the document by api.openapi
+
+
+def problem(description: str) -> dict[str, Any]:
+    """An OpenAPI response (for a route's `responses=`): a problem document with this description."""
+    return {"description": description, "content": {PROBLEM: {"schema": {"$ref": PROBLEM_REF}}}}
+
+
+# Responses routes share (every route's 400 and a path's 404 are added by api.openapi for all of them).
+NOT_SIGNED_IN = problem("Not signed in, or the bearer token is unknown, revoked or expired")
 
 
 class ProblemError(Exception):
@@ -197,7 +207,9 @@ def install(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         detail = exc.detail if isinstance(exc.detail, str) else "error"
-        return _problem(exc.status_code, slug, detail, detail, request.url.path)
+        response = _problem(exc.status_code, slug, detail, detail, request.url.path)
+        response.headers.update(exc.headers or {})  # e.g. `Allow` on a 405 (RFC 9110)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
