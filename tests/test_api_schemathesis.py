@@ -165,3 +165,15 @@ def test_every_operation_conforms(case: Any, caller: str, world: World) -> None:
 
 def test_the_document_is_the_test_apps(world: World) -> None:
     assert TestClient(world.app).get("/openapi.json").json() == DOCUMENT
+
+
+def test_a_lax_uuid_is_not_found(world: World) -> None:
+    """Found by this test through the API: 32 hex digits and stray hyphens pass uuid.UUID but not
+    PostgreSQL, and were a 500. The API paths take only UUIDs now; the pages still reach the service."""
+    client = TestClient(world.app, raise_server_exceptions=False)
+    admin = {"Authorization": f"Bearer {world.tokens['admin']}", "Accept": "text/html"}
+    assert client.get("/desk/" + "0" * 32 + "----", headers=admin).status_code == 404
+    api = client.get("/api/v1/inquiries/" + "0" * 32 + "-", headers={"Authorization": admin["Authorization"]})
+    assert (api.status_code, api.headers["content-type"]) == (404, "application/problem+json")
+    other_method = client.get("/api/v1/inquiries/requester-link")
+    assert (other_method.status_code, other_method.headers["allow"]) == (405, "POST")
