@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from api import errors
+from api import openapi as api_openapi
 from api.params import reject_unknown_query_params
 from api.routes import admin as admin_routes
 from api.routes import auth as auth_routes
@@ -72,6 +73,7 @@ def create_app(
     app.state.inquiry_settings = inquiries or InquirySettings()
     app.state.clock = clock or SystemClock()
     errors.install(app)
+    api_openapi.install(app)
     install_log_redaction()
     for module in (
         health,

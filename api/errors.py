@@ -8,7 +8,7 @@ generic 500: their text may hold SQL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +22,16 @@ from registry.services.versions import StaleVersionError
 log = logging.getLogger("naering.api")
 
 PROBLEM = "application/problem+json"
+PROBLEM_REF = "#/components/schemas/Problem"  # schemas.api.Problem, added to the document by api.openapi
+
+
+def problem(description: str) -> dict[str, Any]:
+    """An OpenAPI response (for a route's `responses=`): a problem document with this description."""
+    return {"description": description, "content": {PROBLEM: {"schema": {"$ref": PROBLEM_REF}}}}
+
+
+# Responses routes share (every route's 400 and a path's 404 are added by api.openapi for all of them).
+NOT_SIGNED_IN = problem("Not signed in, or the bearer token is unknown, revoked or expired")
 
 
 class ProblemError(Exception):
@@ -187,6 +197,27 @@ def _access_page(request: Request, status: int, detail: str) -> Any:
     )
 
 
+def _routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """The app's routes, included routers opened (their routes carry their full paths)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _routes(inner.routes)
+        else:
+            yield route
+
+
+def _methods_on(request: Request) -> set[str]:
+    """Every method some route of the app answers on the request's path."""
+    path = request.url.path
+    methods: set[str] = set()
+    for route in _routes(request.app.router.routes):
+        regex, allowed = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and allowed and regex.match(path):
+            methods |= set(allowed)
+    return methods
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
 
@@ -221,7 +252,13 @@ def install(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         detail = exc.detail if isinstance(exc.detail, str) else "error"
-        return _problem(exc.status_code, slug, detail, detail, request.url.path)
+        response = _problem(exc.status_code, slug, detail, detail, request.url.path)
+        response.headers.update(exc.headers or {})  # e.g. `Allow` on a 405 (RFC 9110)
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path; one path may be served by
+            # several routes (GET /api/v1/sites searches, POST creates): name them all.
+            response.headers["Allow"] = ", ".join(sorted(_methods_on(request)))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

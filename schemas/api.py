@@ -294,6 +294,17 @@ class Me(BaseModel):
     kommuner: list[MeKommune]
 
 
+class Problem(BaseModel, extra="allow"):
+    """An error (application/problem+json, RFC 9457; docs/api.md). Some carry more members: `errors` (the
+    invalid parameters or fields), `unknown` and `allowed` (unknown query parameters)."""
+
+    type: str = Field(description="/problems/{slug}, e.g. /problems/invalid-parameters")
+    title: str = Field(description="In English and Norwegian")
+    status: int
+    detail: str = Field(description="In English and Norwegian")
+    instance: str = Field(description="The path of the request")
+
+
 # --- writes ------------------------------------------------------------------------------------------------
 
 WriteValue = str | float | int | bool | list[str] | None

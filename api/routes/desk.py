@@ -14,13 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.auth import ClockDep, PrincipalDep
 from api.deps import SessionDep
-from api.errors import InvalidParameterError
+from api.errors import NOT_SIGNED_IN, InvalidParameterError, problem
 from api.web import LangDep, lang_of, render, say_bilingual
 from registry.services import desk
 from registry.services.access import require_admin
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_OR_EMPTY = r"^(\d{4}-\d{2}-\d{2})?$"
+DATE = r"^\d{4}-\d{2}-\d{2}$"  # not `dt.date`: pydantic also reads a number as a Unix time (`?to=0`: 1970)
 
 
 def _admin(principal: PrincipalDep) -> None:
@@ -29,7 +30,12 @@ def _admin(principal: PrincipalDep) -> None:
 
 
 pages = APIRouter(prefix="/desk", include_in_schema=False, dependencies=[Depends(_admin), LangDep])
-api = APIRouter(prefix="/api/v1/stats", tags=["stats"], dependencies=[Depends(_admin)])
+api = APIRouter(
+    prefix="/api/v1/stats",
+    tags=["stats"],
+    dependencies=[Depends(_admin)],
+    responses={401: NOT_SIGNED_IN, 403: problem("Not the secretariat (admins only)")},
+)
 
 # A page's period: empty fields (the form sends `from=&to=`) mean an open bound.
 FromParam = Annotated[str | None, Query(alias="from", pattern=DATE_OR_EMPTY, description="YYYY-MM-DD")]
@@ -161,8 +167,12 @@ def response_times(
     session: SessionDep,
     principal: PrincipalDep,
     clock: ClockDep,
-    since: Annotated[dt.date | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
-    until: Annotated[dt.date | None, Query(alias="to", description="Day after the last, YYYY-MM-DD")] = None,
+    since: Annotated[
+        str | None, Query(alias="from", pattern=DATE, description="First day, YYYY-MM-DD")
+    ] = None,
+    until: Annotated[
+        str | None, Query(alias="to", pattern=DATE, description="Day after the last, YYYY-MM-DD")
+    ] = None,
     group: GroupParam = "kommune",
     include_demo: DemoParam = True,
 ) -> dict[str, Any]:
@@ -173,8 +183,8 @@ def response_times(
         stats = desk.response_stats(
             session,
             principal,
-            since=since,
-            until=until,
+            since=_date("from", since),
+            until=_date("to", until),
             group=group,
             now=clock.now(),
             include_demo=include_demo,

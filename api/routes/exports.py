@@ -16,7 +16,17 @@ router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/sites.xlsx", summary="Published sites as Excel, with sources and licences")
+@router.get(
+    "/sites.xlsx",
+    summary="Published sites as Excel, with sources and licences",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The workbook",
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 def sites_xlsx(session: SessionDep) -> Response:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "sites.xlsx"

@@ -12,7 +12,11 @@ from schemas.api import Health
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=Health)
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The database does not answer"}},
+)
 def healthz(session: SessionDep) -> JSONResponse:
     """Check that the database answers and PostGIS is installed."""
     found = health(session)

@@ -6,6 +6,7 @@ kommune editor for its own thread only; anyone else gets 404 (docs/inquiries.md)
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request
@@ -21,15 +22,25 @@ from api.auth import (
     client_addr,
 )
 from api.deps import SessionDep
-from api.errors import BadRequestError, ConflictError, FieldsInvalidError, TooManyRequestsError
+from api.errors import (
+    NOT_SIGNED_IN,
+    BadRequestError,
+    ConflictError,
+    FieldsInvalidError,
+    TooManyRequestsError,
+    problem,
+)
 from registry.services import inquiries
 from schemas.problems import FieldProblem
 
 router = APIRouter(prefix="/api/v1", tags=["inquiries"])
 
-InquiryId = Annotated[str, Path(max_length=36, pattern=r"^[0-9a-fA-F-]{32,36}$")]
+# `:uuid` in the paths: only a UUID matches, so a request for /inquiries/requester-link with another method
+# is a 405, and any other id a 404, as for a path that names nothing.
+InquiryId = Annotated[uuid.UUID, Path(description="The inquiry's public id")]
 TokenHeader = Annotated[str | None, Header(alias="X-Inquiry-Token", max_length=100)]
 KommuneQuery = Annotated[str | None, Query(pattern=r"^\d{4}$", description="One kommune of yours")]
+TOO_MANY = problem("Too many inquiries from this address or e-mail address; try again later")
 
 _EXAMPLE = {
     "requester_kind": "direct",
@@ -61,7 +72,12 @@ def _refused(exc: Exception) -> Exception:
     return exc
 
 
-@router.post("/inquiries", status_code=201, summary="File an inquiry (anonymous allowed)")
+@router.post(
+    "/inquiries",
+    status_code=201,
+    summary="File an inquiry (anonymous allowed)",
+    responses={429: TOO_MANY},
+)
 def file_inquiry(
     request: Request,
     auth: AuthSettingsDep,
@@ -96,7 +112,11 @@ def file_inquiry(
     return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/inquiries/{done.public_id}"})
 
 
-@router.get("/inquiries/{inquiry_id}", summary="One inquiry: investor (token), secretariat or its kommune")
+@router.get(
+    "/inquiries/{inquiry_id:uuid}",
+    summary="One inquiry: investor (token), secretariat or its kommune",
+    responses={401: NOT_SIGNED_IN},
+)
 def read_inquiry(
     inquiry_id: InquiryId,
     session: SessionDep,
@@ -104,10 +124,14 @@ def read_inquiry(
     clock: ClockDep,
     token: TokenHeader = None,
 ) -> dict[str, Any]:
-    return inquiries.inquiry_for(session, principal, inquiry_id, token=token, clock=clock)
+    return inquiries.inquiry_for(session, principal, str(inquiry_id), token=token, clock=clock)
 
 
-@router.get("/inbox", summary="A kommune editor's inquiry threads")
+@router.get(
+    "/inbox",
+    summary="A kommune editor's inquiry threads",
+    responses={401: NOT_SIGNED_IN, 403: problem("No grant for that kommune")},
+)
 def read_inbox(
     session: SessionDep, principal: SignedInDep, clock: ClockDep, kommune: KommuneQuery = None
 ) -> dict[str, Any]:
@@ -131,7 +155,12 @@ def _site_map(value: Any, key: str) -> dict[int, Any]:
     return out
 
 
-@router.post("/inquiries/{inquiry_id}/responses", status_code=201, summary="Reply: a kommune or the investor")
+@router.post(
+    "/inquiries/{inquiry_id:uuid}/responses",
+    status_code=201,
+    summary="Reply: a kommune or the investor",
+    responses={401: NOT_SIGNED_IN, 409: problem("The inquiry is closed")},
+)
 def respond(
     request: Request,
     inquiry_id: InquiryId,
@@ -166,13 +195,13 @@ def respond(
                 clock=clock,
             )
             with request.app.state.session_factory() as session:
-                return inquiries.inquiry_for(session, principal, inquiry_id, token=token, clock=clock)
+                return inquiries.inquiry_for(session, principal, str(inquiry_id), token=token, clock=clock)
         if not isinstance(kommune, str):
             raise _bad("kommune", "Oppgi kommunenummer.", "Give the kommune number.")
         return inquiries.respond(
             engine,
             principal,
-            inquiry_id,
+            str(inquiry_id),
             kommune,
             body=data.get("body"),
             confirm=_site_map(data.get("confirm"), "confirm"),

@@ -17,7 +17,8 @@ from registry.services.maps import region_map_data
 router = APIRouter(prefix="/maps", tags=["maps"])
 
 
-@router.get("/region", response_class=HTMLResponse, summary="Region map of published sites")
+# A page, not an API resource: it stays out of the OpenAPI document like every other HTML page.
+@router.get("/region", response_class=HTMLResponse, include_in_schema=False)
 def region_map(
     request: Request,
     session: SessionDep,

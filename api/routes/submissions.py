@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.auth import CsrfDep, SignedInDep
 from api.deps import SessionDep, SettingsDep
-from api.errors import DisabledError, PayloadTooLargeError
+from api.errors import NOT_SIGNED_IN, DisabledError, PayloadTooLargeError, problem
 from api.security import html_with_nonce
 from api.web import LangDep, render
 from registry.services.access import ForbiddenError
@@ -62,9 +62,24 @@ _TEMPLATE_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "gpkg": "application/geopackage+sqlite3",
 }
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_REPORT = {"application/json": {"schema": {"type": "object"}}}
+_DISABLED = problem("HTTP submissions are turned off on this server")
+_READER: dict[int | str, dict[str, Any]] = {
+    401: NOT_SIGNED_IN,
+    403: _DISABLED,
+    404: problem("No such submission, or not yours to see"),
+}
 
 
-@router.get("/api/v1/submissions/template.{kind}", summary="The submission template (Excel or GeoPackage)")
+@router.get(
+    "/api/v1/submissions/template.{kind}",
+    summary="The submission template (Excel or GeoPackage)",
+    response_class=Response,
+    responses={
+        200: {"description": "The template", "content": {t: _BINARY for t in _TEMPLATE_TYPES.values()}}
+    },
+)
 def submission_template(
     kind: Annotated[str, PathParam(pattern="^(xlsx|gpkg)$")],
     lang: Annotated[str, Query(pattern="^(no|en)$")] = "no",
@@ -81,7 +96,14 @@ def submission_template(
     "/api/v1/submissions",
     summary="Upload a kommune file: check (dry_run) or load",
     dependencies=[CsrfDep],
-    responses={401: {"description": "Not signed in"}, 403: {"description": "No grant for the kommune"}},
+    responses={
+        200: {"description": "Checked (dry_run), or nothing changed: the report", "content": _REPORT},
+        201: {"description": "Loaded: the report", "content": _REPORT},
+        401: NOT_SIGNED_IN,
+        403: problem("No grant for the kommune, or HTTP submissions are turned off"),
+        413: problem("The file is over the size limit"),
+        422: {"description": "The file was rejected: the report says why", "content": _REPORT},
+    },
 )
 def create_submission(
     request: Request,
@@ -122,7 +144,7 @@ def create_submission(
 @router.get(
     "/api/v1/submissions/{public_id}",
     summary="A stored submission's report (JSON), by its public id",
-    responses={404: {"description": "No such submission, or not yours to see"}},
+    responses=_READER,
 )
 def submission_json(
     public_id: PublicId, session: SessionDep, settings: SettingsDep, principal: SignedInDep
@@ -135,6 +157,7 @@ def submission_json(
     "/api/v1/submissions/{public_id}/report.html",
     response_class=HTMLResponse,
     summary="A stored submission's report (HTML), by its public id",
+    responses=_READER,
 )
 def submission_html(
     request: Request, public_id: PublicId, session: SessionDep, settings: SettingsDep, principal: SignedInDep
