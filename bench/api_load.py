@@ -480,6 +480,42 @@ def table(rows: list[dict[str, Any]]) -> str:
 # ---------------------------------------------------------------------------------------------- profile
 
 
+def explain(engine: Engine, statements: dict[str, tuple[str, Any]]) -> dict[str, list[str]]:
+    """EXPLAIN (ANALYZE, BUFFERS) of one statement of each kind, with the parameters it ran with."""
+    plans = {}
+    with engine.connect() as conn:
+        for kind, (statement, params) in statements.items():
+            rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, params).scalars()
+            plans[kind] = list(rows)
+    return plans
+
+
+def profile_server_threads(app: Any, path: str, requests: int) -> pstats.Stats:
+    """cProfile of the threads that serve `requests` GETs of `path` (TestClient runs the app off the
+    main thread; a profiler is started in each thread it creates)."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    profilers: list[cProfile.Profile] = []
+
+    def start(frame: Any, event: str, arg: Any) -> None:
+        prof = cProfile.Profile()
+        profilers.append(prof)
+        prof.enable()  # replaces this hook in the new thread
+
+    threading.setprofile(start)  # type: ignore[arg-type]
+    try:
+        with TestClient(app) as client:
+            for _ in range(requests):
+                client.get(path)
+    finally:
+        threading.setprofile(None)  # type: ignore[arg-type]
+    for prof in profilers:
+        prof.disable()  # no-op outside its thread; the threads have ended
+    return pstats.Stats(*profilers)
+
+
 def profile(url: str, chosen: list[Workload], requests: int) -> dict[str, Any]:
     """Our workloads in-process (FastAPI TestClient): time split between SQL statements and the rest."""
     from fastapi.testclient import TestClient
@@ -490,6 +526,7 @@ def profile(url: str, chosen: list[Workload], requests: int) -> dict[str, Any]:
     engine: Engine = app.state.engine
     sql_s: dict[str, float] = {}
     started: dict[int, float] = {}
+    statements: dict[str, tuple[str, Any]] = {}
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, params, context, many):  # type: ignore[no-untyped-def]
@@ -506,33 +543,43 @@ def profile(url: str, chosen: list[Workload], requests: int) -> dict[str, Any]:
             else s[:60]
         )
         sql_s[kind] = sql_s.get(kind, 0.0) + time.perf_counter() - started.pop(id(cursor))
+        if s.startswith("SELECT"):
+            statements.setdefault(kind, (statement, params))
 
     report: dict[str, Any] = {}
-    with TestClient(app) as client:
-        for w in chosen:
+    for w in chosen:
+        with TestClient(app) as client:
             for _ in range(5):
                 assert client.get(w.ours).status_code == 200
             sql_s.clear()
-            prof = cProfile.Profile()
             t0 = time.perf_counter()
-            prof.enable()
             for _ in range(requests):
                 client.get(w.ours)
-            prof.disable()
             wall = (time.perf_counter() - t0) / requests * 1000
-            buf = io.StringIO()
-            pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(12)
-            per_req = {
-                k: round(v / requests * 1000, 2) for k, v in sorted(sql_s.items(), key=lambda kv: -kv[1])
-            }
-            report[w.key] = {
-                "wall_ms_per_request_under_cprofile": round(wall, 2),
-                "sql_ms_per_request": per_req,
-            }
-            print(f"\n({w.key}) {w.label}: {wall:.1f} ms/request in-process under cProfile; SQL ms/request:")
-            for k, v in per_req.items():
-                print(f"    {v:8.2f}  {k}")
-            print("\n".join(buf.getvalue().splitlines()[:32]))
+        per_req = {k: round(v / requests * 1000, 2) for k, v in sorted(sql_s.items(), key=lambda kv: -kv[1])}
+        sql_ms = sum(per_req.values())
+        print(
+            f"\n({w.key}) {w.label}: {wall:.1f} ms/request in-process (one at a time), "
+            f"of which SQL {sql_ms:.1f} ms:"
+        )
+        for k, v in per_req.items():
+            print(f"    {v:8.2f}  {k}")
+        stats = profile_server_threads(app, w.ours, requests)
+        buf = io.StringIO()
+        stats.stream = buf  # type: ignore[attr-defined]
+        stats.sort_stats("tottime").print_stats(15)
+        print("cProfile of the server threads, by own time:")
+        print("\n".join(buf.getvalue().splitlines()[4:28]))
+        report[w.key] = {
+            "wall_ms_per_request": round(wall, 2),
+            "sql_ms_per_request": per_req,
+            "profile_tottime": buf.getvalue(),
+            "plans": explain(engine, statements),
+        }
+        statements.clear()
+        for kind, plan in report[w.key]["plans"].items():
+            print(f"EXPLAIN (ANALYZE, BUFFERS) of the {kind} statement:")
+            print("\n".join("    " + line for line in plan))
     return report
 
 
