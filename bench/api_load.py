@@ -428,6 +428,37 @@ def run_wrk(url: str, *, duration_s: int, connections: int, threads: int) -> dic
     return {**parse_wrk(proc.stdout), "raw": proc.stdout}
 
 
+def wait_idle(engine: Engine, timeout_s: float = 300.0) -> float:
+    """Wait until no query runs on the bench database: wrk stops its clients, but the queries of the
+    requests in flight go on and would load the next run. Returns the seconds waited."""
+    t0 = time.monotonic()
+    with engine.connect() as conn:
+        while time.monotonic() - t0 < timeout_s:
+            busy = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state = 'active' AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+            conn.rollback()
+            if not busy:
+                break
+            time.sleep(0.5)
+    return time.monotonic() - t0
+
+
+def alone_ms(url: str, times: int = 3) -> float:
+    """Median latency of `times` requests one after another (an idle server)."""
+    ms = []
+    for _ in range(times):
+        t0 = time.perf_counter()
+        status, _body = get_json(url)
+        ms.append((time.perf_counter() - t0) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{url}: {status}")
+    return sorted(ms)[len(ms) // 2]
+
+
 # ----------------------------------------------------------------------------------------------- report
 
 
@@ -463,8 +494,8 @@ def table(rows: list[dict[str, Any]]) -> str:
 
     lines = [
         "| workload | ours req/s | p50 ms | p99 ms | tipg req/s | p50 ms | p99 ms | ratio ours/tipg "
-        "| errors o/t |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| errors o/t | alone ms o/t |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         o, t = r["ours"], r["tipg"]
@@ -472,7 +503,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| ({r['key']}) {r['label']} | {f(o['req_s'])} | {f(o['p50_ms'])} | {f(o['p99_ms'])} "
             f"| {f(t['req_s'])} | {f(t['p50_ms'])} | {f(t['p99_ms'])} | {ratio:.2f} "
-            f"| {o['error_count']} / {t['error_count']} |"
+            f"| {o['error_count']} / {t['error_count']} | {f(o.get('alone_ms'))} / {f(t.get('alone_ms'))} |"
         )
     return "\n".join(lines)
 
@@ -645,6 +676,8 @@ def main() -> None:
                 continue
             row: dict[str, Any] = {"key": w.key, "label": w.label, "ours_url": w.ours, "tipg_url": w.tipg}
             for name, base, path in (("ours", ours, w.ours), ("tipg", tipg, w.tipg)):
+                wait_idle(engine)
+                single = alone_ms(base + path)
                 if args.warmup:
                     run_wrk(
                         base + path,
@@ -652,14 +685,17 @@ def main() -> None:
                         connections=args.concurrency,
                         threads=args.threads,
                     )
+                    wait_idle(engine)
                 result = run_wrk(
                     base + path, duration_s=args.duration, connections=args.concurrency, threads=args.threads
                 )
+                result["alone_ms"] = round(single, 1)
+                result["drain_s"] = round(wait_idle(engine), 1)
                 row[name] = result
                 print(
                     f"  ({w.key}) {name:4}: {result['req_s']:9.1f} req/s  p50 {result['p50_ms']:8.2f} ms  "
                     f"p99 {result['p99_ms']:8.2f} ms  errors {result['errors']}  "
-                    f"(load {os.getloadavg()[0]:.1f})",
+                    f"alone {single:.1f} ms  drain {result['drain_s']} s  (load {os.getloadavg()[0]:.1f})",
                     flush=True,
                 )
             row["ratio_req_s"] = (
