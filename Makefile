@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test install db lint bench mutants mutants-sample stop clean-db
+.PHONY: demo test install db lint bench bench-api mutants mutants-sample stop clean-db
 
 $(STAMP): pyproject.toml
 	scripts/system-deps.sh postgis
@@ -40,6 +40,11 @@ lint: install
 bench: db
 	scripts/system-deps.sh gdal
 	$(BIN)/python bench/run.py
+
+## HTTP load (wrk) of the site API against tipg 1.6.1 over the same 100k published sites: bench/README.md.
+bench-api: install
+	scripts/system-deps.sh wrk
+	$(BIN)/python bench/api_load.py
 
 ## Mutation testing of the rule modules (slow; not in CI): prints the score per module and the survivors.
 ## Modules and tests: [tool.mutmut] in pyproject.toml; re-test some mutants: scripts/mutants.sh 'NAME*'.

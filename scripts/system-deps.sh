@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs when they are missing.
-# Usage: scripts/system-deps.sh [postgis] [browser] [gdal]
+# Usage: scripts/system-deps.sh [postgis] [browser] [gdal] [wrk]
 # As root it runs apt-get; as a user with password-less sudo it uses sudo; otherwise it prints
 # one sentence naming what to install and exits 1.
 set -euo pipefail
@@ -24,6 +24,9 @@ for what in "$@"; do
     gdal)
       command -v ogr2ogr >/dev/null 2>&1 || need+=(gdal-bin)
       [ -x /usr/bin/time ] || need+=(time)
+      ;;
+    wrk)
+      command -v wrk >/dev/null 2>&1 || need+=(wrk)
       ;;
     *) echo "system-deps.sh: unknown group '$what'" >&2; exit 2 ;;
   esac
