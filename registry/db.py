@@ -38,13 +38,14 @@ def set_actor(conn: Connection | Session, actor: str | None) -> None:
 
 
 @lru_cache(maxsize=8)
-def _engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, future=True)
+def _engine_for(url: str, pool_size: int, max_overflow: int) -> Engine:
+    return create_engine(url, pool_pre_ping=True, future=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def get_engine(url: str | None = None) -> Engine:
     """Return the (cached) engine for `url`, or for the configured database."""
-    return _engine_for(url or database_url(DatabaseSettings()))
+    settings = DatabaseSettings()
+    return _engine_for(url or database_url(settings), settings.pool_size, settings.pool_max_overflow)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -30,6 +30,11 @@ class DatabaseSettings(BaseSettings):
     database_url: str | None = None
     pg_port: int = 55432
     pg_database: str = "naering"
+    # Connections the app keeps open, and how many more it may open at a peak. The pool should hold the
+    # server's concurrent requests (uvicorn runs sync routes in a thread pool of 40): a pool smaller than
+    # the concurrency opens and closes a session per request beyond it.
+    pool_size: int = Field(default=20, ge=1, le=200)
+    pool_max_overflow: int = Field(default=10, ge=0, le=200)
 
     @model_validator(mode="after")
     def _enforce_real_database_in_production(self) -> DatabaseSettings:
