@@ -14,6 +14,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from registry.clock import Clock
 from registry.services import accounts
@@ -91,7 +92,7 @@ async def require_csrf(request: Request) -> None:
     """Refuse an unsafe browser request without the right CSRF token (403)."""
     if request.method not in UNSAFE_METHODS:
         return
-    principal = get_principal(request)
+    principal = await current_principal(request)
     if getattr(request.state, "via_token", False):
         return
     if principal.is_anonymous and request.url.path.startswith("/api/"):
@@ -143,13 +144,26 @@ def finish_cookies(request: Request, response: Response) -> None:
         clear_session_cookie(response, request)
 
 
-def signed_in(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def current_principal(request: Request) -> Principal:
+    """`get_principal` as a dependency that keeps the event loop free: a caller with neither a bearer
+    token nor a session cookie is anonymous without a database look-up, answered at once; the others
+    are looked up in a worker thread."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        principal: Principal = cached
+        return principal
+    if "authorization" not in request.headers and SESSION_COOKIE not in request.cookies:
+        return get_principal(request)
+    return await run_in_threadpool(get_principal, request)
+
+
+async def signed_in(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if principal.is_anonymous:
         raise NotSignedInError("Sign in first. / Logg inn først.")
     return principal
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
 SignedInDep = Annotated[Principal, Depends(signed_in)]
 
 
@@ -166,8 +180,26 @@ def client_addr(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-ClockDep = Annotated[Clock, Depends(get_clock)]
-InquirySettingsDep = Annotated[InquirySettings, Depends(get_inquiry_settings)]
-MailSettingsDep = Annotated[MailSettings, Depends(get_mail_settings)]
-AuthSettingsDep = Annotated[AuthSettings, Depends(get_auth_settings)]
+# Dependencies that only read the app's state are coroutines: FastAPI runs a plain function dependency in
+# a worker thread, a hop that costs more than the read.
+async def _clock(request: Request) -> Clock:
+    return get_clock(request)
+
+
+async def _inquiry_settings(request: Request) -> InquirySettings:
+    return get_inquiry_settings(request)
+
+
+async def _mail_settings(request: Request) -> MailSettings:
+    return get_mail_settings(request)
+
+
+async def _auth_settings(request: Request) -> AuthSettings:
+    return get_auth_settings(request)
+
+
+ClockDep = Annotated[Clock, Depends(_clock)]
+InquirySettingsDep = Annotated[InquirySettings, Depends(_inquiry_settings)]
+MailSettingsDep = Annotated[MailSettings, Depends(_mail_settings)]
+AuthSettingsDep = Annotated[AuthSettings, Depends(_auth_settings)]
 CsrfDep = Depends(require_csrf)

@@ -71,7 +71,7 @@ def _query_names(dependant: Any) -> set[str]:
     return names
 
 
-def reject_unknown_query_params(request: Request) -> None:
+async def reject_unknown_query_params(request: Request) -> None:
     """Refuse a request whose query string names a parameter the route does not declare."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)

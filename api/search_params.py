@@ -73,7 +73,7 @@ def _refuse(name: str, en: str, no: str) -> InvalidParameterError:
     return InvalidParameterError("query", name, f"{en} / {no}")
 
 
-def search_query(
+async def search_query(
     kommune: Annotated[
         list[str] | None,
         Query(description="Kommune number (repeatable); a 2020–2023 number searches its 2024 successor"),

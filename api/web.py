@@ -64,7 +64,7 @@ def json_response(
     return Response(orjson.dumps(content), status_code=status, headers=headers, media_type=media_type)
 
 
-def lang_param(
+async def lang_param(
     lang: Annotated[str | None, Query(pattern="^(no|en)$", description="The page's language")] = None,
 ) -> None:
     """Declares `?lang=no|en` on a page route (read by `lang_of`) for the unknown-parameter check."""

@@ -239,6 +239,19 @@ MAP_COLUMNS: tuple[str, ...] = (
     "availability",
     "is_demo",
 )
+# The columns a site's summary (a search result) is built from: the fields it shows and every axis's value
+# and verification date (its state is shown).
+SUMMARY_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        (
+            "id",
+            "kommune_nr",
+            "area_m2",
+            *(f.name for f in SITE_FIELDS if f.shown == "summary"),
+            *(c for a in AXES for c in (a.column, a.verified_at)),
+        )
+    )
+)
 STALENESS_COLUMNS: tuple[str, ...] = tuple(
     c for a in AXES if a.counts_for_site for c in (a.column, a.verified_at)
 )

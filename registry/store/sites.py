@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 
 from registry.store import criteria
 from registry.store.profiles import CONTACTS_BY_KOMMUNE
-from schemas.site import AXES, MAP_COLUMNS, STALENESS_COLUMNS
+from schemas.site import AXES, MAP_COLUMNS, STALENESS_COLUMNS, SUMMARY_COLUMNS
 from schemas.taxonomy import MATURITY, POWER, ROAD_ACCESS
 
-_SITE_SELECT = f"""
-SELECT s.*, md5(s::text) AS version, k.name AS kommune_name, k.regionraad,
+_JOINED = f"""k.name AS kommune_name, k.regionraad,
        ST_AsGeoJSON(ST_Transform(s.geom_25833, 4326), 7) AS geojson,
        coalesce(kc.contacts, '[]'::jsonb) AS contacts, p.response_hours
 FROM site s
@@ -30,6 +29,10 @@ JOIN kommune k ON k.nr = s.kommune_nr
 LEFT JOIN kommune_profile p ON p.kommune_nr = s.kommune_nr
 LEFT JOIN ({CONTACTS_BY_KOMMUNE}) kc ON kc.kommune_nr = s.kommune_nr
 """
+# A site with every column and its version (a digest of the whole row: any change changes it).
+_SITE_SELECT = f"SELECT s.*, md5(s::text) AS version, {_JOINED}"
+# A site in a list: only the columns its summary shows (a page reads and converts far fewer values).
+_SUMMARY_SELECT = f"SELECT {', '.join(f's.{c}' for c in SUMMARY_COLUMNS)}, {_JOINED}"
 
 
 @dataclass(frozen=True)
@@ -267,7 +270,7 @@ def search(
     rows = (
         session.execute(
             text(
-                f"{head}{_SITE_SELECT} JOIN unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page(id, n) "
+                f"{head}{_SUMMARY_SELECT} JOIN unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page(id, n) "
                 "ON page.id = s.id ORDER BY page.n"
             ),
             {**params, "limit": limit, "offset": offset},
