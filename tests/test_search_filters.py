@@ -395,3 +395,21 @@ def test_csv_escapes_text_a_spreadsheet_would_run(world: World, ref_engine: Engi
     finally:
         with ref_engine.begin() as conn:
             conn.execute(text("UPDATE site SET name = 'Testområde 1' WHERE reference = 'T-001'"))
+
+
+def test_total_is_the_same_on_every_page_and_past_the_end(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    n = len(world.rows)
+    for offset in (0, 2, n - 1, n, n + 5):
+        body = world.client.get("/api/v1/sites", params={"limit": 2, "offset": offset}).json()
+        assert (body["total"], body["total_exact"]) == (n, True), offset
+        assert len(body["features"]) == max(0, min(2, n - offset))
+    import registry.store.sites as store
+
+    monkeypatch.setattr(store, "EXACT_TOTAL_MAX", 3)
+    past = world.client.get("/api/v1/sites", params={"limit": 2, "offset": n + 5}).json()
+    assert past["total_exact"] is False and past["features"] == []
+    monkeypatch.setattr(store, "EXACT_TOTAL_MAX", n + 2)
+    past = world.client.get("/api/v1/sites", params={"limit": 2, "offset": n + 5}).json()
+    assert (past["total"], past["total_exact"]) == (n, True)

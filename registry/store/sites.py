@@ -238,60 +238,55 @@ class Total:
     exact: bool
 
 
-def _interactive(session: Session) -> None:
-    """Plan this transaction's reads for one interactive request among many: no JIT compilation (a count
-    over many rows has a high planned cost, which switches it on: it spent a second compiling a 0.1 s
-    scan) and no parallel workers (starting them cost 30–40 ms for a page that reads 100 index rows, and
-    under load they take the cores other requests need)."""
-    session.execute(
-        text(
-            "SELECT set_config('jit', 'off', true), "
-            "set_config('max_parallel_workers_per_gather', '0', true)"
-        )
-    )
-
-
 def search(
     session: Session, filters: SiteFilter, *, limit: int, offset: int, sort: str = "kommune"
 ) -> tuple[Sequence[RowMapping], Total]:
     """One page of sites matching the filters, in the order asked for, and how many match in all.
 
-    The page is chosen on ids alone (narrow rows sort fast), then the wide rows of those ids are read.
+    One pass over the matches reads, in order, the ids from `offset` on — up to EXACT_TOTAL_MAX of them
+    (narrow rows sort fast): their number is the exact total when the matches end before that, and the
+    first `limit` are the page. Only beyond it is the planner asked for an estimate. Then the summary
+    columns of the page's ids are read. (The database plans these reads without JIT or parallel workers:
+    migration 0007.)
     """
     if sort.removeprefix("-") == "distance" and filters.near is None:
         raise ValueError("sort by distance needs near=lon,lat")
-    _interactive(session)
     params: dict[str, Any] = {}
     clauses, reads_match = _where(filters, params)
     order, sort_reads_match = _order(sort)
     head, source = _from(filters, params, with_match=reads_match or sort_reads_match)
     where = " WHERE " + " AND ".join(clauses)
-    ids_sql = f"SELECT s.id{source}{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+    window = max(limit, EXACT_TOTAL_MAX + 1 - offset)
+    ids: list[int] = session.execute(
+        text(f"{head}SELECT ARRAY(SELECT s.id{source}{where} ORDER BY {order} LIMIT :window OFFSET :offset)"),
+        {**params, "window": window, "offset": offset},
+    ).scalar_one()
+    page = ids[:limit]
     rows = (
         session.execute(
             text(
-                f"{head}{_SUMMARY_SELECT} JOIN unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page(id, n) "
+                f"{_SUMMARY_SELECT} JOIN unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS page(id, n) "
                 "ON page.id = s.id ORDER BY page.n"
             ),
-            {**params, "limit": limit, "offset": offset},
+            {"ids": page},
         )
         .mappings()
         .all()
+        if page
+        else []
     )
-    if offset == 0 and len(rows) < limit:
-        return rows, Total(len(rows), True)  # the whole result is on this page
-    _, count_source = _from(filters, {}, with_match=reads_match)
-    counted = session.execute(
-        text(f"{head}SELECT count(*) FROM (SELECT 1{count_source}{where} LIMIT :cap) c"),
-        {**params, "cap": EXACT_TOTAL_MAX + 1},
-    ).scalar_one()
-    if counted <= EXACT_TOTAL_MAX:
-        return rows, Total(int(counted), True)
-    plan = session.execute(
-        text(f"EXPLAIN (FORMAT JSON) {head}SELECT 1{count_source}{where}"), params
-    ).scalar_one()
+    if len(ids) < window and (ids or offset == 0):
+        return rows, Total(offset + len(ids), True)  # the matches ended within the window
+    if len(ids) < window:  # an offset past the end: count how many there are, up to the threshold
+        counted = session.execute(
+            text(f"{head}SELECT count(*) FROM (SELECT 1{source}{where} LIMIT :cap) c"),
+            {**params, "cap": EXACT_TOTAL_MAX + 1},
+        ).scalar_one()
+        if counted <= EXACT_TOTAL_MAX:
+            return rows, Total(int(counted), True)
+    plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {head}SELECT 1{source}{where}"), params).scalar_one()
     estimate = int(plan[0]["Plan"]["Plan Rows"])
-    return rows, Total(max(estimate, EXACT_TOTAL_MAX + 1), False)
+    return rows, Total(max(estimate, offset + len(ids), EXACT_TOTAL_MAX + 1), False)
 
 
 def get(session: Session, site_id: int, *, statuses: Sequence[str]) -> RowMapping | None:
