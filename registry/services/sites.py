@@ -212,7 +212,7 @@ def get_site(session: Session, site_id: int, *, statuses: tuple[str, ...] = PUBL
 
 
 def _passport(session: Session, row: Mapping[Any, Any], *, today: dt.date | None = None) -> dict[str, Any]:
-    site_id = row["id"]
+    """A passport row (`store.get`) as a feature with its logistics and nearest substation."""
     logistics = [
         {
             **_logistics_item(r),
@@ -221,19 +221,22 @@ def _passport(session: Session, row: Mapping[Any, Any], *, today: dt.date | None
             "node_note": r["note"],
             "node_source": r["coord_source"],
         }
-        for r in store.logistics(session, site_id)
+        for r in row["logistics"]
     ]
     feature = _feature(row, detail=True, today=today, logistics=logistics)
-    sub = store.substation(session, row["nearest_substation_id"])
+    sub = row["substation"]
     if sub is not None:
         feature["properties"]["power"]["nearest_substation"] = {
-            "name": sub["name"],
-            "grid_company": sub["grid_company"],
-            "available_cons_mw": sub["available_cons_mw"],
-            "reserved_cons_mw": sub["reserved_cons_mw"],
-            "available_prod_mw": sub["available_prod_mw"],
-            "capacity_date": sub["capacity_date"].isoformat() if sub["capacity_date"] else None,
-            "caveat": sub["caveat"],
+            key: sub[key]
+            for key in (
+                "name",
+                "grid_company",
+                "available_cons_mw",
+                "reserved_cons_mw",
+                "available_prod_mw",
+                "capacity_date",
+                "caveat",
+            )
         }
     return feature
 

@@ -31,6 +31,18 @@ LEFT JOIN ({CONTACTS_BY_KOMMUNE}) kc ON kc.kommune_nr = s.kommune_nr
 """
 # A site with every column and its version (a digest of the whole row: any change changes it).
 _SITE_SELECT = f"SELECT s.*, md5(s::text) AS version, {_JOINED}"
+# A site's passport in one statement: the row, its distance to the nearest node of each logistics kind
+# (`logistics`: JSON list by kind) and its nearest substation's published capacity (`substation`: JSON).
+_PASSPORT_SELECT = f"""SELECT s.*, md5(s::text) AS version,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'kind', l.kind, 'name', n.name, 'road', n.road, 'code', n.code, 'note', n.note,
+            'distance_km', l.distance_km, 'precision_km', l.precision_km, 'method', l.method,
+            'coord_source', n.coord_source) ORDER BY l.kind), '[]'::jsonb)
+   FROM site_logistics l JOIN logistics_node n ON n.id = l.node_id WHERE l.site_id = s.id) AS logistics,
+  (SELECT to_jsonb(x) FROM (SELECT name, grid_company, available_cons_mw, reserved_cons_mw,
+                                   available_prod_mw, capacity_date, caveat
+                            FROM substation WHERE id = s.nearest_substation_id) x) AS substation,
+  {_JOINED}"""
 # A site in a list: only the columns its summary shows (a page reads and converts far fewer values).
 _SUMMARY_SELECT = f"SELECT {', '.join(f's.{c}' for c in SUMMARY_COLUMNS)}, {_JOINED}"
 
@@ -290,10 +302,11 @@ def search(
 
 
 def get(session: Session, site_id: int, *, statuses: Sequence[str]) -> RowMapping | None:
-    """One site if its status is among `statuses`, else None."""
+    """One site's passport row if its status is among `statuses`, else None: every column, its version,
+    its logistics distances and its nearest substation (`_PASSPORT_SELECT`)."""
     return (
         session.execute(
-            text(_SITE_SELECT + " WHERE s.id = :id AND s.status = ANY(:statuses)"),
+            text(_PASSPORT_SELECT + " WHERE s.id = :id AND s.status = ANY(:statuses)"),
             {"id": site_id, "statuses": list(statuses)},
         )
         .mappings()
@@ -313,23 +326,6 @@ def all_with_status(session: Session, *, statuses: Sequence[str]) -> Sequence[Ro
     )
 
 
-def logistics(session: Session, site_id: int) -> Sequence[RowMapping]:
-    """The site's distances to the nearest logistics node of each kind."""
-    return (
-        session.execute(
-            text("""
-        SELECT l.kind, n.name, n.road, n.code, n.note, l.distance_km, l.precision_km, l.method,
-               n.coord_source
-        FROM site_logistics l JOIN logistics_node n ON n.id = l.node_id
-        WHERE l.site_id = :id ORDER BY l.kind
-    """),
-            {"id": site_id},
-        )
-        .mappings()
-        .all()
-    )
-
-
 def all_logistics(session: Session) -> Sequence[RowMapping]:
     """Every site's logistics distances (exports)."""
     return (
@@ -341,24 +337,6 @@ def all_logistics(session: Session) -> Sequence[RowMapping]:
         )
         .mappings()
         .all()
-    )
-
-
-def substation(session: Session, substation_id: int | None) -> RowMapping | None:
-    """A substation's published capacity, or None."""
-    if substation_id is None:
-        return None
-    return (
-        session.execute(
-            text("""
-        SELECT name, grid_company, available_cons_mw, reserved_cons_mw, available_prod_mw,
-               capacity_date, caveat
-        FROM substation WHERE id = :id
-    """),
-            {"id": substation_id},
-        )
-        .mappings()
-        .first()
     )
 
 
