@@ -255,11 +255,12 @@ def search(
 ) -> tuple[Sequence[RowMapping], Total]:
     """One page of sites matching the filters, in the order asked for, and how many match in all.
 
-    One pass over the matches reads, in order, the ids from `offset` on — up to EXACT_TOTAL_MAX of them
-    (narrow rows sort fast): their number is the exact total when the matches end before that, and the
-    first `limit` are the page. Only beyond it is the planner asked for an estimate. Then the summary
-    columns of the page's ids are read. (The database plans these reads without JIT or parallel workers:
-    migration 0007.)
+    The page is chosen on ids alone (narrow rows sort fast; the default order walks its index and stops
+    at the page's end), then the summary columns of those ids are read. A page that holds the whole
+    result is its own count; otherwise the matches are counted up to EXACT_TOTAL_MAX + 1 and, beyond
+    that, the planner's estimate is given. (One ordered pass reading up to 10 001 ids gave both at once,
+    but cost four times as much under load: bench/README.md, "API load".) The database plans these reads
+    without JIT or parallel workers (migration 0007).
     """
     if sort.removeprefix("-") == "distance" and filters.near is None:
         raise ValueError("sort by distance needs near=lon,lat")
@@ -268,37 +269,32 @@ def search(
     order, sort_reads_match = _order(sort)
     head, source = _from(filters, params, with_match=reads_match or sort_reads_match)
     where = " WHERE " + " AND ".join(clauses)
-    window = max(limit, EXACT_TOTAL_MAX + 1 - offset)
-    ids: list[int] = session.execute(
-        text(f"{head}SELECT ARRAY(SELECT s.id{source}{where} ORDER BY {order} LIMIT :window OFFSET :offset)"),
-        {**params, "window": window, "offset": offset},
-    ).scalar_one()
-    page = ids[:limit]
+    ids_sql = f"SELECT s.id{source}{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
     rows = (
         session.execute(
             text(
-                f"{_SUMMARY_SELECT} JOIN unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS page(id, n) "
+                f"{head}{_SUMMARY_SELECT} JOIN unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page(id, n) "
                 "ON page.id = s.id ORDER BY page.n"
             ),
-            {"ids": page},
+            {**params, "limit": limit, "offset": offset},
         )
         .mappings()
         .all()
-        if page
-        else []
     )
-    if len(ids) < window and (ids or offset == 0):
-        return rows, Total(offset + len(ids), True)  # the matches ended within the window
-    if len(ids) < window:  # an offset past the end: count how many there are, up to the threshold
-        counted = session.execute(
-            text(f"{head}SELECT count(*) FROM (SELECT 1{source}{where} LIMIT :cap) c"),
-            {**params, "cap": EXACT_TOTAL_MAX + 1},
-        ).scalar_one()
-        if counted <= EXACT_TOTAL_MAX:
-            return rows, Total(int(counted), True)
-    plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {head}SELECT 1{source}{where}"), params).scalar_one()
+    if len(rows) < limit and (rows or offset == 0):
+        return rows, Total(offset + len(rows), True)  # the matches end on this page
+    _, count_source = _from(filters, {}, with_match=reads_match)
+    counted = session.execute(
+        text(f"{head}SELECT count(*) FROM (SELECT 1{count_source}{where} LIMIT :cap) c"),
+        {**params, "cap": EXACT_TOTAL_MAX + 1},
+    ).scalar_one()
+    if counted <= EXACT_TOTAL_MAX:
+        return rows, Total(int(counted), True)
+    plan = session.execute(
+        text(f"EXPLAIN (FORMAT JSON) {head}SELECT 1{count_source}{where}"), params
+    ).scalar_one()
     estimate = int(plan[0]["Plan"]["Plan Rows"])
-    return rows, Total(max(estimate, offset + len(ids), EXACT_TOTAL_MAX + 1), False)
+    return rows, Total(max(estimate, offset + len(rows), EXACT_TOTAL_MAX + 1), False)
 
 
 def get(session: Session, site_id: int, *, statuses: Sequence[str]) -> RowMapping | None:
