@@ -34,7 +34,7 @@ from api.routes import (
 from api.routes import inquiries as inquiry_api
 from api.security import SecurityHeaders, install_log_redaction
 from registry.clock import Clock, SystemClock
-from registry.db import get_engine, read_session_factory
+from registry.db import get_engine, session_factory
 from registry.settings import AuthSettings, InquirySettings, MailSettings, ServerSettings
 
 ASSETS_DIR = Path(__file__).resolve().parent / "static"
@@ -67,7 +67,7 @@ def create_app(
     engine = get_engine(database_url)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = read_session_factory(engine)  # reads; writes use registry.db.transaction
+    app.state.session_factory = session_factory(engine)
     app.state.auth_settings = auth or AuthSettings()
     app.state.mail_settings = mail or MailSettings()
     app.state.inquiry_settings = inquiries or InquirySettings()

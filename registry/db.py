@@ -52,12 +52,6 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def read_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for a request's reads: autocommit, so a read costs no BEGIN and ROLLBACK round trips
-    (each statement reads its own snapshot). Every write goes through `transaction`."""
-    return sessionmaker(bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
-
-
 @contextmanager
 def transaction(engine: Engine, *, actor: str | None = None) -> Iterator[Session]:
     """Yield a session in one transaction: commit on success, roll back on any error."""
