@@ -42,15 +42,11 @@ class FieldChange:
         }
 
 
-def _status(row: Mapping[str, Any] | None) -> str | None:
-    return None if row is None else row.get("status")
-
-
 def action_of(stored: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> str:
     """The action people name for a stored history row (`stored` is insert, update, archive or delete)."""
     if stored != "update":
         return stored
-    was, now = _status(before), _status(after)
+    was, now = (before or {}).get("status"), (after or {}).get("status")
     if was == "archived" and now != "archived":
         return "restore"
     if was == "draft" and now == "published":
@@ -63,14 +59,15 @@ def action_of(stored: str, before: Mapping[str, Any] | None, after: Mapping[str,
 def array_value(text: str) -> list[str]:
     """A PostgreSQL array literal as the history keeps it ('{a,b,"c d"}') as a list of strings."""
     inner = text.strip()
-    if not (inner.startswith("{") and inner.endswith("}")):
+    if len(inner) < 2 or inner[0] != "{" or inner[-1] != "}":
         return [text]
-    inner = inner[1:-1]
+    body = inner[1:-1]
+    if not body:
+        return []
     items: list[str] = []
     current: list[str] = []
     quoted = escaped = False
-    started = False
-    for ch in inner:
+    for ch in body:
         if escaped:
             current.append(ch)
             escaped = False
@@ -78,15 +75,12 @@ def array_value(text: str) -> list[str]:
             escaped = True
         elif ch == '"':
             quoted = not quoted
-            started = True
         elif ch == "," and not quoted:
             items.append("".join(current))
-            current, started = [], False
+            current = []
         else:
             current.append(ch)
-            started = True
-    if started or current or items:
-        items.append("".join(current))
+    items.append("".join(current))
     return items
 
 

@@ -39,6 +39,14 @@ def test_action_named(stored: str, was: str | None, now: str | None, named: str)
         ('{"x \\"y\\""}', ['x "y"']),
         ('{""}', [""]),
         ("plain", ["plain"]),
+        ("{a", ["{a"]),
+        ("a}", ["a}"]),
+        ("}", ["}"]),
+        ("{", ["{"]),
+        ("{a,}", ["a", ""]),
+        ("{,a}", ["", "a"]),
+        ('{"a\\\\b"}', ["a\\b"]),
+        ("  {x,y}  ", ["x", "y"]),
     ],
 )
 def test_array_literals(text: str, items: list[str]) -> None:
@@ -58,7 +66,7 @@ def test_update_lists_changed_fields_in_record_order_with_labels_and_skips_updat
     by = {c.field: c for c in found}
     assert set(by) == {"maturity", "power_mw_now", "uses"}
     assert (by["maturity"].before, by["maturity"].after) == ("M2", "M3")
-    assert by["uses"].after == ["1340", "1350"]
+    assert (by["uses"].before, by["uses"].after) == (["1340"], ["1340", "1350"])
     assert by["maturity"].label_no and by["maturity"].label_en and by["maturity"].label_no != "maturity"
 
 

@@ -63,3 +63,20 @@ def test_required_if_match() -> None:
         required_if_match(" , ")
     assert required_if_match(etag("v1")) == ["v1"]
     assert etag("v1") == '"v1"'
+
+
+def test_digest_is_sha256_of_the_canonical_json() -> None:
+    """Pinned: keys sorted, no spaces, dates as their ISO text, letters as themselves (UTF-8)."""
+    import datetime as dt
+    import hashlib
+
+    value = {"b": "Bærum", "a": [1, 2], "d": dt.date(2026, 12, 1)}
+    canonical = '{"a":[1,2],"b":"Bærum","d":"2026-12-01"}'
+    assert digest(value) == hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def test_stale_version_message_says_what_to_do_in_both_languages() -> None:
+    assert str(StaleVersionError()) == (
+        "The resource has changed since you read it; read it again and repeat your change. / "
+        "Ressursen er endret siden du leste den; les den på nytt og gjør endringen igjen."
+    )
