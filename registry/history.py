@@ -7,7 +7,8 @@ changed what, and when"; these rules answer from those two rows:
 - the action people name: `insert`, `archive` (as stored), and for an update `restore` (archived →
   live), `publish` (draft → published), `unpublish` (published → draft) or `update`;
 - the fields whose value differs, each with its label in both languages and the value before and after
-  (lists as lists; `updated_at` is left out: it moves with every change and is the change's own time);
+  (read back by the declared type: numbers, booleans, lists; `updated_at` is left out: it moves with
+  every change and is the change's own time);
 - for an insert, every field given a value.
 """
 
@@ -85,9 +86,26 @@ def array_value(text: str) -> list[str]:
 
 
 def value_of(column: str, value: Any) -> Any:
-    """A stored history value as the API shows it: array columns as lists, everything else as stored."""
+    """A stored history value as the API shows it, by the site record's declared type: the trigger keeps
+    every value as text (migration 0008), so numbers, booleans and lists are read back; an older row's
+    number in a text field (the loose JSON of migration 0001) is text again (a kommune number padded)."""
+    if value is None:
+        return None
     if column in ARRAY_COLUMNS and isinstance(value, str):
         return array_value(value)
+    spec = FIELDS_BY_COLUMN.get(column)
+    kind = spec.type if spec is not None else None
+    if kind is bool and isinstance(value, str):
+        return {"t": True, "true": True, "f": False, "false": False}.get(value, value)
+    if kind in (int, float) and isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return int(number) if kind is int and number.is_integer() else number
+    if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
+        text = str(value)
+        return text.zfill(4) if column == "kommune_nr" else text
     return value
 
 

@@ -293,6 +293,8 @@ def test_history_covers_file_form_and_api_with_who_and_what(world: World) -> Non
     ]
     by_field = [{c["field"]: (c["before"], c["after"]) for c in e["changes"]} for e in entries]
     assert by_field[0]["name"] == (None, "Testområde 20")
+    assert by_field[0]["kommune_nr"] == (None, K)  # text stays text: "0301" is never 301
+    assert by_field[0]["is_demo"] == (None, False) or "is_demo" not in by_field[0]
     assert by_field[1]["power_mw_now"] == (4, 9)
     assert by_field[2]["description_no"] == (None, "Fra skjema")
     # An API change of an axis value dates its verification: both show as changed.

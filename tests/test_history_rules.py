@@ -102,3 +102,28 @@ def test_to_json() -> None:
         "before": "A",
         "after": "B",
     }
+
+
+@pytest.mark.parametrize(
+    ("column", "stored", "shown"),
+    [
+        ("power_mw_now", "4.5", 4.5),
+        ("power_mw_now", "4", 4.0),
+        ("power_future_year", "2028", 2028),
+        ("power_future_year", 2028, 2028),
+        ("is_demo", "t", True),
+        ("is_demo", "f", False),
+        ("is_demo", True, True),
+        ("kommune_nr", "0301", "0301"),
+        ("kommune_nr", 301, "0301"),  # an older row's loose number, padded again
+        ("name", 1234, "1234"),
+        ("name", "1234", "1234"),
+        ("maturity_verified_at", "2026-09-01", "2026-09-01"),
+        ("power_mw_now", "mange", "mange"),
+        ("id", "16", 16),
+        ("zz_unknown", "7", "7"),
+    ],
+)
+def test_values_are_read_back_by_declared_type(column: str, stored: object, shown: object) -> None:
+    value = value_of(column, stored)
+    assert value == shown and type(value) is type(shown)
