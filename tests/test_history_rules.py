@@ -114,6 +114,10 @@ def test_to_json() -> None:
         ("is_demo", "t", True),
         ("is_demo", "f", False),
         ("is_demo", True, True),
+        ("is_demo", "true", True),
+        ("is_demo", "false", False),
+        ("is_demo", "ja", "ja"),
+        ("name", 12, "12"),
         ("kommune_nr", "0301", "0301"),
         ("kommune_nr", 301, "0301"),  # an older row's loose number, padded again
         ("name", 1234, "1234"),
