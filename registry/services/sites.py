@@ -226,18 +226,9 @@ def _passport(session: Session, row: Mapping[Any, Any], *, today: dt.date | None
     feature = _feature(row, detail=True, today=today, logistics=logistics)
     sub = row["substation"]
     if sub is not None:
-        feature["properties"]["power"]["nearest_substation"] = {
-            key: sub[key]
-            for key in (
-                "name",
-                "grid_company",
-                "available_cons_mw",
-                "reserved_cons_mw",
-                "available_prod_mw",
-                "capacity_date",
-                "caveat",
-            )
-        }
+        # The published capacity as the passport's statement selects it (store.get: name, grid company,
+        # MW available, reserved and for production, their date, the caveat).
+        feature["properties"]["power"]["nearest_substation"] = dict(sub)
     return feature
 
 
