@@ -12,10 +12,8 @@ from starlette.middleware.gzip import GZipMiddleware
 from api import errors
 from api import openapi as api_openapi
 from api.params import reject_unknown_query_params
-from api.routes import admin as admin_routes
-from api.routes import auth as auth_routes
-from api.routes import desk as desk_routes
 from api.routes import (
+    about,
     docs,
     exports,
     health,
@@ -31,6 +29,9 @@ from api.routes import (
     submissions,
     users,
 )
+from api.routes import admin as admin_routes
+from api.routes import auth as auth_routes
+from api.routes import desk as desk_routes
 from api.routes import inquiries as inquiry_api
 from api.security import SecurityHeaders, install_log_redaction
 from registry.clock import Clock, SystemClock
@@ -94,6 +95,7 @@ def create_app(
         inquiry_api,
         inbox,
         inquiry_pages,
+        about,
     ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR
