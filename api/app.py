@@ -24,6 +24,7 @@ from api.routes import (
     my_kommune,
     my_profile,
     ogc,
+    site_pages,
     site_writes,
     sites,
     submissions,
@@ -96,6 +97,7 @@ def create_app(
         inbox,
         inquiry_pages,
         about,
+        site_pages,
     ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR

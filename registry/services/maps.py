@@ -56,7 +56,7 @@ def map_sites(
                 "contact_phone": contact["phone"],
                 "contact_role": contact["role"],
                 "profile_complete": is_complete(r["contacts"]),
-                "url": f"/api/v1/sites/{r['id']}",
+                "url": f"/sites/{r['id']}",  # the site's page (its data: /api/v1/sites/{id})
             }
         )
         features.append({"type": "Feature", "geometry": json.loads(r["g"]), "properties": props})

@@ -167,13 +167,17 @@ def seed_organisations(conn: Connection, rows: Sequence[Row]) -> int:
 
 def data_dates(conn: Connection | Any) -> dict[str, Any]:
     """When the reference data describe: the newest grid-capacity date, and how many rows each holds."""
-    row = conn.execute(
-        text("""
+    row = (
+        conn.execute(
+            text("""
         SELECT (SELECT max(capacity_date) FROM substation) AS capacity_date,
                (SELECT count(*) FROM substation) AS substations,
                (SELECT count(*) FROM logistics_node) AS logistics_nodes,
                (SELECT count(*) FROM kommune) AS kommuner,
                (SELECT count(*) FROM site WHERE status = 'published') AS published_sites
     """)
-    ).mappings().one()
+        )
+        .mappings()
+        .one()
+    )
     return dict(row)
