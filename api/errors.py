@@ -8,7 +8,7 @@ generic 500: their text may hold SQL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -97,8 +97,13 @@ class FieldsInvalidError(BadRequestError):
     title = "Invalid fields / Ugyldige felt"
 
     def __init__(self, problems: Sequence[Any]) -> None:
+        """`problems`: FieldProblem-like objects, or mappings with at least those three keys (any more,
+        such as the intake's `code`, `fix_no` and `fix_en`, are kept)."""
         errors = [
-            {"field": p.field, "message_no": p.message_no, "message_en": p.message_en} for p in problems
+            dict(p)
+            if isinstance(p, Mapping)
+            else {"field": p.field, "message_no": p.message_no, "message_en": p.message_en}
+            for p in problems
         ]
         detail = "; ".join(f"{e['field']}: {e['message_en']}" for e in errors)
         detail_no = "; ".join(f"{e['field']}: {e['message_no']}" for e in errors)

@@ -307,22 +307,6 @@ def term(taxonomy: Taxonomy, code: str | None) -> dict[str, Any] | None:
     return {"code": code, "label_no": taxonomy.label(code, "no"), "label_en": taxonomy.label(code, "en")}
 
 
-def _api_value(field: SiteField, value: Any) -> Any:
-    if value is None:
-        return [] if field.type == list[str] else None
-    if field.taxonomy is not None and field.key != "code":
-        if isinstance(value, list | tuple):
-            return [term(field.taxonomy, c) for c in value]
-        return term(field.taxonomy, value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
 @dataclass(frozen=True)
 class _Shown:
     """How one field is shown, worked out once: where it goes and how its value is turned."""
@@ -330,22 +314,14 @@ class _Shown:
     name: str
     group: str | None
     key: str
-    field: SiteField
-    coded: bool  # served as {code, label_no, label_en} (or a list of them)
+    taxonomy: Taxonomy | None  # set when served as {code, label_no, label_en} (or a list of them)
     is_list: bool
 
 
 def _shown(detail: bool) -> tuple[_Shown, ...]:
     levels = ("summary", "detail") if detail else ("summary",)
     return tuple(
-        _Shown(
-            f.name,
-            f.group,
-            f.api_key,
-            f,
-            f.taxonomy is not None and f.key != "code",
-            f.type == list[str],
-        )
+        _Shown(f.name, f.group, f.api_key, f.taxonomy if f.key != "code" else None, f.type == list[str])
         for f in SITE_FIELDS
         if f.shown in levels
     )
@@ -365,17 +341,22 @@ def _term_of(taxonomy: Taxonomy, code: str) -> dict[str, Any]:
 
 
 def _shown_value(spec: _Shown, value: Any) -> Any:
+    """A stored value as the API serves it: coded values as terms, dates as ISO text, lists as lists."""
     if value is None:
         return [] if spec.is_list else None
-    if spec.coded:
-        taxonomy = spec.field.taxonomy
-        assert taxonomy is not None
+    if spec.taxonomy is not None:
         if isinstance(value, list | tuple):
-            return [_term_of(taxonomy, c) for c in value]
-        return _term_of(taxonomy, value)
+            return [_term_of(spec.taxonomy, c) for c in value]
+        return _term_of(spec.taxonomy, value)
     if isinstance(value, str | int | float | bool | list):
         return value
-    return _api_value(spec.field, value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
 
 
 def site_properties(

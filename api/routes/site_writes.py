@@ -8,15 +8,17 @@ the file intake's rules with the same messages, and every change lands in the si
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from api.auth import ClockDep, CsrfDep, PrincipalDep, signed_in
 from api.deps import SessionDep
-from api.errors import ConflictError, ProblemError
+from api.errors import ConflictError, FieldsInvalidError, ProblemError
 from api.params import MAX_ID, MAX_LIMIT, MAX_OFFSET
 from api.preconditions import etag, required_if_match
+from registry.clock import Clock, local_date
 from registry.services import site_edit
 from registry.services.access import Principal
 from registry.services.sites import read_site
@@ -38,15 +40,12 @@ _WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-_REFUSALS = (site_edit.SiteInvalidError, site_edit.SiteConflictError, site_edit.SiteStateError)
-
-
-class SiteIssuesError(ProblemError):
-    """The values break the intake's rules: every issue, by field, as the file intake reports it."""
-
-    status = 400
-    slug = "invalid-fields"
-    title = "Invalid fields / Ugyldige felt"
+_REFUSALS = (
+    site_edit.SiteInvalidError,
+    site_edit.SiteConflictError,
+    site_edit.SiteStateError,
+    site_edit.NotEditableError,
+)
 
 
 def _issue(i: Any) -> dict[str, Any]:
@@ -66,11 +65,12 @@ def _written(
     response: Response,
     site_id: int,
     *,
+    clock: Clock,
     changed: tuple[str, ...] = (),
     warnings: list[Any] = (),  # type: ignore[assignment]
     status_before: str | None = None,
 ) -> SiteWritten:
-    found = read_site(session, principal, site_id)
+    found = read_site(session, principal, site_id, today=local_date(clock))
     assert found is not None  # the caller just wrote it
     response.headers["ETag"] = etag(found.version)
     return SiteWritten(
@@ -82,27 +82,25 @@ def _written(
 
 
 def _refused(exc: Exception) -> ProblemError:
-    """The service's refusal as the API's problem."""
+    """The service's refusal as the API's problem: every issue by field as the file intake reports it
+    (400), or a conflict with another site or the site's status (409)."""
     if isinstance(exc, site_edit.SiteInvalidError):
-        errors = [_issue(i) for i in exc.errors]
-        return SiteIssuesError(str(exc), errors=errors)
-    if isinstance(exc, site_edit.SiteConflictError | site_edit.SiteStateError):
-        return ConflictError(str(exc))
-    names = str(exc).removeprefix("not editable: ")
-    return SiteIssuesError(
-        f"Not editable: {names} / Kan ikke endres: {names}",
-        errors=[
-            {
-                "field": name,
-                "code": "not-editable",
-                "message_no": f"Feltet «{name}» finnes ikke eller kan ikke endres her.",
-                "message_en": f"The field '{name}' does not exist or cannot be changed here.",
-                "fix_no": "Bruk feltnavnene i innsendingsmalen; kommunenummeret kan ikke endres.",
-                "fix_en": "Use the submission template's field names; the kommune number cannot change.",
-            }
-            for name in names.split(", ")
-        ],
-    )
+        return FieldsInvalidError([_issue(i) for i in exc.errors])
+    if isinstance(exc, site_edit.NotEditableError):
+        return FieldsInvalidError(
+            [
+                {
+                    "field": name,
+                    "code": "not-editable",
+                    "message_no": f"Feltet «{name}» finnes ikke eller kan ikke endres her.",
+                    "message_en": f"The field '{name}' does not exist or cannot be changed here.",
+                    "fix_no": "Bruk feltnavnene i innsendingsmalen; kommunenummeret kan ikke endres.",
+                    "fix_en": "Use the submission template's field names; the kommune number cannot change.",
+                }
+                for name in exc.names
+            ]
+        )
+    return ConflictError(str(exc))
 
 
 @router.post(
@@ -123,9 +121,8 @@ def create_site(
     values = dict(body.properties)
     kommune_nr = str(values.pop("kommune_nr", "") or "")
     if not kommune_nr:
-        raise SiteIssuesError(
-            "kommune_nr is required / kommune_nr må fylles ut",
-            errors=[
+        raise FieldsInvalidError(
+            [
                 {
                     "field": "kommune_nr",
                     "code": "required",
@@ -134,16 +131,16 @@ def create_site(
                     "fix_no": "Oppgi kommunenummeret (fire sifre).",
                     "fix_en": "Give the four-digit kommune number.",
                 }
-            ],
+            ]
         )
     try:
         created = site_edit.create_site(
             request.app.state.engine, principal, kommune_nr, values, body.geometry, clock=clock
         )
-    except (site_edit.SiteInvalidError, site_edit.SiteConflictError, ValueError) as exc:
+    except _REFUSALS as exc:
         raise _refused(exc) from exc
     response.headers["Location"] = str(request.url_for("site_passport", site_id=created.site_id))
-    return _written(session, principal, response, created.site_id, warnings=created.warnings)
+    return _written(session, principal, response, created.site_id, clock=clock, warnings=created.warnings)
 
 
 @router.patch(
@@ -168,81 +165,71 @@ def patch_site(
         result = site_edit.update_site(
             request.app.state.engine, principal, site_id, body, clock=clock, expected_version=if_match
         )
-    except (*_REFUSALS, ValueError) as exc:
-        raise _refused(exc) from exc
-    return _written(session, principal, response, site_id, changed=result.changed, warnings=result.warnings)
-
-
-def _transition(
-    action: Any,
-    request: Request,
-    response: Response,
-    session: Any,
-    principal: Principal,
-    clock: Any,
-    site_id: int,
-    if_match: list[str],
-) -> SiteWritten:
-    try:
-        change = action(request.app.state.engine, principal, site_id, clock=clock, expected_version=if_match)
     except _REFUSALS as exc:
         raise _refused(exc) from exc
-    changed = ("status",) if change.changed else ()
-    return _written(session, principal, response, site_id, changed=changed, status_before=change.previous)
+    return _written(
+        session, principal, response, site_id, clock=clock, changed=result.changed, warnings=result.warnings
+    )
 
 
-@router.delete(
-    "/{site_id}",
-    response_model=SiteWritten,
-    summary="Archive a site (nothing is deleted; restore brings it back)",
-    responses=_WRITE_RESPONSES,
-)
-def archive_site(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    principal: PrincipalDep,
-    clock: ClockDep,
-    site_id: SiteId,
-    if_match: IfMatch,
-) -> SiteWritten:
-    return _transition(site_edit.archive, request, response, session, principal, clock, site_id, if_match)
+def _transition_route(action: Callable[..., Any], name: str) -> Callable[..., SiteWritten]:
+    """A route that moves a site to another status through `action` (site_edit.archive, restore, publish)."""
+
+    def route(
+        request: Request,
+        response: Response,
+        session: SessionDep,
+        principal: PrincipalDep,
+        clock: ClockDep,
+        site_id: SiteId,
+        if_match: IfMatch,
+    ) -> SiteWritten:
+        engine = request.app.state.engine
+        try:
+            change = action(engine, principal, site_id, clock=clock, expected_version=if_match)
+        except _REFUSALS as exc:
+            raise _refused(exc) from exc
+        changed = ("status",) if change.changed else ()
+        return _written(
+            session, principal, response, site_id, clock=clock, changed=changed, status_before=change.previous
+        )
+
+    route.__name__ = name
+    return route
 
 
-@router.post(
-    "/{site_id}/restore",
-    response_model=SiteWritten,
-    summary="Restore an archived site (to the status it had when archived)",
-    responses=_WRITE_RESPONSES,
-)
-def restore_site(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    principal: PrincipalDep,
-    clock: ClockDep,
-    site_id: SiteId,
-    if_match: IfMatch,
-) -> SiteWritten:
-    return _transition(site_edit.restore, request, response, session, principal, clock, site_id, if_match)
-
-
-@router.post(
-    "/{site_id}/publish",
-    response_model=SiteWritten,
-    summary="Publish a draft (when it breaks no rule of the intake)",
-    responses=_WRITE_RESPONSES,
-)
-def publish_site(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    principal: PrincipalDep,
-    clock: ClockDep,
-    site_id: SiteId,
-    if_match: IfMatch,
-) -> SiteWritten:
-    return _transition(site_edit.publish, request, response, session, principal, clock, site_id, if_match)
+for _method, _path, _action, _name, _summary in (
+    (
+        "DELETE",
+        "/{site_id}",
+        site_edit.archive,
+        "archive_site",
+        "Archive a site (nothing is deleted; restore brings it back)",
+    ),
+    (
+        "POST",
+        "/{site_id}/restore",
+        site_edit.restore,
+        "restore_site",
+        "Restore an archived site (to the status it had when archived)",
+    ),
+    (
+        "POST",
+        "/{site_id}/publish",
+        site_edit.publish,
+        "publish_site",
+        "Publish a draft (when it breaks no rule of the intake)",
+    ),
+):
+    router.add_api_route(
+        _path,
+        _transition_route(_action, _name),
+        methods=[_method],
+        name=_name,
+        response_model=SiteWritten,
+        summary=_summary,
+        responses=_WRITE_RESPONSES,
+    )
 
 
 @router.get(

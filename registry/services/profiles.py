@@ -336,7 +336,9 @@ def _normalised(profile: ProfileInput) -> tuple[list[dict[str, Any]], dict[str, 
 # --- reading -----------------------------------------------------------------------------------------------
 
 
-def _read(conn: Session | Connection, kommune_nr: str) -> dict[str, Any] | None:
+def _read(conn: Session | Connection, kommune_nr: str, *, clusters: bool = True) -> dict[str, Any] | None:
+    """The profile as people read it; `clusters` False leaves out the reference clusters (not part of
+    what the kommune edits, so not of its version)."""
     row = store.get(conn, kommune_nr)
     if row is None:
         return None
@@ -357,7 +359,7 @@ def _read(conn: Session | Connection, kommune_nr: str) -> dict[str, Any] | None:
         "clusters": list(row["clusters"] or []),
         "reference_clusters": [
             {**dict(c), "source_date": c["source_date"].isoformat() if c["source_date"] else None}
-            for c in store.reference_clusters(conn, kommune_nr)
+            for c in (store.reference_clusters(conn, kommune_nr) if clusters else ())
         ],
         "verified_at": row["verified_at"].isoformat() if row["verified_at"] else None,
         "updated_at": row["updated_at"].isoformat() if row["updated_at"] else None,
@@ -393,7 +395,7 @@ def profile_version(profile: Mapping[str, Any]) -> str:
 
 def current_version(session: Session, kommune_nr: str) -> str | None:
     """The version of the kommune's profile now (None: no such kommune)."""
-    profile = _read(session, kommune_nr)
+    profile = _read(session, kommune_nr, clusters=False)
     return None if profile is None else profile_version(profile)
 
 
@@ -426,7 +428,7 @@ def update_profile(
         if store.get(session, kommune_nr) is None:
             raise KommuneNotFoundError(f"No kommune {kommune_nr} / Fant ikke kommune {kommune_nr}")
         store.ensure_locked(session, kommune_nr)
-        before = _read(session, kommune_nr)  # read under the lock: no other edit can come between
+        before = _read(session, kommune_nr, clusters=False)  # under the lock: no edit can come between
         assert before is not None
         check_version(profile_version(before), expected_version)
         store.replace_contacts(session, kommune_nr, contacts)

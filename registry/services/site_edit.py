@@ -73,6 +73,7 @@ from schemas.taxonomy import LOGISTICS_KIND, SITE_STATUS
 __all__ = [
     "EDITABLE_FIELDS",
     "CreateResult",
+    "NotEditableError",
     "SiteConflictError",
     "SiteInvalidError",
     "SiteStateError",
@@ -134,6 +135,14 @@ class SiteConflictError(Exception):
             f"Referansen «{reference}» brukes allerede av det aktive området #{holder_id} {holder_name}; "
             "arkiver det området eller gi dette en annen referanse."
         )
+
+
+class NotEditableError(ValueError):
+    """Values given for names that are not editable fields of the catalogue (`names`); nothing written."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        super().__init__(f"not editable: {', '.join(names)}")
 
 
 class SiteStateError(Exception):
@@ -301,7 +310,7 @@ def _parse(changes: Mapping[Any, Any]) -> tuple[pd.DataFrame, list[Issue]]:
     """Parse form values (strings, or typed values from an API) as the intake parses a file's row 1."""
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
-        raise ValueError(f"not editable: {', '.join(unknown)}")
+        raise NotEditableError(unknown)
     frame = pd.DataFrame([dict(changes)], dtype=object)
     return parse_values(frame)
 

@@ -29,9 +29,10 @@ JOIN kommune k ON k.nr = s.kommune_nr
 LEFT JOIN kommune_profile p ON p.kommune_nr = s.kommune_nr
 LEFT JOIN ({CONTACTS_BY_KOMMUNE}) kc ON kc.kommune_nr = s.kommune_nr
 """
-# A site with every column and its version (a digest of the whole row: any change changes it).
-_SITE_SELECT = f"SELECT s.*, md5(s::text) AS version, {_JOINED}"
-# A site's passport in one statement: the row, its distance to the nearest node of each logistics kind
+# A site with every column (exports).
+_SITE_SELECT = f"SELECT s.*, {_JOINED}"
+# A site's passport in one statement: the row, its version (a digest of the whole row: any change
+# changes it), its distance to the nearest node of each logistics kind
 # (`logistics`: JSON list by kind) and its nearest substation's published capacity (`substation`: JSON).
 _PASSPORT_SELECT = f"""SELECT s.*, md5(s::text) AS version,
   (SELECT coalesce(jsonb_agg(jsonb_build_object(
