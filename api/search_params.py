@@ -27,6 +27,7 @@ from schemas.api import MaturityCode, PowerCode, code_enum
 from schemas.taxonomy import AVAILABILITY, LAND_CONTROL, SOSI_USE
 
 KOMMUNE_NR = re.compile(r"\d{4}")
+ROAD = re.compile(r"(?i:E|Rv|Fv) ?\d{1,4}")  # a European, national or county road number
 MAX_KM = 1000.0  # farther than any two points of the region
 MAX_MW = 100_000.0
 SORT_CHOICES = tuple(x for key in SORTS for x in (key, f"-{key}"))
@@ -110,8 +111,8 @@ async def search_query(
     road: Annotated[
         str | None,
         Query(
-            pattern=r"^(?i:E|Rv|Fv) ?\d{1,4}$",
-            description="The nearest main-road junction lies on this road: E6, E18, Rv4 …",
+            max_length=12,
+            description="The nearest main-road junction lies on this road: E6, E18, Rv4, Fv120 …",
         ),
     ] = None,
     max_km_rail_terminal: Annotated[float | None, _km("rail freight terminal")] = None,
@@ -133,6 +134,8 @@ async def search_query(
     for nr in kommune or ():
         if not KOMMUNE_NR.fullmatch(nr):
             raise _refuse("kommune", f"four digits, not {nr!r}", f"fire sifre, ikke {nr!r}")
+    if road is not None and not ROAD.fullmatch(road.strip()):
+        raise _refuse("road", f"a road number like E6 or Rv4, not {road!r}", "et vegnummer som E6 eller Rv4")
     point = parse_point(near)
     if within_km is not None and point is None:
         raise _refuse("within_km", "needs near=lon,lat", "krever near=lon,lat")
