@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: demo test install db lint bench bench-api mutants mutants-sample stop clean-db
 
 $(STAMP): pyproject.toml
-	scripts/system-deps.sh postgis
+	scripts/system-deps.sh postgis pdf
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'

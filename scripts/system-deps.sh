@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs when they are missing.
-# Usage: scripts/system-deps.sh [postgis] [browser] [gdal] [wrk]
+# Usage: scripts/system-deps.sh [postgis] [browser] [gdal] [pdf] [wrk]
 # As root it runs apt-get; as a user with password-less sudo it uses sudo; otherwise it prints
 # one sentence naming what to install and exits 1.
 set -euo pipefail
@@ -24,6 +24,11 @@ for what in "$@"; do
     gdal)
       command -v ogr2ogr >/dev/null 2>&1 || need+=(gdal-bin)
       [ -x /usr/bin/time ] || need+=(time)
+      ;;
+    pdf)
+      # WeasyPrint (the PDF site passport) loads Pango through its C API; fonts for Norwegian letters.
+      ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+      fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
       ;;
     wrk)
       command -v wrk >/dev/null 2>&1 || need+=(wrk)
