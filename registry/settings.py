@@ -65,6 +65,8 @@ class ServerSettings(BaseSettings):
     max_features: int = 200_000
     # The region map embeds at most this many site shapes; beyond it, it shows counts per kommune.
     map_max_sites: int = Field(default=MAP_MAX_SITES, ge=1, le=20_000)
+    # How long a browser or proxy may reuse a vector tile without asking again (its ETag revalidates it).
+    tile_max_age_s: int = Field(default=60, ge=0, le=86_400)
 
 
 class AuthSettings(BaseSettings):
