@@ -424,16 +424,19 @@ class Site(Base):
     )
 
 
-class DataVersion(Base):
-    """A counter per table that caches are keyed on (a tile's ETag): the trigger `site_data_version`
-    (migration 0009) bumps the row `site` after every statement that writes `site`, in its transaction."""
+class DataChange(Base):
+    """One row per table and writing transaction: the data version a cache is keyed on (a tile's ETag) is
+    the number of rows for the table. The trigger `site_data_change` (migration 0009) notes every statement
+    that writes `site`, in its transaction; rows of different transactions never conflict, so writers of
+    different kommuner never wait on each other (a single counter row would serialise them and could
+    deadlock a file load against an edit of one of its rows)."""
 
-    __tablename__ = "data_version"
+    __tablename__ = "data_change"
 
     name: Mapped[str] = mapped_column(Text, primary_key=True)
-    version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
-
-    __table_args__ = (CheckConstraint("version >= 0", name="version_nonneg"),)
+    txid: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, server_default=text("(pg_current_xact_id()::text::bigint)")
+    )
 
 
 class SiteLogistics(Base):

@@ -338,3 +338,22 @@ def test_web_mercator_geometry_follows_the_outline(world: dict[str, Any]) -> Non
                 text("UPDATE site SET geom_25833 = ST_Translate(geom_25833, -5000, 0) WHERE id = :id"),
                 {"id": site.id},
             )
+
+
+def test_writers_never_wait_on_the_data_version(world: dict[str, Any]) -> None:
+    """Noting a write must not lock anything another writer needs: a transaction that wrote `site` and is
+    still open (a long file load) leaves another transaction free to write `site` too, and a reader counts
+    the open one's write only once it commits."""
+    engine, sites = world["engine"], world["sites"]
+    client = world["client"]
+    x, y = tile_of(sites[0].point_3857, 14)
+    before = get_tile(client, 14, x, y).headers["etag"]
+    with engine.connect() as first, engine.connect() as second:
+        first.execute(text("UPDATE site SET updated_at = updated_at WHERE id = :id"), {"id": sites[0].id})
+        second.execute(text("SET lock_timeout = '2s'"))  # a lock wait fails here instead of hanging
+        second.execute(text("UPDATE site SET updated_at = updated_at WHERE id = :id"), {"id": sites[1].id})
+        second.commit()
+        after_second = get_tile(client, 14, x, y).headers["etag"]
+        assert after_second != before
+        first.commit()
+    assert get_tile(client, 14, x, y).headers["etag"] not in (before, after_second)

@@ -13,10 +13,13 @@ generated (persisted) columns, kept in step with `geom_25833` by PostgreSQL itse
 
 each with a GiST index the tile's envelope (`&&`) uses.
 
-`data_version` holds one counter per table a cache is keyed on; a statement-level trigger bumps the row
-`site` after every INSERT, UPDATE, DELETE or TRUNCATE of `site`, in the writing transaction (a reader sees
-the new version exactly when it sees the new rows). A tile's ETag is that version: a counter survives
-deletes and changes made within the same timestamp, where max(updated_at) would not.
+`data_change` holds one row per table and writing transaction: a statement-level trigger notes `site`
+after every INSERT, UPDATE, DELETE or TRUNCATE of `site`, in the writing transaction. A tile's ETag is the
+number of those rows: a reader counts exactly the writes its snapshot sees (so the version changes exactly
+when the rows it names do), it survives deletes and changes made within the same timestamp (where
+max(updated_at) would not), and rows of different transactions never conflict. A single counter row would
+make every writer wait for the one before it to commit, and could deadlock a kommune's file load against an
+edit of one of its sites (each holding the lock the other needs).
 
 The history triggers (0001, 0008) keep the row as JSON minus its outline; the two derived geometries are
 left out of it as well (the outline is kept beside it as geometry already).
@@ -75,22 +78,21 @@ HISTORY = HISTORY_0008.replace("'geom_25833'::text", GEOMETRIES).replace(
 )
 
 VERSION = """
-CREATE TABLE data_version (
-  name text PRIMARY KEY,
-  version bigint NOT NULL DEFAULT 0,
-  CONSTRAINT version_nonneg CHECK (version >= 0)
+CREATE TABLE data_change (
+  name text NOT NULL,
+  txid bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
+  PRIMARY KEY (name, txid)
 );
-INSERT INTO data_version (name, version) VALUES ('site', 1);
 
-CREATE FUNCTION data_version_bump() RETURNS trigger AS $$
+CREATE FUNCTION data_change_note() RETURNS trigger AS $$
 BEGIN
-  UPDATE data_version SET version = version + 1 WHERE name = TG_TABLE_NAME;
+  INSERT INTO data_change (name) VALUES (TG_TABLE_NAME) ON CONFLICT DO NOTHING;
   RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER site_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON site
-  FOR EACH STATEMENT EXECUTE FUNCTION data_version_bump();
+CREATE TRIGGER site_data_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON site
+  FOR EACH STATEMENT EXECUTE FUNCTION data_change_note();
 """
 
 
@@ -110,9 +112,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(HISTORY_0008)
-    op.execute("DROP TRIGGER IF EXISTS site_data_version ON site")
-    op.execute("DROP FUNCTION IF EXISTS data_version_bump()")
-    op.execute("DROP TABLE IF EXISTS data_version")
+    op.execute("DROP TRIGGER IF EXISTS site_data_change ON site")
+    op.execute("DROP FUNCTION IF EXISTS data_change_note()")
+    op.execute("DROP TABLE IF EXISTS data_change")
     op.execute("DROP INDEX IF EXISTS idx_site_point_3857")
     op.execute("DROP INDEX IF EXISTS idx_site_geom_3857")
     op.execute("ALTER TABLE site DROP COLUMN IF EXISTS point_3857, DROP COLUMN IF EXISTS geom_3857")
