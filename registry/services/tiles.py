@@ -3,8 +3,9 @@
 
 Below `DETAIL_MIN_ZOOM` a tile holds aggregated points (a grid of `CELLS` × `CELLS` cells, 64 tile pixels
 each); from it up, one polygon per site. The ETag is `"<data version>-<z>-<x>-<y>"`: the data version
-changes with every write to `site` (the count of transactions that wrote it, migration 0009), so an unchanged tile
-revalidates as 304 and any change (insert, update, archive, delete) gives every tile a new ETag.
+changes with every write to `site` (the count of transactions that wrote it, migration 0009), so an
+unchanged tile revalidates as 304 and any change (insert, update, archive, delete) gives every tile
+a new ETag.
 Anyone may read tiles: they hold published sites only (demo sites included, flagged `is_demo`).
 """
 
