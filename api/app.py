@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -17,6 +16,7 @@ from api.routes import (
     docs,
     exports,
     health,
+    home,
     inbox,
     inquiry_pages,
     kommuner,
@@ -24,6 +24,7 @@ from api.routes import (
     my_kommune,
     my_profile,
     ogc,
+    search_pages,
     site_pages,
     site_writes,
     sites,
@@ -100,6 +101,8 @@ def create_app(
         about,
         site_pages,
         tiles,
+        search_pages,
+        home,
     ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR
@@ -109,9 +112,4 @@ def create_app(
     app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.ASSETS_DIR), name="docs-assets")
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeaders)
-
-    @app.get("/", include_in_schema=False)
-    def index() -> RedirectResponse:
-        return RedirectResponse("/maps/region")
-
     return app
