@@ -357,3 +357,26 @@ def test_writers_never_wait_on_the_data_version(world: dict[str, Any]) -> None:
         assert after_second != before
         first.commit()
     assert get_tile(client, 14, x, y).headers["etag"] not in (before, after_second)
+
+
+def test_an_aggregated_tile_is_rebuilt_after_a_write(world: dict[str, Any]) -> None:
+    """Aggregated tiles are kept in the process by data version: a write must never leave the old one
+    served (the cell's most advanced maturity follows an edit, and follows it back)."""
+    client, engine, sites = world["client"], world["engine"], world["sites"]
+    x, y = tile_of(sites[0].point_3857, 3)
+    before = get_tile(client, 3, x, y)
+    assert get_tile(client, 3, x, y).content == before.content  # the kept copy
+    (cell,) = decode(before.content)
+    assert cell["properties"]["maturity"] == "M4"
+    site_edit.update_site(engine, CLI, sites[0].id, {"maturity": "M5"}, clock=FixedClock())
+    try:
+        after = get_tile(client, 3, x, y)
+        assert after.headers["etag"] != before.headers["etag"]
+        (cell,) = decode(after.content)
+        assert cell["properties"]["maturity"] == "M5"
+        assert get_tile(client, 3, x, y, **{"If-None-Match": before.headers["etag"]}).status_code == 200
+        assert get_tile(client, 3, x, y, **{"If-None-Match": after.headers["etag"]}).status_code == 304
+    finally:
+        site_edit.update_site(engine, CLI, sites[0].id, {"maturity": sites[0].maturity}, clock=FixedClock())
+    (cell,) = decode(get_tile(client, 3, x, y).content)
+    assert cell["properties"]["maturity"] == "M4"
