@@ -115,7 +115,8 @@ def site_tile(session: Session, z: int, x: int, y: int, *, if_none_match: str | 
     etag = tile_etag(version, z, x, y)
     if etag_matches(if_none_match, etag):
         return Tile(b"", etag, not_modified=True)
-    database = session.get_bind().url.render_as_string(hide_password=True)  # one cache, many databases
+    # one cache, many databases (the tests' apps): the database's address is part of the key
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
     cached = _aggregates.get((database, version, z, x, y))
     if cached is not None:
         return Tile(cached, etag)
