@@ -115,7 +115,7 @@ def nice_length_km(max_km: float) -> float:
 
 def grid_north_deg(view: View) -> float:
     """Degrees clockwise from the map's up (grid north of EPSG:25833) to true north at the view's
-    centre: negative west of 15°E, where the meridians lean left."""
+    centre: positive west of 15°E (the central meridian), where the meridians lean east going north."""
     cx, cy = (view.minx + view.maxx) / 2, (view.miny + view.maxy) / 2
     lon, lat = _TO_CRS84.transform(cx, cy)
     nx, ny = _TO_25833.transform(lon, lat + 0.01)

@@ -25,6 +25,8 @@ from registry.services.sites import read_site
 router = APIRouter(include_in_schema=False, dependencies=[LangDep])
 
 SiteId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# The passport shows this much of each description (the page shows all of it).
+DESCRIPTION_CHARS = 600
 
 
 def _not_found(request: Request) -> HTMLResponse:
@@ -70,8 +72,7 @@ def site_passport(
     if passport is None:
         return _not_found(request)
     base_url = auth.public_url.rstrip("/") + "/"
-    html = render_document(
-        "passport.html",
+    context = dict(
         t=_both,
         p=passport.feature["properties"],
         site=passport.feature,
@@ -82,11 +83,20 @@ def site_passport(
         page_url=passport.page_url,
         about_url=base_url + "about",
         generated=passport.generated_text,
-        sources_no=passport.sources_no,
         sources_en=passport.sources_en,
         own_licence=passport.own_licence,
+        description_chars=DESCRIPTION_CHARS,
     )
-    pdf, _pages = html_to_pdf(html, base_url=base_url, fetcher=own_files_fetcher(base_url))
+    # One page: a site with much to say is drawn a size smaller, and if need be with shorter descriptions.
+    for dense, chars in (
+        (False, DESCRIPTION_CHARS),
+        (True, DESCRIPTION_CHARS),
+        (True, DESCRIPTION_CHARS // 3),
+    ):
+        html = render_document("passport.html", **{**context, "dense": dense, "description_chars": chars})
+        pdf, pages = html_to_pdf(html, base_url=base_url, fetcher=own_files_fetcher(base_url))
+        if pages == 1:
+            break
     filename = f"arealpass-{site_id}.pdf"
     return Response(
         pdf,

@@ -16,18 +16,19 @@
     try {
       var map = L.map(box, { scrollWheelZoom: false, attributionControl: true });
       map.attributionControl.setPrefix(false);
-      var bounds = L.latLngBounds([]);
+      // The view first (a vector layer added to a map without one cannot be drawn), then the layers.
+      var site = L.geoJSON(data.site, {
+        style: { className: "site-map-site", color: "#7a2606", weight: 2, fillColor: "#d9480f", fillOpacity: 0.55 }
+      });
+      var bounds = L.latLngBounds(site.getBounds().getSouthWest(), site.getBounds().getNorthEast());
+      data.nodes.forEach(function (node) { bounds.extend(L.latLng(node.lat, node.lon)); });
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
       if (data.kommune) {
         L.geoJSON(data.kommune, {
           interactive: false,
           style: { className: "site-map-kommune", color: "#9aa0a6", weight: 1.5, dashArray: "6 3", fill: false }
         }).addTo(map);
       }
-      var site = L.geoJSON(data.site, {
-        style: { className: "site-map-site", color: "#7a2606", weight: 2, fillColor: "#d9480f", fillOpacity: 0.55 }
-      }).addTo(map);
-      site.bindTooltip(data.name, { sticky: true });
-      bounds.extend(site.getBounds());
       var centre = site.getBounds().getCenter();
       data.nodes.forEach(function (node) {
         var at = L.latLng(node.lat, node.lon);
@@ -42,9 +43,8 @@
         L.circleMarker(at, { className: "site-map-node", radius: 6, color: colour, weight: 2, fillColor: "#fff", fillOpacity: 1 })
           .bindTooltip(text)
           .addTo(map);
-        bounds.extend(at);
       });
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+      site.bindTooltip(data.name, { sticky: true }).addTo(map);
       // A site far smaller than its view (an airport 40 km away) gets a ring, so it is seen.
       L.circleMarker(centre, { className: "site-map-ring", radius: 11, color: "#7a2606", weight: 2.5, fill: false, interactive: false })
         .addTo(map);

@@ -38,8 +38,7 @@ class Passport:
     qr_svg: str
     generated_at: dt.datetime
     generated_text: str  # the moment in the region's time, "2026-12-01 10:00"
-    sources_no: list[str]
-    sources_en: list[str]
+    sources_en: list[str]  # one line per source: title, attribution, licence, address (English)
     own_licence: dict[str, str]  # the licence of the registry's own data (NLOD 2.0)
 
 
@@ -73,7 +72,6 @@ def read_passport(
         qr_svg=qr_svg(url, title=found.feature["properties"]["name"]),
         generated_at=now,
         generated_text=local_text(now),
-        sources_no=attribution_lines("no", tables=MAP_TABLES),
         sources_en=attribution_lines("en", tables=MAP_TABLES),
         own_licence=dict(OWN_DATA_LICENCE),
     )
