@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test install db lint bench bench-api mutants mutants-sample stop clean-db
+.PHONY: demo test install db lint bench bench-api bench-passport mutants mutants-sample stop clean-db
 
 $(STAMP): pyproject.toml
 	scripts/system-deps.sh postgis pdf
@@ -45,6 +45,12 @@ bench: db
 bench-api: install
 	scripts/system-deps.sh wrk
 	$(BIN)/python bench/api_load.py
+
+## The site page and the PDF passport: p50/p99 and the server's peak RSS, beside WeasyPrint's floor (bench/README.md).
+## PASSPORT_BENCH_ARGS=--demo times the demo data instead of the 100k scratch database.
+bench-passport: db
+	scripts/system-deps.sh pdf
+	$(BIN)/python bench/passport_bench.py $(PASSPORT_BENCH_ARGS)
 
 ## Mutation testing of the rule modules (slow; not in CI): prints the score per module and the survivors.
 ## Modules and tests: [tool.mutmut] in pyproject.toml; re-test some mutants: scripts/mutants.sh 'NAME*'.
