@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test install db lint bench bench-api bench-tiles mutants mutants-sample stop clean-db
+.PHONY: demo test install db lint bench bench-api bench-tiles bench-passport mutants mutants-sample stop clean-db
 
 $(STAMP): pyproject.toml
 	scripts/system-deps.sh postgis pdf
@@ -50,6 +50,11 @@ bench-api: install
 ## bench/README.md, "Vector tiles". Reuses bench-api's database; BENCH_TILES_ARGS='--sites 10000' for fewer.
 bench-tiles: install
 	$(BIN)/python bench/tiles_bench.py $(BENCH_TILES_ARGS)
+## The site page and the PDF passport: p50/p99 and the server's peak RSS, beside WeasyPrint's floor (bench/README.md).
+## PASSPORT_BENCH_ARGS=--demo times the demo data instead of the 100k scratch database.
+bench-passport: db
+	scripts/system-deps.sh pdf
+	$(BIN)/python bench/passport_bench.py $(PASSPORT_BENCH_ARGS)
 
 ## Mutation testing of the rule modules (slow; not in CI): prints the score per module and the survivors.
 ## Modules and tests: [tool.mutmut] in pyproject.toml; re-test some mutants: scripts/mutants.sh 'NAME*'.

@@ -138,6 +138,11 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
     return response
 
 
+def render_document(template: str, **context: Any) -> str:
+    """Render `template` to text outside a page response (the PDF passport's HTML)."""
+    return _env.get_template(template).render(**context)
+
+
 def redirect(url: str, *, status: int = 303) -> RedirectResponse:
     """After a form post: see the result with a GET (303)."""
     return RedirectResponse(url, status_code=status)

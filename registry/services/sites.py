@@ -33,6 +33,7 @@ __all__ = [
     "EXACT_TOTAL_MAX",
     "PUBLIC",
     "SORTS",
+    "NodePlace",
     "SiteFilter",
     "SiteSearch",
     "UnknownKommuneError",
@@ -183,11 +184,26 @@ def search_sites(
 
 
 @dataclass(frozen=True)
+class NodePlace:
+    """Where one of a site's nearest nodes lies (CRS84), for the site's map; not in the API."""
+
+    role: str  # "logistics" or "substation"
+    kind_no: str
+    kind_en: str
+    name: str
+    lon: float
+    lat: float
+    distance_km: float | None
+
+
+@dataclass(frozen=True)
 class VersionedSite:
-    """A site's passport and the version it was read at (the API's ETag)."""
+    """A site's passport and the version it was read at (the API's ETag); `nodes`: where its nearest
+    logistics nodes and substation lie."""
 
     feature: dict[str, Any]
     version: str
+    nodes: tuple[NodePlace, ...] = ()
 
 
 def read_site(
@@ -200,7 +216,39 @@ def read_site(
         return None
     if row["status"] not in PUBLIC and not principal.may_see_private(row["kommune_nr"]):
         return None
-    return VersionedSite(_passport(session, row, today=today), row["version"])
+    feature = _passport(session, row, today=today)
+    return VersionedSite(feature, row["version"], _node_places(row, feature))
+
+
+def _node_places(row: Mapping[Any, Any], feature: dict[str, Any]) -> tuple[NodePlace, ...]:
+    """The places of a passport row's nodes: logistics by kind, then the substation."""
+    places = [
+        NodePlace(
+            "logistics",
+            LOGISTICS_KIND.label(r["kind"], "no") or r["kind"],
+            LOGISTICS_KIND.label(r["kind"], "en") or r["kind"],
+            r["name"],
+            r["lon"],
+            r["lat"],
+            r["distance_km"],
+        )
+        for r in row["logistics"]
+    ]
+    sub = row["substation"]
+    if sub is not None:
+        power = feature["properties"]["power"]
+        places.append(
+            NodePlace(
+                "substation",
+                "Transformatorstasjon",
+                "Substation",
+                sub["name"],
+                sub["lon"],
+                sub["lat"],
+                power.get("substation_distance_km"),
+            )
+        )
+    return tuple(places)
 
 
 def get_site(session: Session, site_id: int, *, statuses: tuple[str, ...] = PUBLIC) -> dict[str, Any] | None:
@@ -228,7 +276,9 @@ def _passport(session: Session, row: Mapping[Any, Any], *, today: dt.date | None
     if sub is not None:
         # The published capacity as the passport's statement selects it (store.get: name, grid company,
         # MW available, reserved and for production, their date, the caveat).
-        feature["properties"]["power"]["nearest_substation"] = dict(sub)
+        # Its place is for the site's map (`VersionedSite.nodes`), not a property.
+        shown = {k: v for k, v in sub.items() if k not in ("lon", "lat")}
+        feature["properties"]["power"]["nearest_substation"] = shown
     return feature
 
 

@@ -33,16 +33,20 @@ LEFT JOIN ({CONTACTS_BY_KOMMUNE}) kc ON kc.kommune_nr = s.kommune_nr
 _SITE_SELECT = f"SELECT s.*, {_JOINED}"
 # A site's passport in one statement: the row, its version (a digest of the whole row: any change
 # changes it), its distance to the nearest node of each logistics kind
-# (`logistics`: JSON list by kind) and its nearest substation's published capacity (`substation`: JSON).
+# (`logistics`: JSON list by kind) and its nearest substation's published capacity (`substation`: JSON),
+# each node with its place (lon, lat) for the site's map.
 _PASSPORT_SELECT = f"""SELECT s.*, md5(s::text) AS version,
   (SELECT coalesce(jsonb_agg(jsonb_build_object(
             'kind', l.kind, 'name', n.name, 'road', n.road, 'code', n.code, 'note', n.note,
             'distance_km', l.distance_km, 'precision_km', l.precision_km, 'method', l.method,
-            'coord_source', n.coord_source) ORDER BY l.kind), '[]'::jsonb)
-   FROM site_logistics l JOIN logistics_node n ON n.id = l.node_id WHERE l.site_id = s.id) AS logistics,
+            'coord_source', n.coord_source, 'lon', ST_X(c), 'lat', ST_Y(c)) ORDER BY l.kind), '[]'::jsonb)
+   FROM site_logistics l JOIN logistics_node n ON n.id = l.node_id
+   CROSS JOIN LATERAL ST_Transform(n.geom_25833, 4326) c WHERE l.site_id = s.id) AS logistics,
   (SELECT to_jsonb(x) FROM (SELECT name, grid_company, available_cons_mw, reserved_cons_mw,
-                                   available_prod_mw, capacity_date, caveat
-                            FROM substation WHERE id = s.nearest_substation_id) x) AS substation,
+                                   available_prod_mw, capacity_date, caveat,
+                                   ST_X(c) AS lon, ST_Y(c) AS lat
+                            FROM substation CROSS JOIN LATERAL ST_Transform(geom_25833, 4326) c
+                            WHERE id = s.nearest_substation_id) x) AS substation,
   {_JOINED}"""
 # A site in a list: only the columns its summary shows (a page reads and converts far fewer values).
 _SUMMARY_SELECT = f"SELECT {', '.join(f's.{c}' for c in SUMMARY_COLUMNS)}, {_JOINED}"
@@ -309,6 +313,32 @@ def get(session: Session, site_id: int, *, statuses: Sequence[str]) -> RowMappin
         .mappings()
         .first()
     )
+
+
+def kommune_boundary_near(session: Session, site_id: int, *, detail_px: float) -> str | None:
+    """The boundary of the site's kommune (lines, CRS84 GeoJSON) around the site and its nearest nodes:
+    within the box of them all widened on every side by its longer side plus 1 km (more than a map of
+    them shows), simplified to 1/`detail_px` of that side. None when no boundary runs there."""
+    return session.execute(
+        text("""
+        WITH things AS (
+            SELECT s.geom_25833 AS g FROM site s WHERE s.id = :id
+            UNION ALL
+            SELECT n.geom_25833 FROM site_logistics l JOIN logistics_node n ON n.id = l.node_id
+            WHERE l.site_id = :id
+            UNION ALL
+            SELECT b.geom_25833 FROM site s JOIN substation b ON b.id = s.nearest_substation_id
+            WHERE s.id = :id
+        ), ext AS (SELECT ST_SetSRID(ST_Extent(g)::geometry, 25833) AS e FROM things),
+        span AS (SELECT e, greatest(ST_XMax(e) - ST_XMin(e), ST_YMax(e) - ST_YMin(e)) + 1000 AS m FROM ext)
+        SELECT ST_AsGeoJSON(ST_Transform(
+                   ST_SimplifyPreserveTopology(b.near, 3 * span.m / :detail_px), 4326), 6)
+        FROM site s JOIN kommune k ON k.nr = s.kommune_nr CROSS JOIN span
+        CROSS JOIN LATERAL ST_Intersection(ST_Boundary(k.geom_25833), ST_Expand(span.e, span.m)) AS b(near)
+        WHERE s.id = :id AND NOT ST_IsEmpty(b.near)
+    """),
+        {"id": site_id, "detail_px": detail_px},
+    ).scalar_one_or_none()
 
 
 def all_with_status(session: Session, *, statuses: Sequence[str]) -> Sequence[RowMapping]:
