@@ -50,6 +50,7 @@ bench-api: install
 ## bench/README.md, "Vector tiles". Reuses bench-api's database; BENCH_TILES_ARGS='--sites 10000' for fewer.
 bench-tiles: install
 	$(BIN)/python bench/tiles_bench.py $(BENCH_TILES_ARGS)
+
 ## The site page and the PDF passport: p50/p99 and the server's peak RSS, beside WeasyPrint's floor (bench/README.md).
 ## PASSPORT_BENCH_ARGS=--demo times the demo data instead of the 100k scratch database.
 bench-passport: db
