@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test install db lint bench bench-api bench-tiles bench-passport mutants mutants-sample stop clean-db
+.PHONY: demo test install db lint bench bench-api bench-tiles bench-passport bench-map mutants mutants-sample stop clean-db
 
 $(STAMP): pyproject.toml
 	scripts/system-deps.sh postgis pdf
@@ -50,6 +50,12 @@ bench-api: install
 ## bench/README.md, "Vector tiles". Reuses bench-api's database; BENCH_TILES_ARGS='--sites 10000' for fewer.
 bench-tiles: install
 	$(BIN)/python bench/tiles_bench.py $(BENCH_TILES_ARGS)
+
+## The region map at 3k and 100k sites against a naive folium.GeoJson of every site: page size, first site
+## drawn in headless Chromium, tiles per zoom band (bench/README.md, "Region map"). MAP_BENCH_ARGS for more.
+bench-map: install
+	scripts/system-deps.sh browser
+	$(BIN)/python bench/map_bench.py $(MAP_BENCH_ARGS)
 
 ## The site page and the PDF passport: p50/p99 and the server's peak RSS, beside WeasyPrint's floor (bench/README.md).
 ## PASSPORT_BENCH_ARGS=--demo times the demo data instead of the 100k scratch database.

@@ -87,7 +87,7 @@ WHERE s.status = 'published';
 # ---------------------------------------------------------------------------------------------- database
 
 
-def bench_url() -> str:
+def bench_url(database: str = BENCH_DB) -> str:
     """Create (if needed) the scratch database on the configured server; return its SQLAlchemy URL."""
     settings = DatabaseSettings()
     if settings.database_url:
@@ -95,16 +95,16 @@ def bench_url() -> str:
         admin = db.get_engine(server.set(database="postgres").render_as_string(hide_password=False))
         with admin.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
             if not conn.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": BENCH_DB}
+                text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": database}
             ).first():
-                conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
-        url = server.set(database=BENCH_DB).render_as_string(hide_password=False)
+                conn.execute(text(f'CREATE DATABASE "{database}"'))
+        url = server.set(database=database).render_as_string(hide_password=False)
         with db.get_engine(url).begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
         return url
     localdb.ensure(port=settings.pg_port, database=settings.pg_database)
-    localdb.create_database(port=settings.pg_port, database=BENCH_DB)
-    return localdb.url(port=settings.pg_port, database=BENCH_DB)
+    localdb.create_database(port=settings.pg_port, database=database)
+    return localdb.url(port=settings.pg_port, database=database)
 
 
 def ensure_sites(url: str, n: int) -> float | None:
@@ -117,7 +117,7 @@ def ensure_sites(url: str, n: int) -> float | None:
     if not kommuner:
         print(f"reference data: {load_reference(engine)}", flush=True)
     if published == n:
-        print(f"reusing {n} published sites in {BENCH_DB}", flush=True)
+        print(f"reusing {n} published sites in {make_url(url).database}", flush=True)
         return None
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(SITE_TABLES)} RESTART IDENTITY CASCADE"))
