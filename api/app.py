@@ -28,6 +28,7 @@ from api.routes import (
     site_writes,
     sites,
     submissions,
+    tiles,
     users,
 )
 from api.routes import admin as admin_routes
@@ -98,6 +99,7 @@ def create_app(
         inquiry_pages,
         about,
         site_pages,
+        tiles,
     ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR

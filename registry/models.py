@@ -50,6 +50,7 @@ from schemas.taxonomy import (
 )
 
 SRID = 25833
+WEB_MERCATOR = 3857  # the vector tiles' CRS
 
 ISSUE_SEVERITIES = ("error", "warning", "info")
 SUBMISSION_STATUSES = ("checked", "loaded", "rejected")
@@ -307,6 +308,16 @@ class Site(Base):
     geom_25833: Mapped[Any] = mapped_column(
         Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False
     )
+    # The outline and a point on it in web-mercator metres, kept in step by PostgreSQL (migration 0009):
+    # the vector tiles (registry/store/tiles.py) clip and aggregate on them through their GiST indexes.
+    geom_3857: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=WEB_MERCATOR, spatial_index=True),
+        Computed(f"ST_Transform(geom_25833, {WEB_MERCATOR})", persisted=True),
+    )
+    point_3857: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=WEB_MERCATOR, spatial_index=True),
+        Computed(f"ST_Transform(ST_PointOnSurface(geom_25833), {WEB_MERCATOR})", persisted=True),
+    )
     area_m2: Mapped[float] = mapped_column(Float, Computed("ST_Area(geom_25833)", persisted=True))
     area_m2_submitted: Mapped[float | None] = mapped_column(Float)
     uses: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'"))
@@ -411,6 +422,18 @@ class Site(Base):
             postgresql_using="gin",
         ),
     )
+
+
+class DataVersion(Base):
+    """A counter per table that caches are keyed on (a tile's ETag): the trigger `site_data_version`
+    (migration 0009) bumps the row `site` after every statement that writes `site`, in its transaction."""
+
+    __tablename__ = "data_version"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+
+    __table_args__ = (CheckConstraint("version >= 0", name="version_nonneg"),)
 
 
 class SiteLogistics(Base):

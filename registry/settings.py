@@ -63,6 +63,8 @@ class ServerSettings(BaseSettings):
     # for (HTML); unset: no basemap, the map works offline (docs/region-map-and-export.md: Kartverket).
     map_basemap_url: str | None = Field(default=None, pattern=r"^https://[^\s]+\{z\}[^\s]*$")
     map_basemap_attribution: str = ""
+    # How long a browser or proxy may reuse a vector tile without asking again (its ETag revalidates it).
+    tile_max_age_s: int = Field(default=60, ge=0, le=86_400)
 
     @model_validator(mode="after")
     def _basemap_is_credited(self) -> ServerSettings:
