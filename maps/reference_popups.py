@@ -1,5 +1,7 @@
-"""Popup and tooltip HTML of the region map's reference layers: substations, logistics nodes, clusters,
-kommuner. Every value is escaped here; the source and licence of each layer close its popup.
+"""What the popups of the region map's reference layers say: substations, logistics nodes, clusters,
+kommuner. Each popup is a title and rows of (label, text) — or (label, (text, https link)) — that the
+browser writes as text nodes; labels, caveats and sources are shared strings (maps.reference_layers),
+so the page carries each once. Every HTML fragment made here is escaped.
 """
 
 from __future__ import annotations
@@ -9,87 +11,84 @@ from html import escape
 from typing import Any
 
 from maps.popups import format_number
-from maps.text import Lang, both, t
+from maps.text import Lang, t
 from schemas.taxonomy import LOGISTICS_KIND
 
+Value = str | tuple[str, str]
+Rows = list[tuple[str, Value]]
 
-def _table(rows: list[tuple[str, str]]) -> str:
-    return "<table>" + "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
+
+def source_html(credit_html: str, lang: Lang) -> str:
+    """The closing paragraph of a popup: the layer's source and licence (trusted HTML from
+    registry.attribution)."""
+    return f'<p class="nar-source">{escape(t("source", lang))}: {credit_html}</p>'
 
 
-def _source(source_html: str, lang: Lang) -> str:
-    """The layer's source and licence (trusted HTML from registry.attribution)."""
-    return f'<p class="nar-source">{escape(t("source", lang))}: {source_html}</p>'
+def caveat_html(caveat: object, lang: Lang) -> str:
+    """The grid company's caveat as a paragraph (empty when it gave none); shared by many substations."""
+    if not caveat:
+        return ""
+    return f'<p class="nar-caveat"><em>{escape(t("caveat", lang))}:</em> {escape(str(caveat))}</p>'
 
 
 def _mw(value: object, lang: Lang) -> str:
     if isinstance(value, int | float):
         return f"{format_number(float(value), 1, lang)} MW"
-    return escape(t("no_mw", lang))
+    return t("no_mw", lang)
 
 
-def substation_popup_html(props: Mapping[str, Any], lang: Lang, source_html: str) -> str:
-    """A substation's published capacity with the grid company's caveat and date, and the source."""
-    rows = [
+def substation_rows(props: Mapping[str, Any], lang: Lang) -> Rows:
+    """A substation's published capacity, grid company and date (the caveat and source are shared)."""
+    return [
         (t("available_mw", lang), _mw(props.get("available_cons_mw"), lang)),
         (t("reserved_mw", lang), _mw(props.get("reserved_cons_mw"), lang)),
         (t("available_prod_mw", lang), _mw(props.get("available_prod_mw"), lang)),
-        (t("grid_company", lang), escape(str(props.get("grid_company") or ""))),
-        (t("capacity_date", lang), escape(str(props.get("capacity_date") or "–"))),
+        (t("grid_company", lang), str(props.get("grid_company") or "")),
+        (t("capacity_date", lang), str(props.get("capacity_date") or "–")),
     ]
-    caveat = props.get("caveat")
-    note = (
-        f'<p class="nar-caveat"><em>{escape(t("caveat", lang))}:</em> {escape(str(caveat))}</p>'
-        if caveat
-        else ""
-    )
-    name = escape(str(props.get("name") or ""))
-    return f'<div class="nar-popup"><h3>{name}</h3>{_table(rows)}{note}{_source(source_html, lang)}</div>'
 
 
-def logistics_popup_html(props: Mapping[str, Any], lang: Lang, source_html: str) -> str:
-    """A logistics node: kind, road or code, operator, how precise its point is, and the source."""
+def logistics_rows(props: Mapping[str, Any], lang: Lang) -> Rows:
+    """A logistics node: kind, road or code, operator, and how precise its point is."""
     kind = props.get("kind")
     kind_label = LOGISTICS_KIND.label(kind, lang) if isinstance(kind, str) and kind in LOGISTICS_KIND else "–"
-    rows = [(both("logistics_layer", lang), escape(kind_label))]
+    rows: Rows = [(t("logistics_layer", lang), kind_label)]
     if props.get("road"):
-        rows.append((t("road", lang), escape(str(props["road"]))))
+        rows.append((t("road", lang), str(props["road"])))
     if props.get("code"):
-        rows.append(("IATA/UN", escape(str(props["code"]))))
+        rows.append(("IATA/UN", str(props["code"])))
     if props.get("operator"):
-        rows.append((t("operator", lang), escape(str(props["operator"]))))
+        rows.append((t("operator", lang), str(props["operator"])))
     precision = props.get("precision_km")
     if isinstance(precision, int | float):
         rows.append((t("precision", lang), f"± {format_number(float(precision), 1, lang)} km"))
-    name = escape(str(props.get("name") or ""))
-    return f'<div class="nar-popup"><h3>{name}</h3>{_table(rows)}{_source(source_html, lang)}</div>'
+    return rows
 
 
-def _link(url: object, text: str) -> str | None:
-    if isinstance(url, str) and url.startswith("https://"):
-        return f'<a href="{escape(url)}">{escape(text)}</a>'
-    return None
+def _https(url: object) -> str | None:
+    return url if isinstance(url, str) and url.startswith("https://") else None
 
 
-def cluster_popup_html(props: Mapping[str, Any], lang: Lang, source_html: str) -> str:
-    """A cluster: sector, programme, host kommune (where it is placed), website and source with date."""
-    rows = []
+def cluster_rows(props: Mapping[str, Any], lang: Lang) -> Rows:
+    """A cluster: sector, programme, host kommune (where it is placed), website, and source with date."""
+    rows: Rows = []
     for key, label in (("sector", "sector"), ("programme_level", "programme")):
         if props.get(key):
-            rows.append((t(label, lang), escape(str(props[key]))))
-    host = str(props.get("kommune_name") or props.get("host_city") or "")
-    rows.append((t("host", lang), escape(host)))
-    website = _link(props.get("website"), str(props.get("website") or ""))
+            rows.append((t(label, lang), str(props[key])))
+    rows.append((t("host", lang), f"{props.get('kommune_name') or props.get('host_city') or ''}"))
+    website = _https(props.get("website"))
     if website:
-        rows.append((t("website", lang), website))
-    source = _link(props.get("source_url"), t("source", lang))
+        rows.append((t("website", lang), (website, website)))
+    source = _https(props.get("source_url"))
     if source:
-        if props.get("source_date"):
-            source += f" ({escape(str(props['source_date']))})"
-        rows.append((t("source", lang), source))
-    name = escape(str(props.get("name") or ""))
-    placed = f'<p class="nar-other">{escape(t("cluster_placed", lang))}</p>'
-    return f'<div class="nar-popup"><h3>{name}</h3>{_table(rows)}{placed}{_source(source_html, lang)}</div>'
+        date = f" ({props['source_date']})" if props.get("source_date") else ""
+        rows.append((t("source", lang), (t("source", lang) + date, source)))
+    return rows
+
+
+def cluster_note_html(lang: Lang) -> str:
+    """Where a cluster's point stands (shared by every cluster popup)."""
+    return f'<p class="nar-other">{escape(t("cluster_placed", lang))}</p>'
 
 
 def kommune_tooltip_html(props: Mapping[str, Any], lang: Lang) -> str:

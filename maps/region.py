@@ -20,7 +20,14 @@ from maps import assets, reference_layers
 from maps.basemaps import Basemap
 from maps.legend import Attribution, DemoBanner, MaturityLegend, PageHead
 from maps.text import both, check_lang, t
-from maps.tile_layer import SITE_TILES_URL, DemoSitesSwitch, Renderer, SiteTileLayer, tile_config
+from maps.tile_layer import (
+    MAP_MAX_ZOOM,
+    SITE_TILES_URL,
+    DemoSitesSwitch,
+    Renderer,
+    SiteTileLayer,
+    tile_config,
+)
 
 # Where the map opens when there is nothing to fit to: Oslo, showing most of the region.
 OSLO_LAT_LON = (59.91, 10.75)
@@ -97,7 +104,9 @@ def build_region_map(
     credits = sources or Sources()
     kommune_features = [f for f in layers.kommuner.get("features") or [] if f.get("geometry")]
 
-    m = folium.Map(location=OSLO_LAT_LON, zoom_start=EMPTY_ZOOM, tiles=None, control_scale=True)
+    m = folium.Map(
+        location=OSLO_LAT_LON, zoom_start=EMPTY_ZOOM, tiles=None, control_scale=True, max_zoom=MAP_MAX_ZOOM
+    )
     assets.use_local_assets(m, static_prefix=static_prefix, vector_tiles=True)
     m.add_child(PageHead(title=page_title, static_prefix=static_prefix))
     if basemap is not None:
@@ -120,9 +129,17 @@ def build_region_map(
     if layers.demo_sites:
         demo_switch = DemoSitesSwitch(name=both("demo_layer", language), sites=sites)
         m.add_child(demo_switch)
-    reference_layers.add_substations(m, layers.substations, lang=language, source_html=credits.substations)
-    reference_layers.add_logistics(m, layers.logistics, lang=language, source_html=credits.logistics)
-    reference_layers.add_clusters(m, layers.clusters, lang=language, source_html=credits.clusters)
+    shared = reference_layers.SharedStrings()
+    m.add_child(shared)
+    reference_layers.add_substations(
+        m, layers.substations, lang=language, shared=shared, credit_html=credits.substations
+    )
+    reference_layers.add_logistics(
+        m, layers.logistics, lang=language, shared=shared, credit_html=credits.logistics
+    )
+    reference_layers.add_clusters(
+        m, layers.clusters, lang=language, shared=shared, credit_html=credits.clusters
+    )
     m.add_child(
         reference_layers.PlaceLabels(
             reference_layers.kommune_labels(layers.kommuner),

@@ -35,7 +35,10 @@ SITE_TILES_URL = "/tiles/sites/{z}/{x}/{y}.pbf"
 SITE_PAGE_URL = "/sites/{id}"
 TILE_LAYER_NAME = "sites"  # the MVT layer of the tile contract
 DETAIL_MIN_ZOOM = 10  # the tile contract: polygons from this zoom on, cell points below it
-MAX_NATIVE_ZOOM = 14  # beyond this the browser scales the z14 tiles (polygons are exact enough)
+# Tiles are fetched at every zoom the map allows: VectorGrid's canvas hit test ignores the scaling of an
+# over-zoomed tile, so with maxNativeZoom below the map's maxZoom a click beyond it misses its site.
+MAX_NATIVE_ZOOM = 18
+MAP_MAX_ZOOM = MAX_NATIVE_ZOOM
 DEMO_EDGE_COLOUR = "#b91c1c"  # the demo banner's red
 DEMO_DASH = "6 4"
 CELL_EDGE_COLOUR = "#ffffff"

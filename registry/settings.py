@@ -69,7 +69,7 @@ class ServerSettings(BaseSettings):
     @model_validator(mode="after")
     def _basemap_is_credited(self) -> ServerSettings:
         if self.map_basemap_url and not self.map_basemap_attribution.strip():
-            raise ValueError("NAERING_MAP_BASEMAP_URL needs NAERING_MAP_BASEMAP_ATTRIBUTION (its licence asks)")
+            raise ValueError("NAERING_MAP_BASEMAP_URL needs NAERING_MAP_BASEMAP_ATTRIBUTION (its licence)")
         return self
 
 
