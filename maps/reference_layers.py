@@ -86,9 +86,9 @@ class SharedStrings(MacroElement):
             self.strings.append(html)
         return self.strings.index(html)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         self.strings_js = js_object(self.strings)
-        super().render(**kwargs)
+        return str(super().render(**kwargs))
 
 
 # Bind a popup and a tooltip to each point. The popup is written when it opens, from the feature's title

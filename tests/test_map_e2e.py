@@ -126,7 +126,8 @@ def _go_to(browser: Any, site: dict[str, Any], zoom: int = SITE_ZOOM) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.execute_script(
-        f"{MAP_JS}.closePopup(); {MAP_JS}.setView([arguments[0], arguments[1]], arguments[2], {{animate: false}})",
+        f"{MAP_JS}.closePopup();"
+        f"{MAP_JS}.setView([arguments[0], arguments[1]], arguments[2], {{animate: false}})",
         site["lat"],
         site["lon"],
         zoom,
