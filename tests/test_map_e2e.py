@@ -133,6 +133,16 @@ def _go_to(browser: Any, site: dict[str, Any], zoom: int = SITE_ZOOM) -> None:
         zoom,
     )
     WebDriverWait(browser, DRAW_TIMEOUT_S).until(lambda d: site["id"] in _hook(d).get("sites", {}))
+    _wait_loaded(browser)
+
+
+def _wait_loaded(browser: Any) -> None:
+    """Wait until the sites layer has no tile left to load."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, DRAW_TIMEOUT_S).until(
+        lambda d: d.execute_script("return !window.narSiteTiles.layer.isLoading()")
+    )
 
 
 def _popup(browser: Any) -> Any:
@@ -277,11 +287,13 @@ def test_the_viewer_can_hide_the_demo_sites(
     assert checkbox.is_selected()
     checkbox.click()
     WebDriverWait(browser, 5).until(lambda d: not banner.is_displayed())
+    _wait_loaded(browser)
     WebDriverWait(browser, DRAW_TIMEOUT_S).until(lambda d: d.execute_script(count_paths) == 1)
     assert browser.execute_script(CLICKABLE_SITE_PATH_JS, real_site["id"]) is not None
 
     _demo_toggle(browser).click()
     WebDriverWait(browser, 5).until(lambda d: banner.is_displayed())
+    _wait_loaded(browser)
     WebDriverWait(browser, DRAW_TIMEOUT_S).until(lambda d: d.execute_script(count_paths) == before)
     assert console_errors(browser) == []
     _assert_offline(browser, live_app)
