@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test install db lint bench bench-api mutants mutants-sample stop clean-db
+.PHONY: demo test install db lint bench bench-api bench-tiles mutants mutants-sample stop clean-db
 
 $(STAMP): pyproject.toml
 	scripts/system-deps.sh postgis pdf
@@ -45,6 +45,11 @@ bench: db
 bench-api: install
 	scripts/system-deps.sh wrk
 	$(BIN)/python bench/api_load.py
+
+## Vector tiles over HTTP at 100k published sites (p50/p99 and KB per zoom band, the raw z8 query beside):
+## bench/README.md, "Vector tiles". Reuses bench-api's database; BENCH_TILES_ARGS='--sites 10000' for fewer.
+bench-tiles: install
+	$(BIN)/python bench/tiles_bench.py $(BENCH_TILES_ARGS)
 
 ## Mutation testing of the rule modules (slow; not in CI): prints the score per module and the survivors.
 ## Modules and tests: [tool.mutmut] in pyproject.toml; re-test some mutants: scripts/mutants.sh 'NAME*'.

@@ -51,34 +51,35 @@ SELECT {_VERSION} AS version,
 
 _AGGREGATE = f"""
 WITH bounds AS (
-  SELECT e.env, ST_XMin(e.env) AS xmin, ST_YMin(e.env) AS ymin, ST_XMax(e.env) AS xmax,
-         ST_YMax(e.env) AS ymax, (ST_XMax(e.env) - ST_XMin(e.env)) / :cells AS cell_m
+  SELECT e.env, ST_XMin(e.env) AS xmin, ST_YMax(e.env) AS ymax, ST_XMax(e.env) AS xmax,
+         ST_YMin(e.env) AS ymin, (ST_XMax(e.env) - ST_XMin(e.env)) / :cells AS cell_m
   FROM (SELECT ST_TileEnvelope(:z, :x, :y) AS env) e
 ), points AS (
-  SELECT s.id, s.name, s.area_m2, s.is_demo, s.point_3857 AS p,
-         array_position({_MATURITY_ORDER}, s.maturity) AS maturity_pos,
-         -- the centre of the cell holding the point: a grid of `cell_m` whose nodes are cell centres
-         ST_SnapToGrid(s.point_3857, b.xmin + b.cell_m / 2, b.ymin + b.cell_m / 2, b.cell_m, b.cell_m)
-           AS cell
+  SELECT s.id, s.name, s.area_m2, s.is_demo, s.maturity, ST_X(s.point_3857) AS px, ST_Y(s.point_3857) AS py
   FROM site s, bounds b
   WHERE s.status = 'published' AND s.point_3857 && b.env
-    AND ST_X(s.point_3857) >= b.xmin AND ST_X(s.point_3857) < b.xmax
-    AND ST_Y(s.point_3857) >= b.ymin AND ST_Y(s.point_3857) < b.ymax
 ), cells AS (
+  -- the cell of `cell_m` holding each point, counted from the tile's top-left corner (a grid aligned with
+  -- the tile's edges: ST_SnapToGrid's with its origin there, as integers a GROUP BY hashes cheaply); a
+  -- point on the tile's right or bottom edge belongs to the next tile (half-open)
+  SELECT p.*, floor((p.px - b.xmin) / b.cell_m)::int AS cx, floor((b.ymax - p.py) / b.cell_m)::int AS cy
+  FROM points p, bounds b
+  WHERE p.px >= b.xmin AND p.px < b.xmax AND p.py > b.ymin AND p.py <= b.ymax
+), grouped AS (
   SELECT count(*) AS count,
          round((sum(area_m2) / {_M2_PER_DAA})::numeric, 1)::float8 AS area_daa,
          count(*) FILTER (WHERE is_demo) AS demo_count,
-         ({_MATURITY_ORDER})[max(maturity_pos)] AS maturity,
+         ({_MATURITY_ORDER})[max(array_position({_MATURITY_ORDER}, maturity))] AS maturity,
          CASE WHEN count(*) = 1 THEN min(id) END AS id,
          CASE WHEN count(*) = 1 THEN min(name) END AS name,
          -- drawn at the mean of its sites' points (a lone site where it is), inside its cell
-         ST_AsMVTGeom(ST_Centroid(ST_Collect(p)), (SELECT env FROM bounds), {EXTENT}, {BUFFER_PX}, true)
-           AS geom
-  FROM points
-  GROUP BY cell
+         ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(avg(px), avg(py)), 3857), (SELECT env FROM bounds),
+                      {EXTENT}, {BUFFER_PX}, true) AS geom
+  FROM cells
+  GROUP BY cx, cy
 )
 SELECT {_VERSION} AS version,
-       (SELECT ST_AsMVT(c, '{LAYER}', {EXTENT}, 'geom') FROM cells c WHERE c.geom IS NOT NULL) AS body
+       (SELECT ST_AsMVT(g, '{LAYER}', {EXTENT}, 'geom') FROM grouped g WHERE g.geom IS NOT NULL) AS body
 """
 
 
