@@ -16,19 +16,26 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 NONCE_KEY = "csp_nonce"
+# A page that shows images from another origin (the region map's optional basemap tiles) puts that
+# origin here in request.state; the policy then allows images from it, and from nowhere else.
+IMG_ORIGIN_KEY = "csp_img_origin"
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 # Styles may be inline: Folium, Swagger UI and our pages use style attributes, which a nonce cannot cover.
 _POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "img-src 'self' data:{img_origin}; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _SCRIPT_TAG = re.compile(r"<script(?=[\s>])", re.IGNORECASE)
 
 
-def content_security_policy(nonce: str) -> str:
-    """The Content-Security-Policy of a response whose inline scripts carry `nonce`."""
-    return _POLICY.format(nonce=nonce)
+def content_security_policy(nonce: str, img_origin: str | None = None) -> str:
+    """The Content-Security-Policy of a response whose inline scripts carry `nonce` (and whose images
+    may also come from `img_origin`, e.g. "https://cache.kartverket.no")."""
+    extra = (
+        f" {img_origin}" if img_origin and re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d+)?", img_origin) else ""
+    )
+    return _POLICY.format(nonce=nonce, img_origin=extra)
 
 
 class SecurityHeaders:
@@ -42,12 +49,13 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         nonce = secrets.token_urlsafe(18)
-        scope.setdefault("state", {})[NONCE_KEY] = nonce
+        state = scope.setdefault("state", {})
+        state[NONCE_KEY] = nonce
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = content_security_policy(nonce)
+                headers["Content-Security-Policy"] = content_security_policy(nonce, state.get(IMG_ORIGIN_KEY))
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers without CSP 2
                 headers.setdefault("Referrer-Policy", REFERRER_POLICY)  # a private page sets no-referrer

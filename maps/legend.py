@@ -1,4 +1,4 @@
-"""Map furniture as Folium MacroElements: page head, maturity legend, demo banner, count notice, attribution.
+"""Map furniture as Folium MacroElements: page head, maturity legend, demo banner, attribution.
 
 Each element renders its HTML server-side (escaped here, since branca's templates do not autoescape)
 into an inert <template>, and a small script moves it into the Leaflet map container; being inert, it
@@ -36,13 +36,17 @@ _CSS = """
 .nar-swatch-point { width: 12px; height: 12px; border-radius: 50%; margin: 0 3px; border-color: #333; }
 .nar-swatch-stale { background: #fff; border: 2px dashed #333; width: 16px; height: 10px; }
 .nar-swatch-unverified { background: #fff; border: 2px dotted #333; width: 16px; height: 10px; }
-.nar-swatch-count { width: 14px; height: 14px; border-radius: 50%; border: 2px solid #fff;
-  box-shadow: 0 0 0 1px #555; }
-.nar-count-label { background: rgba(255, 255, 255, 0.9); border: 1px solid #999; font-size: 12px;
-  font-weight: 600; padding: 1px 5px; box-shadow: none; }
-.nar-notice { background: #fff7d6; border: 1px solid #c9a227; padding: 6px 10px; border-radius: 6px;
-  max-width: 340px; font-size: 13px; line-height: 1.35; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }
-.nar-notice small { display: block; color: #555; margin-top: 3px; }
+.nar-swatch-demo { background: #fff; border: 2px dashed #b91c1c; width: 16px; height: 10px; }
+.nar-swatch-mw { width: 12px; height: 12px; border-radius: 50%; margin: 0 3px;
+  background: radial-gradient(#08306b 30%, #6baed6 70%); }
+.nar-cell-tooltip { font-weight: 600; }
+.nar-place-label { white-space: nowrap; pointer-events: none; }
+.nar-place-label span { position: relative; left: -50%; top: -0.7em; display: inline-block;
+  font-size: 12px; color: #222; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
+.nar-town-label span { font-weight: 700; font-size: 13px; }
+.nar-kommune-label span { font-style: italic; color: #3f3f46; }
+.nar-hide-nar-kommune-label .nar-kommune-label, .nar-hide-nar-town-label .nar-town-label { display: none; }
+.nar-source { font-size: 11px; color: #555; margin: 4px 0 0; }
 .nar-swatch-kommune { background: transparent; border: 2px solid; width: 16px; height: 10px; }
 .nar-other { color: #555; font-size: 0.92em; }
 /* Below Leaflet's control corners (z-index 1000): an opened layer control is never hidden by the banner. */
@@ -97,11 +101,8 @@ def _legend_row(swatch_html: str, key: str, lang: Lang) -> str:
     return f"<li>{swatch_html}<span>{escape(both(key, lang))}</span></li>"
 
 
-def maturity_legend_html(lang: Lang, title: str | None = None, *, counts: bool = False) -> str:
-    """Return the legend's inner HTML: a collapsible list of maturity levels M0–M5 and map symbols.
-
-    With `counts` (the map shows counts per kommune, not sites) the count circle is explained too.
-    """
+def maturity_legend_html(lang: Lang, title: str | None = None) -> str:
+    """Return the legend's inner HTML: a collapsible list of maturity levels M0–M5 and map symbols."""
     alt = other(lang)
     heading = (
         f"{escape(getattr(MATURITY, f'title_{lang}'))} "
@@ -113,20 +114,15 @@ def maturity_legend_html(lang: Lang, title: str | None = None, *, counts: bool =
         f'<span class="nar-other">{escape(MATURITY.label(term.code, alt))}</span></span></li>'
         for term in MATURITY.terms
     ]
-    # The dot's swatch shows all maturity colours: points are coloured like the polygons.
+    # The circle's swatch shows all maturity colours: a cell takes its most advanced site's colour.
     colours = ", ".join(escape(term.colour) for term in MATURITY.terms)
     rows.append(
         f'<li><span class="nar-swatch nar-swatch-point" style="background:conic-gradient({colours})"></span>'
-        f"<span>{escape(t('site_point', lang))} "
-        f'<span class="nar-other">{escape(t("site_point", alt))}</span></span></li>'
+        f"<span>{escape(t('tiles_note', lang))} "
+        f'<span class="nar-other">{escape(t("tiles_note", alt))}</span></span></li>'
     )
-    rows.append(_legend_row('<span class="nar-swatch nar-swatch-stale"></span>', "stale_legend", lang))
-    rows.append(
-        _legend_row('<span class="nar-swatch nar-swatch-unverified"></span>', "unverified_legend", lang)
-    )
-    if counts:
-        swatch = '<span class="nar-swatch nar-swatch-count" style="background:#1f4e79"></span>'
-        rows.append(_legend_row(swatch, "counts_legend", lang))
+    rows.append(_legend_row('<span class="nar-swatch nar-swatch-demo"></span>', "demo_legend", lang))
+    rows.append(_legend_row('<span class="nar-swatch nar-swatch-mw"></span>', "mw_legend", lang))
     rows.append(
         f'<li><span class="nar-swatch nar-swatch-kommune" style="border-color:{KOMMUNE_OUTLINE_COLOUR}">'
         "</span>"
@@ -170,11 +166,11 @@ class MaturityLegend(MacroElement):
         """
     )
 
-    def __init__(self, *, lang: Lang, title: str | None = None, counts: bool = False) -> None:
+    def __init__(self, *, lang: Lang, title: str | None = None) -> None:
         super().__init__()
         self._name = "MaturityLegend"
         self.fold_below = LEGEND_FOLD_BELOW_PX
-        self.body_html = maturity_legend_html(lang, title, counts=counts)
+        self.body_html = maturity_legend_html(lang, title)
 
 
 def demo_banner_html(lang: Lang, *, demo: int, total: int, can_hide: bool) -> str:
@@ -223,37 +219,6 @@ class DemoBanner(MacroElement):
         self._name = "DemoBanner"
         self.layer_name = layer.get_name() if layer is not None else ""
         self.body_html = demo_banner_html(lang, demo=demo, total=total, can_hide=layer is not None)
-
-
-class CountNotice(MacroElement):
-    """A notice (bottom left) that the map shows counts per kommune because there are too many sites."""
-
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}
-        <template id="{{ this.get_name() }}">
-            <div class="nar-notice leaflet-control" role="note">{{ this.body_html }}</div>
-        </template>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        (function () {
-            var el = document.getElementById("{{ this.get_name() }}").content.firstElementChild;
-            var control = L.control({position: "bottomleft"});
-            control.onAdd = function () {
-                L.DomEvent.disableClickPropagation(el);
-                return el;
-            };
-            control.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, *, lang: Lang, max_sites: int) -> None:
-        super().__init__()
-        self._name = "CountNotice"
-        own, alt = t("counts_notice", lang, cap=max_sites), t("counts_notice", other(lang), cap=max_sites)
-        self.body_html = f"{escape(own)}<small>{escape(alt)}</small>"
 
 
 class Attribution(MacroElement):

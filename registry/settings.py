@@ -14,10 +14,6 @@ from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-# A few thousand simplified outlines make a region-map page of a few MB that a browser still draws
-# smoothly; 300k would not (issue 7: 1 GB of HTML, 7 GB of server memory).
-MAP_MAX_SITES = 3000
-
 _PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "postgres", "password"}
 
 
@@ -63,10 +59,18 @@ class ServerSettings(BaseSettings):
     enable_http_submissions: bool = True
     max_upload_mb: int = 100
     max_features: int = 200_000
-    # The region map embeds at most this many site shapes; beyond it, it shows counts per kommune.
-    map_max_sites: int = Field(default=MAP_MAX_SITES, ge=1, le=20_000)
+    # The region map's background tiles (XYZ URL with {z}/{x}/{y}) and the attribution their licence asks
+    # for (HTML); unset: no basemap, the map works offline (docs/region-map-and-export.md: Kartverket).
+    map_basemap_url: str | None = Field(default=None, pattern=r"^https://[^\s]+\{z\}[^\s]*$")
+    map_basemap_attribution: str = ""
     # How long a browser or proxy may reuse a vector tile without asking again (its ETag revalidates it).
     tile_max_age_s: int = Field(default=60, ge=0, le=86_400)
+
+    @model_validator(mode="after")
+    def _basemap_is_credited(self) -> ServerSettings:
+        if self.map_basemap_url and not self.map_basemap_attribution.strip():
+            raise ValueError("NAERING_MAP_BASEMAP_URL needs NAERING_MAP_BASEMAP_ATTRIBUTION (its licence)")
+        return self
 
 
 class AuthSettings(BaseSettings):

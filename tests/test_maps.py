@@ -1,15 +1,10 @@
-"""Tests of the region map: HTML content, offline assets, and drawing in headless Chromium."""
+"""Tests of the region map's page (unit: what it embeds and links) and of the site layers and popups the
+smaller maps still use. The region map drawn in Chromium from the real app's tiles: tests/test_map_e2e.py."""
 
 from __future__ import annotations
 
-import functools
-import re
-import shutil
-import threading
-from collections.abc import Callable, Iterator
+import json
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import folium
@@ -20,11 +15,18 @@ from maps import assets
 from maps.basemaps import OPENSTREETMAP
 from maps.legend import DemoBanner
 from maps.popups import format_area, site_popup_html
-from maps.region import bounds_lat_lon, build_region_map, render
-from maps.site_layers import POINTS_MAX_ZOOM, POINTS_PANE, representative_point, site_layer_data
-from maps.text import both
+from maps.reference_layers import (
+    KOMMUNE_LABEL_MIN_ZOOM,
+    SharedStrings,
+    kommune_labels,
+    mw_style,
+    towns,
+)
+from maps.reference_popups import cluster_rows, substation_rows
+from maps.region import RegionLayers, Sources, bounds_lat_lon, build_region_map, render
+from maps.site_layers import representative_point, site_layer_data
+from maps.tile_layer import DemoSitesSwitch, SiteTileLayer, cell_radius_px, tile_config
 from schemas.taxonomy import MATURITY
-from tests.browser import console_errors, headless_chromium
 
 ATTRIBUTION = (
     'Kommunegrenser © <a href="https://www.kartverket.no/">Kartverket</a>, '
@@ -123,12 +125,74 @@ def _geojson_layers(m: folium.Map) -> list[folium.GeoJson]:
     return layers
 
 
-# --- unit: the HTML page -------------------------------------------------------------------------
+# --- unit: the region map's page ------------------------------------------------------------------
+
+
+def _point(lon: float, lat: float, **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+
+CAVEAT = "Kapasiteten er veiledende <og kan endres>"
+
+
+@pytest.fixture
+def layers(kommuner: dict) -> RegionLayers:
+    for f in kommuner["features"]:
+        f["properties"]["regionraad"] = "Osloregionen sentrum"
+        f["properties"]["label_lon_lat"] = [10.75, 59.95] if f["properties"]["nr"] == "0301" else [10.5, 59.9]
+    substations = _collection(
+        _point(
+            10.8,
+            59.9,
+            name="Alna",
+            grid_company="ELVIA",
+            available_cons_mw=27.0,
+            reserved_cons_mw=0.0,
+            available_prod_mw=-40.0,
+            capacity_date="2025-12-01",
+            caveat=CAVEAT,
+        ),
+        _point(
+            10.6,
+            59.9,
+            name="Lysaker",
+            grid_company="ELVIA",
+            available_cons_mw=None,
+            reserved_cons_mw=None,
+            available_prod_mw=None,
+            capacity_date=None,
+            caveat=CAVEAT,
+        ),
+    )
+    logistics = _collection(_point(10.8, 59.93, kind="rail_terminal", name="Alnabru", precision_km=0.5))
+    clusters = _collection(
+        _point(
+            10.75,
+            59.95,
+            name="Oslo Cancer Cluster",
+            sector="Helse",
+            kommune_name="Oslo",
+            website="https://oslocancercluster.no",
+            source_url="javascript:alert(1)",
+        )
+    )
+    return RegionLayers(
+        kommuner=kommuner,
+        substations=substations,
+        logistics=logistics,
+        clusters=clusters,
+        sites=3,
+        demo_sites=1,
+    )
+
+
+def _render(layers: RegionLayers, **kwargs: Any) -> str:
+    return render(layers, attribution_html=ATTRIBUTION, **kwargs)
 
 
 @pytest.mark.parametrize("lang", ["no", "en"])
-def test_page_has_every_maturity_label_and_colour(sites: dict, kommuner: dict, lang: str) -> None:
-    html = render(sites, kommuner, attribution_html=ATTRIBUTION, lang=lang)
+def test_page_has_every_maturity_label_and_colour(layers: RegionLayers, lang: str) -> None:
+    html = _render(layers, lang=lang)
     for term in MATURITY.terms:
         assert term.colour in html
         assert term.label_no in html
@@ -136,18 +200,59 @@ def test_page_has_every_maturity_label_and_colour(sites: dict, kommuner: dict, l
         assert f"<b>{term.code}</b>" in html
 
 
-def test_page_has_the_attribution(sites: dict, kommuner: dict) -> None:
-    html = render(sites, kommuner, attribution_html=ATTRIBUTION)
+def test_page_has_the_attribution(layers: RegionLayers) -> None:
+    html = _render(layers)
     assert "attributionControl.addAttribution(" in html
     for fragment in ("Kommunegrenser ©", ">Kartverket<", ">CC BY 4.0<", "https://www.kartverket.no/"):
         assert fragment in html.replace("\\u003c", "<").replace("\\u003e", ">")
 
 
-@pytest.mark.parametrize("with_demo", [True, False])
-def test_demo_banner_only_when_a_demo_site_is_shown(sites: dict, kommuner: dict, with_demo: bool) -> None:
-    html = render(sites if with_demo else _without_demo(sites), kommuner, attribution_html=ATTRIBUTION)
-    assert ("DEMODATA / DEMO DATA" in html) is with_demo
-    assert ('class="nar-demo-banner"' in html) is with_demo
+def test_the_page_embeds_no_site_and_reads_them_from_the_tiles(layers: RegionLayers) -> None:
+    m = build_region_map(layers, attribution_html=ATTRIBUTION)
+    html = m.get_root().render()
+    assert "L.vectorGrid.protobuf(cfg.url" in html and '"url": "/tiles/sites/{z}/{x}/{y}.pbf"' in html
+    assert '"detailMinZoom": 10' in html and "getFeatureId" in html
+    (tiles,) = [c for c in m._children.values() if isinstance(c, SiteTileLayer)]
+    assert tiles.layer_name == "Næringsarealer / Business sites"
+    # The popup links to the site's page, in the page's language.
+    assert '"siteUrl": "/sites/{id}"' in html
+    assert '"siteUrl": "/sites/{id}?lang=en"' in _render(layers, lang="en")
+
+
+def test_the_page_does_not_grow_with_the_number_of_sites(layers: RegionLayers) -> None:
+    few = _render(layers)
+    many = _render(RegionLayers(**{**layers.__dict__, "sites": 100_000, "demo_sites": 57}))
+    assert abs(len(many) - len(few)) < 100  # only the banner's numbers differ
+
+
+def test_tile_config_carries_the_taxonomy_and_refuses_an_unknown_renderer() -> None:
+    cfg = tile_config(lang="en", kommune_names={"0301": "Oslo"}, renderer="svg")
+    assert cfg["colours"] == {term.code: term.colour for term in MATURITY.terms}
+    assert cfg["maturity"]["M3"] == [MATURITY.label("M3", "en"), MATURITY.label("M3", "no")]
+    assert cfg["renderer"] == "svg" and cfg["kommuner"] == {"0301": "Oslo"}
+    assert cfg["text"]["sitesMany"] == "{n} sites"
+    with pytest.raises(ValueError, match="renderer"):
+        tile_config(lang="no", kommune_names={}, renderer="webgl")  # type: ignore[arg-type]
+
+
+def test_cells_grow_with_their_count_within_bounds() -> None:
+    assert cell_radius_px(1) < cell_radius_px(50) < cell_radius_px(10_000) == 28
+
+
+@pytest.mark.parametrize("demo_sites", [1, 0])
+def test_demo_banner_and_switch_only_when_demo_sites_are_published(
+    layers: RegionLayers, demo_sites: int
+) -> None:
+    m = build_region_map(
+        RegionLayers(**{**layers.__dict__, "demo_sites": demo_sites}), attribution_html=ATTRIBUTION
+    )
+    html = m.get_root().render()
+    assert ("DEMODATA / DEMO DATA" in html) is bool(demo_sites)
+    switches = [c for c in m._children.values() if isinstance(c, DemoSitesSwitch)]
+    assert len(switches) == demo_sites
+    if demo_sites:
+        assert "1 av 3 viste arealer er oppdiktet" in _banner_text(m)
+        assert f"var layer = {switches[0].get_name()};" in html and "skjul dem i lagvelgeren" in html
 
 
 def _banner_text(m: folium.Map) -> str:
@@ -155,85 +260,82 @@ def _banner_text(m: folium.Map) -> str:
     return str(banner.body_html)
 
 
-def test_demo_banner_says_how_many_of_the_shown_sites_are_demo(sites: dict, kommuner: dict) -> None:
-    mixed = _banner_text(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))
-    assert "1 av 3 viste arealer er oppdiktet" in mixed and "1 of 3 sites shown are invented" in mixed
-    assert "Eksempeldata" not in mixed and "every" not in mixed
-    demo_only = _collection(*[f for f in sites["features"] if f["properties"]["is_demo"]])
-    demo_only["features"].append(_site("s4", "Demo 2", 10.6, 59.95, "M1", is_demo=True))
-    english = _banner_text(build_region_map(demo_only, kommuner, attribution_html=ATTRIBUTION, lang="en"))
-    assert english.startswith("DEMO DATA / DEMODATA") and "All 2 sites shown are invented" in english
+def test_layers_to_switch(layers: RegionLayers) -> None:
+    html = _render(layers, lang="en")
+    control = html[html.index("_layers = {") :]
+    for name in (
+        "Business sites / Næringsarealer",
+        "Demo sites (invented) / Demoarealer (oppdiktet)",
+        "Substations (available MW) / Transformatorstasjoner (ledig MW)",
+        "Logistics nodes / Logistikknoder",
+        "Business clusters / Næringsklynger",
+        "Member municipalities / Medlemskommuner",
+        "Municipality names / Kommunenavn",
+        "Place names / Stedsnavn",
+    ):
+        assert json.dumps(name)[1:-1] in control, name
 
 
-def test_demo_sites_are_a_layer_of_their_own_the_banner_follows(sites: dict, kommuner: dict) -> None:
-    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
-    groups = {c.layer_name: c for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
-    assert set(groups) == {
-        "Næringsarealer / Business sites",
-        "Demoarealer (oppdiktet) / Demo sites (invented)",
-    }
-    demo_ids = [
-        f["id"]
-        for layer in groups["Demoarealer (oppdiktet) / Demo sites (invented)"]._children.values()
-        if isinstance(layer, folium.GeoJson)
-        for f in layer.data["features"]
-    ]
-    assert demo_ids == ["s3", "s3"]  # its polygon and its point
-    html = m.get_root().render()
-    demo_layer = groups["Demoarealer (oppdiktet) / Demo sites (invented)"].get_name()
-    assert f"var layer = {demo_layer};" in html and 'map.on("overlayremove"' in html
-    assert "skjul dem i lagvelgeren" in html
+def test_substations_are_coloured_and_sized_by_available_mw() -> None:
+    assert mw_style(27.0) == ("#08306b", 11)
+    assert mw_style(0.0)[1] < mw_style(6.0)[1] < mw_style(27.0)[1]
+    assert mw_style(None)[0] == "#9e9e9e"
 
 
-@pytest.mark.parametrize("lang", ["no", "en"])
-def test_counts_per_kommune_replace_the_sites_and_the_map_says_so(kommuner: dict, lang: str) -> None:
-    def count(nr: str, name: str, n: int, area_m2: float, is_demo: bool) -> dict[str, Any]:
-        props = {"kommune_nr": nr, "kommune_name": name, "sites": n, "area_m2": area_m2, "is_demo": is_demo}
-        return {
-            "type": "Feature",
-            "properties": props,
-            "geometry": {"type": "Point", "coordinates": [10.7, 59.9]},
-        }
-
-    counts = _collection(
-        count("0301", "Oslo", 2500, 4_321_000.0, False), count("3201", "Bærum", 700, 9_000.0, True)
-    )
+def test_reference_popups_share_caveat_and_source_and_escape_them(layers: RegionLayers) -> None:
     m = build_region_map(
-        _collection(), kommuner, attribution_html=ATTRIBUTION, lang=lang, counts=counts, max_sites=3000
+        layers, attribution_html=ATTRIBUTION, sources=Sources(substations="WattApp (CC BY-NC-SA)")
     )
+    (shared,) = [c for c in m._children.values() if isinstance(c, SharedStrings)]
     html = m.get_root().render()
-    assert "Flere enn 3\u00a0000 arealer: vist som antall og areal per kommune" in html
-    assert "More than 3,000 sites: shown as count and area per municipality" in html
-    assert "Sirkel: antall arealer og daa i kommunen" in html
-    groups = [c.layer_name for c in m._children.values() if isinstance(c, folium.FeatureGroup)]
-    assert groups == [both("counts_layer", lang), both("demo_counts_layer", lang)]
-    labels = [
-        f["properties"]["label_html"]
-        for g in m._children.values()
-        if isinstance(g, folium.FeatureGroup)
-        for layer in g._children.values()
-        if isinstance(layer, folium.GeoJson)
-        for f in layer.data["features"]
-    ]
-    assert labels == (
-        ["2\u00a0500 arealer · 4\u00a0321 daa", "700 arealer · 9 daa"]
-        if lang == "no"
-        else ["2,500 sites · 4,321 daa", "700 sites · 9 daa"]
+    caveat = "<em>Forbehold:</em> Kapasiteten er veiledende &lt;og kan endres&gt;"
+    assert sum(caveat in s for s in shared.strings) == 1  # once for both substations
+    assert any("WattApp (CC BY-NC-SA)" in s for s in shared.strings)
+    assert html.count("veiledende") == 1
+    rows = dict(substation_rows(layers.substations["features"][0]["properties"], "no"))
+    assert rows["Ledig kapasitet (forbruk)"] == "27,0 MW" and rows["Dato for kapasitet"] == "2025-12-01"
+    assert rows["Nettselskap"] == "ELVIA"
+    assert (
+        dict(substation_rows(layers.substations["features"][1]["properties"], "en"))[
+            "Available capacity (consumption)"
+        ]
+        == "not published"
     )
-    assert "700 av 3\u00a0200 viste arealer er oppdiktet" in html or "700 of 3,200 sites shown" in html
-    assert not _site_geojson(m, "points") and not _site_geojson(m, "polygons")
+    # Only https links from the cluster table; a javascript: source is dropped.
+    cluster = dict(cluster_rows(layers.clusters["features"][0]["properties"], "en"))
+    assert cluster["Website"] == ("https://oslocancercluster.no", "https://oslocancercluster.no")
+    assert "Source" not in cluster
+
+
+def test_kommuner_are_outlined_with_their_regionraad_and_labelled(layers: RegionLayers) -> None:
+    html = _render(layers)
+    assert json.dumps("Oslo (0301) · Regionråd: Osloregionen sentrum")[1:-1] in html
+    assert kommune_labels(layers.kommuner) == [(59.95, 10.75, "Oslo"), (59.9, 10.5, "Bærum")]
+    assert f"map.getZoom() < {KOMMUNE_LABEL_MIN_ZOOM}" in html
+
+
+def test_towns_come_from_the_shipped_place_names() -> None:
+    names = [name for _, _, name in towns((59.5, 10.0, 60.3, 11.3))]
+    assert names[0] == "Oslo" and "Drammen" in names and "Lillestrøm" in names
+    assert "Bergen" not in names  # outside the box
+    assert towns(None) == []
 
 
 @pytest.mark.parametrize("prefix", ["/static", "/assets/naering/"])
-def test_every_script_and_stylesheet_is_served_locally(sites: dict, kommuner: dict, prefix: str) -> None:
-    html = render(sites, kommuner, attribution_html=ATTRIBUTION, static_prefix=prefix)
+def test_every_script_and_stylesheet_is_served_locally(layers: RegionLayers, prefix: str) -> None:
+    html = _render(layers, static_prefix=prefix)
     urls = _asset_urls(html)
-    assert any(url.endswith("/leaflet.js") for url in urls)
-    assert any(url.endswith("/leaflet.css") for url in urls)
+    p = prefix.rstrip("/")
+    # Leaflet, then VectorGrid, then the fix that must run after it.
+    scripts = [u for u in urls if u.endswith(".js")]
+    assert scripts == [
+        f"{p}/vendor/leaflet/leaflet.js",
+        f"{p}/vendor/vectorgrid/Leaflet.VectorGrid.bundled.js",
+        f"{p}/maps/vectorgrid-fix.js",
+    ]
     for url in urls:
-        assert url.startswith(prefix.rstrip("/") + "/"), url
+        assert url.startswith(p + "/"), url
         assert "://" not in url, url
-    # Folium's default CDN dependencies are gone, not merely moved.
     for dropped in ("jquery", "bootstrap", "fontawesome", "awesome-markers", "cdn."):
         assert dropped not in html.lower()
 
@@ -242,41 +344,44 @@ def test_linked_static_files_are_vendored_with_licence() -> None:
     for path in assets.vendored_paths():
         assert path.is_file() and path.stat().st_size > 0, path
     assert (assets.STATIC_DIR / "vendor" / "leaflet" / "LICENSE").is_file()
+    assert "BEER-WARE" in (assets.STATIC_DIR / "vendor" / "vectorgrid" / "LICENSE").read_text(
+        encoding="utf-8"
+    )
     readme = (assets.STATIC_DIR / "vendor" / "README.md").read_text(encoding="utf-8")
     assert f"leaflet | {assets.LEAFLET_VERSION}" in readme
+    assert f"leaflet.vectorgrid | {assets.VECTORGRID_VERSION}" in readme
     total = sum(p.stat().st_size for p in assets.STATIC_DIR.rglob("*") if p.is_file())
-    assert total < 400_000
+    assert total < 550_000
 
 
-def _site_geojson(m: folium.Map, kind: str) -> list[folium.GeoJson]:
-    """The map's site layers of one kind ("polygons" or "points"), real and demo sites alike."""
-    return [layer for layer in _geojson_layers(m) if layer.layer_name.endswith(f"({kind})")]
+def test_the_map_fits_to_the_kommuner(layers: RegionLayers) -> None:
+    m = build_region_map(layers, attribution_html=ATTRIBUTION)
+    (fit,) = [c for c in m._children.values() if isinstance(c, folium.FitBounds)]
+    assert fit.bounds == bounds_lat_lon(layers.kommuner["features"])
+    assert fit.options["paddingTopLeft"][1] >= 70  # clear of the demo banner
 
 
-def test_only_member_kommuner_are_drawn(sites: dict, kommuner: dict) -> None:
-    kommuner["features"].append(_kommune("3203", "Asker", 10.3, 59.7, is_member=False))
-    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
-    kommune_layer = _geojson_layers(m)[0]
-    assert [f["properties"]["name"] for f in kommune_layer.data["features"]] == ["Oslo", "Bærum"]
-    for kind in ("polygons", "points"):
-        assert sorted(f["id"] for layer in _site_geojson(m, kind) for f in layer.data["features"]) == [
-            "s1",
-            "s2",
-            "s3",
-        ]
+def test_empty_input_still_renders() -> None:
+    html = render(RegionLayers(), attribution_html=ATTRIBUTION, lang="en")
+    assert "L.map(" in html and "nar-legend" in html and "Kommunegrenser ©" in html
+    assert "DEMODATA" not in html and 'class="nar-demo-banner"' not in html
+    assert "fitBounds" not in html
+    assert "<title>Business land in the Oslo region</title>" in html
 
 
-@pytest.mark.parametrize("kind", ["polygons", "points"])
-def test_sites_are_styled_by_maturity_and_stale_sites_dashed(sites: dict, kommuner: dict, kind: str) -> None:
-    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
-    styles = {
-        f["properties"]["id"]: layer.style_function(f)
-        for layer in _site_geojson(m, kind)
-        for f in layer.data["features"]
-    }
-    assert styles["s1"]["fillColor"] == MATURITY.get("M5").colour
-    assert styles["s3"]["fillColor"] == MATURITY.get("M0").colour
-    assert styles["s2"].get("dashArray") and not styles["s1"].get("dashArray")
+def test_optional_basemap_carries_its_attribution(layers: RegionLayers) -> None:
+    html = _render(layers, basemap=OPENSTREETMAP)
+    assert "tile.openstreetmap.org" in html and "www.openstreetmap.org/copyright" in html
+    assert "tile.openstreetmap" not in _render(layers)
+    assert all(url.startswith("/static/") for url in _asset_urls(html))
+
+
+def test_unknown_language_is_refused(layers: RegionLayers) -> None:
+    with pytest.raises(ValueError, match="lang"):
+        _render(layers, lang="sv")
+
+
+# --- unit: the site layers and popups of the smaller maps -------------------------------------------
 
 
 def test_every_site_gets_a_point_inside_it_with_the_same_popup(sites: dict) -> None:
@@ -287,18 +392,6 @@ def test_every_site_gets_a_point_inside_it_with_the_same_popup(sites: dict) -> N
         assert shape(area["geometry"]).contains(shape(point["geometry"]))
         assert point["properties"] == area["properties"]
         assert "Åpne arealpass" in point["properties"]["popup_html"]
-
-
-def test_points_are_drawn_in_their_own_pane_and_hidden_when_zoomed_in(sites: dict, kommuner: dict) -> None:
-    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION)
-    point_layer = _site_geojson(m, "points")[0]
-    assert point_layer.style_function(point_layer.data["features"][0])["pane"] == POINTS_PANE
-    html = m.get_root().render()
-    # The pane is created before the circles that are drawn into it.
-    pane_created = re.search(rf'createPane\(\s*"{POINTS_PANE}"', html)
-    assert pane_created and pane_created.start() < html.index("_pointToLayer(feature")
-    assert f"map.getZoom() > {POINTS_MAX_ZOOM}" in html
-    assert "L.CircleMarker(latlng, opts)" in html
 
 
 def test_representative_point_lies_inside_awkward_shapes() -> None:
@@ -322,64 +415,6 @@ def test_a_site_given_as_a_point_is_drawn_only_as_a_point() -> None:
     areas, points = site_layer_data([site], "en")
     assert areas["features"] == []
     assert points["features"][0]["geometry"]["coordinates"] == [10.7, 59.9]
-
-
-@pytest.mark.parametrize("lang", ["no", "en"])
-def test_legend_is_collapsible_and_explains_the_points(sites: dict, kommuner: dict, lang: str) -> None:
-    html = render(sites, kommuner, attribution_html=ATTRIBUTION, lang=lang)
-    assert '<details open><summary title="' in html
-    assert "nar-swatch-point" in html
-    assert "Punkt: areal (zoom inn" in html and "Dot: site (zoom in" in html
-
-
-def _fitted_bounds(m: folium.Map) -> Any:
-    fits = [c for c in m._children.values() if isinstance(c, folium.FitBounds)]
-    return fits[0].bounds if fits else None
-
-
-def test_map_fits_to_the_sites_else_to_the_kommuner(sites: dict, kommuner: dict) -> None:
-    to_sites = _fitted_bounds(build_region_map(sites, kommuner, attribution_html=ATTRIBUTION))
-    assert to_sites == [
-        [pytest.approx(59.90), pytest.approx(10.55)],
-        [pytest.approx(59.98), pytest.approx(10.83)],
-    ]
-    to_kommuner = _fitted_bounds(build_region_map(_collection(), kommuner, attribution_html=ATTRIBUTION))
-    assert to_kommuner == bounds_lat_lon(kommuner["features"])
-    assert to_kommuner == [
-        [pytest.approx(59.85), pytest.approx(10.4)],
-        [pytest.approx(60.05), pytest.approx(10.85)],
-    ]
-
-
-@pytest.mark.parametrize("with_demo", [True, False])
-def test_fit_keeps_the_sites_clear_of_the_demo_banner(sites: dict, kommuner: dict, with_demo: bool) -> None:
-    m = build_region_map(sites if with_demo else _without_demo(sites), kommuner, attribution_html=ATTRIBUTION)
-    (fit,) = [c for c in m._children.values() if isinstance(c, folium.FitBounds)]
-    options: dict[str, Any] = fit.options
-    top_px = options["paddingTopLeft"][1]
-    assert (top_px >= 70) is with_demo  # the banner is about 56 px tall, 10 px from the top
-    assert options["paddingBottomRight"] == (20, 20)
-
-
-def test_empty_input_still_renders() -> None:
-    empty = _collection()
-    html = render(empty, empty, attribution_html=ATTRIBUTION, lang="en")
-    assert "L.map(" in html and "nar-legend" in html and "Kommunegrenser ©" in html
-    assert "DEMODATA" not in html and 'class="nar-demo-banner"' not in html
-    assert "fitBounds" not in html
-    assert "<title>Business land in the Oslo region</title>" in html
-
-
-def test_optional_basemap_carries_its_attribution(sites: dict, kommuner: dict) -> None:
-    html = render(sites, kommuner, attribution_html=ATTRIBUTION, basemap=OPENSTREETMAP)
-    assert "tile.openstreetmap.org" in html and "www.openstreetmap.org/copyright" in html
-    assert "tile." not in render(sites, kommuner, attribution_html=ATTRIBUTION)
-    assert all(url.startswith("/static/") for url in _asset_urls(html))
-
-
-def test_unknown_language_is_refused(sites: dict, kommuner: dict) -> None:
-    with pytest.raises(ValueError, match="lang"):
-        render(sites, kommuner, attribution_html=ATTRIBUTION, lang="sv")
 
 
 def test_popup_shows_facts_in_both_languages_and_escapes_input() -> None:
@@ -415,128 +450,3 @@ def test_area_is_shown_in_daa_ha_and_m2() -> None:
     assert format_area(45_600, "no") == "45,6 daa · 4,56 ha · 45\u00a0600 m²"
     assert format_area(45_600, "en") == "4.56 ha · 45,600 m² · 45.6 daa"
     assert format_area(None, "en") == "–"
-
-
-# --- browser: the page drawn by headless Chromium -------------------------------------------------
-
-
-class _Server:
-    """A static HTTP server on 127.0.0.1 that records every request's path and status."""
-
-    def __init__(self, root: Path) -> None:
-        self.requests: list[tuple[str, int]] = []
-        requests = self.requests
-
-        class Handler(SimpleHTTPRequestHandler):
-            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-                requests.append((self.path, int(code) if str(code).isdigit() else 0))
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet test output
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with headless_chromium(width=1200, height=800) as driver:
-        yield driver
-
-
-@pytest.fixture
-def served_map(tmp_path: Path, sites: dict, kommuner: dict) -> Iterator[tuple[str, folium.Map, _Server]]:
-    m = build_region_map(sites, kommuner, attribution_html=ATTRIBUTION, lang="no", static_prefix="/static")
-    (tmp_path / "index.html").write_text(m.get_root().render(), encoding="utf-8")
-    shutil.copytree(assets.STATIC_DIR, tmp_path / "static")
-    server = _Server(tmp_path)
-    try:
-        yield f"{server.url}/index.html", m, server
-    finally:
-        server.close()
-
-
-POINT_PATHS = f".leaflet-{POINTS_PANE}-pane path.leaflet-interactive"
-
-
-@pytest.mark.browser
-def test_map_draws_offline_in_chromium(browser: Any, served_map: tuple[str, folium.Map, _Server]) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    url, m, server = served_map
-    browser.get_log("browser")  # drop entries from earlier pages
-    browser.get(url)
-    expected_paths = 3 + 3 + 2  # three site polygons, three site points and two member-kommune outlines
-    WebDriverWait(browser, 15).until(
-        lambda d: (
-            d.execute_script("return document.querySelectorAll('path.leaflet-interactive').length")
-            >= expected_paths
-        )
-    )
-
-    assert browser.execute_script("return typeof window.L") == "object"
-    assert browser.execute_script("return L.version") == assets.LEAFLET_VERSION
-    paths = browser.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")
-    assert len(paths) == expected_paths
-    points = browser.find_elements(By.CSS_SELECTOR, POINT_PATHS)
-    assert len(points) == 3 and all(p.is_displayed() for p in points)
-    for code in ("M0", "M2", "M5"):
-        colour = MATURITY.get(code).colour
-        assert sum(p.get_attribute("fill") == colour for p in paths) == 2  # its polygon and its point
-
-    legend = browser.find_element(By.CSS_SELECTOR, ".leaflet-bottom.leaflet-right .nar-legend")
-    assert legend.is_displayed()
-    for term in MATURITY.terms:
-        assert term.label_no in legend.text
-    banner = browser.find_element(By.CSS_SELECTOR, ".leaflet-container .nar-demo-banner")
-    assert banner.is_displayed() and "DEMODATA" in banner.text
-    attribution = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-attribution")
-    assert ATTRIBUTION_TEXT in attribution.text
-
-    # Headless Chromium's software compositor leaves part of Leaflet's will-change SVG layer unpainted
-    # in screenshots (the DOM geometry is right); painting it as a plain layer gives a true picture.
-    browser.execute_script(
-        "document.querySelectorAll('.leaflet-zoom-animated').forEach(e => e.style.willChange = 'auto')"
-    )
-    browser.save_screenshot("/tmp/map_test.png")
-
-    # The legend folds away from its title (uncovering the M5 site behind it) and opens again.
-    summary = legend.find_element(By.TAG_NAME, "summary")
-    maturity_list = legend.find_element(By.TAG_NAME, "ul")
-    summary.click()
-    assert summary.is_displayed() and not maturity_list.is_displayed()
-
-    # Clicking a site's point opens its popup with the passport link.
-    m5_colour = MATURITY.get("M5").colour
-    next(p for p in points if p.get_attribute("fill") == m5_colour).click()
-    popup = WebDriverWait(browser, 5).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content .nar-popup")
-    )
-    WebDriverWait(browser, 5).until(lambda d: popup.text)  # the popup fades in
-    assert "Alnabru logistikkpark" in popup.text and "Åpne arealpass" in popup.text
-    browser.execute_script(f"{m.get_name()}.closePopup()")
-    summary.click()
-    assert maturity_list.is_displayed()
-
-    # Zoomed in, the points give way to the polygons; zoomed out again, they are back.
-    map_js = m.get_name()
-
-    def zoom_is(zoom: int) -> Callable[[Any], bool]:
-        return lambda d: bool(d.execute_script(f"return {map_js}.getZoom()") == zoom)
-
-    for zoom, shown in ((POINTS_MAX_ZOOM + 1, False), (POINTS_MAX_ZOOM, True)):
-        browser.execute_script(f"{map_js}.setZoom({zoom}, {{animate: false}})")
-        WebDriverWait(browser, 5).until(zoom_is(zoom))
-        assert all(p.is_displayed() is shown for p in browser.find_elements(By.CSS_SELECTOR, POINT_PATHS))
-
-    assert console_errors(browser) == []
-    assert server.requests, "the page was not served"
-    assert all(status < 400 for _, status in server.requests), server.requests

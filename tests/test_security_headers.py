@@ -46,16 +46,11 @@ INJECT_SCRIPT_JS = """
     document.head.appendChild(s);
 """
 # How many distinct published sites the page's Leaflet map has drawn.
+# Site features the region map drew from its vector tiles (fetched under connect-src 'self'), counted by
+# the tile layer's hook (maps.tile_layer): at region zoom, one per grid cell of sites.
 DRAWN_SITES_JS = """
-    if (typeof L === "undefined") { return 0; }
-    var key = Object.keys(window).find(k => k.startsWith("map_") && window[k] instanceof L.Map);
-    if (!key) { return 0; }
-    var ids = new Set();
-    window[key].eachLayer(function (layer) {
-        var p = layer.feature && layer.feature.properties;
-        if (p && "maturity" in p) { ids.add(String(p.id)); }
-    });
-    return ids.size;
+    var hook = window.narSiteTiles;
+    return hook ? hook.featuresDrawn : 0;
 """
 
 
@@ -199,7 +194,7 @@ def test_region_map_works_under_the_policy(browser: Any, live_app: str, clean_en
         published = conn.execute(text("SELECT count(*) FROM site WHERE status = 'published'")).scalar_one()
     assert published > 0
     browser.get(f"{live_app}/maps/region")
-    WebDriverWait(browser, DRAW_TIMEOUT_S).until(lambda d: d.execute_script(DRAWN_SITES_JS) == published)
+    WebDriverWait(browser, DRAW_TIMEOUT_S).until(lambda d: d.execute_script(DRAWN_SITES_JS) > 0)
     _assert_no_violation_and_enforced(browser)
 
 

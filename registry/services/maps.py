@@ -1,8 +1,11 @@
-"""Use case: the data behind the region map — light GeoJSON of published sites in CRS84.
+"""Use cases: the data behind the maps, in CRS84.
 
-The map never embeds more than `max_sites` site shapes: beyond that it gets counts per kommune,
-computed in the database, instead of the sites. Verification comes from the one rule of the site
-record (`schemas.site.site_verification`), as in the API and the export.
+The region map draws the sites from vector tiles (`/tiles/sites/...`); what it embeds is small and
+bounded by the reference tables: member kommuner with their regionråd, substations, logistics nodes,
+clusters, and the number of published (and demo) sites for its banner (`region_map_layers`).
+`map_sites` gives light GeoJSON of published sites for maps of a few sites (at most `limit`).
+Verification comes from the one rule of the site record (`schemas.site.site_verification`), as in the
+API and the export.
 """
 
 from __future__ import annotations
@@ -12,15 +15,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.settings import MAP_MAX_SITES
+from registry.store import map_layers
 from registry.store import sites as store
 from schemas.profile import first_contact, is_complete
 from schemas.site import MAP_COLUMNS, site_verification
 
+# At most this many sites in one map_sites answer: a few thousand simplified outlines make a page of a
+# few MB that a browser still draws smoothly (issue 7: 300k made 1 GB of HTML).
+MAP_SITES_LIMIT = 3000
 # Simplify outlines by this many metres for the region map (below a pixel at the zooms it opens at).
 MAP_TOLERANCE_M = 2.0
 # A site whose simplified outline still has more vertices than this is drawn as its oriented envelope.
 MAX_POINTS_PER_SITE = 2000
+# Kommune outlines on the region map: 100 m is under two pixels at zoom 10, and keeps the page small.
+KOMMUNE_TOLERANCE_M = 100.0
 
 
 def _road_access(r: Any) -> dict[str, Any] | None:
@@ -35,7 +43,7 @@ def _road_access(r: Any) -> dict[str, Any] | None:
 
 
 def map_sites(
-    session: Session, *, limit: int = MAP_MAX_SITES, tolerance_m: float = MAP_TOLERANCE_M
+    session: Session, *, limit: int = MAP_SITES_LIMIT, tolerance_m: float = MAP_TOLERANCE_M
 ) -> dict[str, Any]:
     """At most `limit` published sites with the properties a map popup needs (maps.region's contract)."""
     features = []
@@ -63,37 +71,112 @@ def map_sites(
     return {"type": "FeatureCollection", "features": features}
 
 
-def kommune_counts(session: Session) -> dict[str, Any]:
-    """Published sites counted per kommune (demo and real apart), as CRS84 points with the counts."""
-    return {
-        "type": "FeatureCollection",
-        "features": [
+def _geometry(text: str | None) -> dict[str, Any] | None:
+    return json.loads(text) if text else None
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": [f for f in features if f["geometry"]]}
+
+
+def _kommuner(session: Session) -> dict[str, Any]:
+    return _collection(
+        [
             {
                 "type": "Feature",
-                "geometry": json.loads(r["g"]),
+                "geometry": _geometry(r["g"]),
                 "properties": {
-                    "kommune_nr": r["kommune_nr"],
-                    "kommune_name": r["kommune_name"],
-                    "is_demo": r["is_demo"],
-                    "sites": int(r["sites"]),
-                    "area_m2": float(r["area_m2"] or 0.0),
+                    "nr": r["nr"],
+                    "name": r["name"],
+                    "regionraad": r["regionraad"],
+                    "is_member": True,
+                    "label_lon_lat": (_geometry(r["label"]) or {}).get("coordinates"),
                 },
             }
-            for r in store.kommune_aggregates(session)
-        ],
-    }
+            for r in map_layers.kommune_shapes(session, tolerance_m=KOMMUNE_TOLERANCE_M)
+        ]
+    )
 
 
-def region_map_data(session: Session, *, max_sites: int) -> dict[str, Any]:
-    """What the region map draws: the sites if there are at most `max_sites`, else counts per kommune.
+def _substations(session: Session) -> dict[str, Any]:
+    return _collection(
+        [
+            {
+                "type": "Feature",
+                "geometry": _geometry(r["g"]),
+                "properties": {
+                    "id": r["id"],
+                    "name": r["name"],
+                    "grid_company": r["grid_company"],
+                    "available_cons_mw": r["available_cons_mw"],
+                    "reserved_cons_mw": r["reserved_cons_mw"],
+                    "available_prod_mw": r["available_prod_mw"],
+                    "capacity_date": r["capacity_date"].date().isoformat() if r["capacity_date"] else None,
+                    "caveat": r["caveat"],
+                    "kommune_nr": r["kommune_nr"],
+                },
+            }
+            for r in map_layers.substations(session)
+        ]
+    )
 
-    Returns {"sites": FeatureCollection, "counts": FeatureCollection | None, "max_sites": int}; exactly
-    one of sites and counts has features (or neither, when nothing is published).
+
+def _logistics(session: Session) -> dict[str, Any]:
+    return _collection(
+        [
+            {
+                "type": "Feature",
+                "geometry": _geometry(r["g"]),
+                "properties": {
+                    k: r[k] for k in ("id", "kind", "name", "code", "road", "operator", "precision_km")
+                },
+            }
+            for r in map_layers.logistics_nodes(session)
+        ]
+    )
+
+
+def _clusters(session: Session) -> dict[str, Any]:
+    return _collection(
+        [
+            {
+                "type": "Feature",
+                "geometry": _geometry(r["g"]),
+                "properties": {
+                    **{
+                        k: r[k]
+                        for k in (
+                            "id",
+                            "name",
+                            "sector",
+                            "programme_level",
+                            "host_city",
+                            "kommune_nr",
+                            "kommune_name",
+                            "website",
+                            "source_url",
+                        )
+                    },
+                    "source_date": r["source_date"].isoformat() if r["source_date"] else None,
+                },
+            }
+            for r in map_layers.clusters(session)
+        ]
+    )
+
+
+def region_map_layers(session: Session) -> dict[str, Any]:
+    """What the region map embeds; its size depends on the reference tables, not on the sites.
+
+    Returns {"kommuner", "substations", "logistics", "clusters"} (CRS84 FeatureCollections; kommuner
+    carry `regionraad` and `label_lon_lat`) and {"sites", "demo_sites"}: how many sites are published.
     """
-    empty: dict[str, Any] = {"type": "FeatureCollection", "features": []}
-    if store.count_published(session) <= max_sites:
-        # One more than the cap: sites published since the count still cannot push the page past it.
-        sites = map_sites(session, limit=max_sites + 1)
-        if len(sites["features"]) <= max_sites:
-            return {"sites": sites, "counts": None, "max_sites": max_sites}
-    return {"sites": empty, "counts": kommune_counts(session), "max_sites": max_sites}
+    counts = map_layers.published_site_counts(session)
+    return {
+        "kommuner": _kommuner(session),
+        "substations": _substations(session),
+        "logistics": _logistics(session),
+        "clusters": _clusters(session),
+        "sites": int(counts["sites"]),
+        "demo_sites": int(counts["demo"]),
+    }

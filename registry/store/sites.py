@@ -367,11 +367,6 @@ def all_logistics(session: Session) -> Sequence[RowMapping]:
     )
 
 
-def count_published(session: Session) -> int:
-    """How many sites are published (what the region map would have to draw)."""
-    return int(session.execute(text("SELECT count(*) FROM site WHERE status = 'published'")).scalar_one())
-
-
 def map_rows(session: Session, *, tolerance_m: float, limit: int, max_points: int) -> Sequence[RowMapping]:
     """At most `limit` published sites with the columns the region map needs, in CRS84.
 
@@ -399,33 +394,6 @@ def map_rows(session: Session, *, tolerance_m: float, limit: int, max_points: in
         LIMIT :limit
     """),
             {"tol": tolerance_m, "limit": limit, "max_points": max_points, "road_kind": ROAD_ACCESS},
-        )
-        .mappings()
-        .all()
-    )
-
-
-def kommune_aggregates(session: Session) -> Sequence[RowMapping]:
-    """Published sites counted per kommune and demo flag: sites, area, and where they lie (CRS84).
-
-    Computed in the database, one row per kommune and flag, so its size is bounded by the kommune list.
-    The position is the mean of the sites' bounding-box centres (cheap: read from each geometry's box).
-    """
-    return (
-        session.execute(
-            text("""
-        WITH a AS (
-            SELECT kommune_nr, is_demo, count(*) AS sites, sum(area_m2) AS area_m2,
-                   avg((ST_XMin(geom_25833) + ST_XMax(geom_25833)) / 2) AS x,
-                   avg((ST_YMin(geom_25833) + ST_YMax(geom_25833)) / 2) AS y
-            FROM site WHERE status = 'published'
-            GROUP BY kommune_nr, is_demo
-        )
-        SELECT a.kommune_nr, k.name AS kommune_name, a.is_demo, a.sites, a.area_m2,
-               ST_AsGeoJSON(ST_Transform(ST_SetSRID(ST_MakePoint(a.x, a.y), 25833), 4326), 6) AS g
-        FROM a JOIN kommune k ON k.nr = a.kommune_nr
-        ORDER BY a.kommune_nr, a.is_demo
-    """)
         )
         .mappings()
         .all()
