@@ -14,11 +14,13 @@ from api import openapi as api_openapi
 from api.params import reject_unknown_query_params
 from api.routes import (
     about,
+    compare_pages,
     docs,
     exports,
     health,
     inbox,
     inquiry_pages,
+    kommune_pages,
     kommuner,
     maps,
     my_kommune,
@@ -98,6 +100,8 @@ def create_app(
         inquiry_pages,
         about,
         site_pages,
+        kommune_pages,
+        compare_pages,
     ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR
