@@ -60,7 +60,7 @@ class KommunePage:
         return int(self.kommune["published_sites"])
 
 
-def _site(r: Mapping[str, Any]) -> dict[str, Any]:
+def _site(r: Mapping[Any, Any]) -> dict[str, Any]:
     """A site as the page lists and draws it."""
     return {
         "id": r["id"],
@@ -76,7 +76,7 @@ def _site(r: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _layer(rows: Sequence[Mapping[str, Any]], *, limit: int, total: int) -> SiteLayer:
+def _layer(rows: Sequence[Mapping[Any, Any]], *, limit: int, total: int) -> SiteLayer:
     features = [
         {
             "type": "Feature",
@@ -92,7 +92,7 @@ def _layer(rows: Sequence[Mapping[str, Any]], *, limit: int, total: int) -> Site
     return SiteLayer({"type": "FeatureCollection", "features": features}, max(0, total - len(features)))
 
 
-def _rows(session: Session, kommuner: Sequence[str], *, limit: int) -> Sequence[Mapping[str, Any]]:
+def _rows(session: Session, kommuner: Sequence[str], *, limit: int) -> Sequence[Mapping[Any, Any]]:
     return store.published_sites(
         session, kommuner, tolerance_m=SITE_TOLERANCE_M, limit=limit, max_points=MAX_POINTS_PER_SITE
     )
@@ -104,7 +104,7 @@ def neighbour_numbers(session: Session, nr: str) -> list[dict[str, Any]]:
 
 
 def neighbour_sites(
-    session: Session, neighbours: Sequence[Mapping[str, Any]], *, limit: int = MAP_MAX_SITES
+    session: Session, neighbours: Sequence[Mapping[Any, Any]], *, limit: int = MAP_MAX_SITES
 ) -> SiteLayer:
     """The neighbours' published sites for the faded layer of a kommune's map (at most `limit`).
 
