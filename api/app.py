@@ -13,12 +13,14 @@ from api import openapi as api_openapi
 from api.params import reject_unknown_query_params
 from api.routes import (
     about,
+    compare_pages,
     docs,
     exports,
     health,
     home,
     inbox,
     inquiry_pages,
+    kommune_pages,
     kommuner,
     maps,
     my_kommune,
@@ -103,6 +105,8 @@ def create_app(
         tiles,
         search_pages,
         home,
+        kommune_pages,
+        compare_pages,
     ):
         app.include_router(module.router)
     from maps.assets import STATIC_DIR

@@ -45,8 +45,20 @@ def _hours(value: float | None, lang: str = "no") -> str:
     return number + (" working hour" if number == "1" else " working hours")
 
 
+def _number(value: float | int | None, lang: str = "no") -> str:
+    """A number for people: at most two decimals, trailing zeros dropped, thousands grouped; Norwegian
+    writes 12 500,5 (a no-break space groups), English 12,500.5."""
+    if value is None:
+        return "—"
+    text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
+    if lang == "no":
+        return text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
 _env.filters["oslo"] = local_text
 _env.filters["hours"] = _hours
+_env.filters["number"] = _number
 
 
 JSON = "application/json"
