@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import folium
+from folium.map import FitBounds
 
 from maps import assets, reference_layers
 from maps.basemaps import Basemap
@@ -108,6 +109,19 @@ def build_region_map(
         location=OSLO_LAT_LON, zoom_start=EMPTY_ZOOM, tiles=None, control_scale=True, max_zoom=MAP_MAX_ZOOM
     )
     assets.use_local_assets(m, static_prefix=static_prefix, vector_tiles=True)
+    # Fitted before any layer is added: the tile layer then asks only for the tiles of the view the page
+    # opens on (fitted after, it first loaded the whole view at the starting zoom, then again).
+    bounds = bounds_lat_lon(kommune_features)
+    if bounds is not None:
+        # Keep the northernmost sites clear of the demo banner across the top of the map.
+        top_px = DEMO_BANNER_PADDING_PX if layers.demo_sites else FIT_PADDING_PX
+        fit = FitBounds(
+            bounds,
+            padding_top_left=(FIT_PADDING_PX, top_px),
+            padding_bottom_right=(FIT_PADDING_PX, FIT_PADDING_PX),
+        )
+        fit.options["animate"] = False  # an animated zoom keeps the old zoom while layers are added
+        m.add_child(fit)
     m.add_child(PageHead(title=page_title, static_prefix=static_prefix))
     if basemap is not None:
         folium.TileLayer(
@@ -148,7 +162,6 @@ def build_region_map(
             min_zoom=reference_layers.KOMMUNE_LABEL_MIN_ZOOM,
         )
     )
-    bounds = bounds_lat_lon(kommune_features)
     bbox = (bounds[0][0], bounds[0][1], bounds[1][0], bounds[1][1]) if bounds else None
     m.add_child(
         reference_layers.PlaceLabels(
@@ -162,14 +175,6 @@ def build_region_map(
         m.add_child(DemoBanner(lang=language, demo=layers.demo_sites, total=layers.sites, layer=demo_switch))
     m.add_child(Attribution(attribution_html))
 
-    if bounds is not None:
-        # Keep the northernmost sites clear of the demo banner across the top of the map.
-        top_px = DEMO_BANNER_PADDING_PX if layers.demo_sites else FIT_PADDING_PX
-        m.fit_bounds(
-            bounds,
-            padding_top_left=(FIT_PADDING_PX, top_px),
-            padding_bottom_right=(FIT_PADDING_PX, FIT_PADDING_PX),
-        )
     return m
 
 
