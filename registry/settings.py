@@ -65,6 +65,9 @@ class ServerSettings(BaseSettings):
     map_basemap_attribution: str = ""
     # How long a browser or proxy may reuse a vector tile without asking again (its ETag revalidates it).
     tile_max_age_s: int = Field(default=60, ge=0, le=86_400)
+    # A tile of zoom 10 or more holding more published sites than this is sent as cell points like the low
+    # zooms (the polygons of so many sites are a smear of pixels and weigh up to a megabyte).
+    tile_detail_max_sites: int = Field(default=2_000, ge=1)
 
     @model_validator(mode="after")
     def _basemap_is_credited(self) -> ServerSettings:

@@ -380,3 +380,27 @@ def test_an_aggregated_tile_is_rebuilt_after_a_write(world: dict[str, Any]) -> N
         site_edit.update_site(engine, CLI, sites[0].id, {"maturity": sites[0].maturity}, clock=FixedClock())
     (cell,) = decode(get_tile(client, 3, x, y).content)
     assert cell["properties"]["maturity"] == "M4"
+
+
+def test_a_dense_detail_tile_is_sent_as_cells(world: dict[str, Any]) -> None:
+    """From zoom 10 a tile holding more sites than `tile_detail_max_sites` carries cell points (counted
+    like the low zooms) instead of polygons; at or under the limit, polygons."""
+    engine, sites = world["engine"], world["sites"]
+    z = 10
+    x, y = tile_of(sites[0].point_3857, z)
+    reaching = [s for s in sites if tile_of(s.point_3857, z) == (x, y)]
+    assert len(reaching) >= 3  # the sites lie within a few km of each other
+
+    at_limit = TestClient(make_app(engine, tile_detail_max_sites=len(reaching)))
+    polygons = decode(get_tile(at_limit, z, x, y).content)
+    assert {f["id"] for f in polygons} >= {s.id for s in reaching}
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in polygons)
+
+    dense = TestClient(make_app(engine, tile_detail_max_sites=len(reaching) - 1))
+    cells = decode(get_tile(dense, z, x, y).content)
+    assert all(f["geometry"]["type"] == "Point" for f in cells)
+    got = {}
+    for f in cells:
+        px, py = f["geometry"]["coordinates"]
+        got[(math.floor(px / CELL_PX), math.floor(py / CELL_PX))] = f["properties"]
+    assert got == _expected_cells(sites, z, x, y)

@@ -25,7 +25,9 @@ def sites_tile(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     try:
-        tile = site_tile(session, z, x, y, if_none_match=if_none_match)
+        tile = site_tile(
+            session, z, x, y, if_none_match=if_none_match, detail_max_sites=settings.tile_detail_max_sites
+        )
     except TileNotFoundError as exc:
         raise NotFoundError(str(exc)) from exc
     headers = {"ETag": tile.etag, "Cache-Control": f"public, max-age={settings.tile_max_age_s}"}

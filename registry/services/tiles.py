@@ -100,17 +100,33 @@ def data_version(session: Session) -> int:
     return store.data_version(session)
 
 
-def site_tile(session: Session, z: int, x: int, y: int, *, if_none_match: str | None = None) -> Tile:
+def site_tile(
+    session: Session,
+    z: int,
+    x: int,
+    y: int,
+    *,
+    if_none_match: str | None = None,
+    detail_max_sites: int | None = None,
+) -> Tile:
     """The tile (z, x, y) of the published sites, or `not_modified` when `if_none_match` names its
-    current ETag (then no tile is built)."""
+    current ETag (then no tile is built).
+
+    From DETAIL_MIN_ZOOM on a tile holds the sites' polygons — unless more than `detail_max_sites` of them
+    reach into it: then it holds cell points like the lower zooms (a click on one zooms in further).
+    """
     check_tile(z, x, y)
     if z >= DETAIL_MIN_ZOOM:
         if if_none_match:
             etag = tile_etag(data_version(session), z, x, y)
             if etag_matches(if_none_match, etag):
                 return Tile(b"", etag, not_modified=True)
-        built = store.detail_tile(session, z, x, y)
-        return Tile(built.body, tile_etag(built.version, z, x, y))
+        dense = detail_max_sites is not None and (
+            store.sites_in_tile(session, z, x, y, at_most=detail_max_sites) > detail_max_sites
+        )
+        if not dense:
+            built = store.detail_tile(session, z, x, y)
+            return Tile(built.body, tile_etag(built.version, z, x, y))
     version = data_version(session)
     etag = tile_etag(version, z, x, y)
     if etag_matches(if_none_match, etag):

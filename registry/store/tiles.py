@@ -106,6 +106,20 @@ def aggregate_tile(session: Session, z: int, x: int, y: int, *, cells: int) -> T
     return _run(session, _AGGREGATE, {"z": z, "x": x, "y": y, "cells": cells})
 
 
+def sites_in_tile(session: Session, z: int, x: int, y: int, *, at_most: int) -> int:
+    """How many published sites' outlines reach into tile (z, x, y), counted up to `at_most` + 1 (so the
+    count of a dense tile costs no more than that)."""
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM site s WHERE s.status = 'published' "
+                "AND s.geom_3857 && ST_TileEnvelope(:z, :x, :y) LIMIT :limit) t"
+            ),
+            {"z": z, "x": x, "y": y, "limit": at_most + 1},
+        ).scalar_one()
+    )
+
+
 def data_version(session: Session) -> int:
     """The version of `site`'s data: changes with every statement that writes `site`."""
     return int(session.execute(text(f"SELECT {_VERSION}")).scalar_one())
