@@ -536,3 +536,25 @@ def test_no_sideways_scroll_on_a_phone(world: World, tmp_path: Path) -> None:
                     assert errors == []
     finally:
         server.stop()
+
+
+def test_the_home_page_shows_demo_figures_when_there_is_nothing_real(world: World) -> None:
+    """A registry holding only demo sites (the demo, a fresh installation) shows the demo sites' figures,
+    marked DEMO, instead of zeros; with a real site on offer, the demo sites leave the figures again."""
+    with world.engine.begin() as conn:
+        made = conn.execute(text("UPDATE site SET is_demo = true WHERE NOT is_demo RETURNING id"))
+        made_demo = list(made.scalars())
+    try:
+        html = world.client.get("/?lang=en").text
+        offer = [r for r in world.rows if r["availability"] != "sold"]
+        daa = f"{sum(r['area_m2'] for r in offer) / 1000:,.1f}"
+        assert f'<strong id="total-daa">{daa} daa</strong>' in html
+        assert f'<strong id="total-sites">{len(offer)}</strong>' in html
+        assert 'id="demo-only"' in html and "only demo sites" in html
+        asker = [r for r in offer if r["kommune_nr"] == ASKER]
+        row = re.search(rf'<tr data-kommune="{ASKER}">(.*?)</tr>', html, re.S)
+        assert row and f'<td class="num">{len(asker)}</td>' in row.group(1)
+    finally:
+        with world.engine.begin() as conn:
+            conn.execute(text("UPDATE site SET is_demo = false WHERE id = ANY(:ids)"), {"ids": made_demo})
+    assert 'id="demo-only"' not in world.client.get("/?lang=en").text

@@ -2,7 +2,9 @@
 power status, with totals, and the regionråd with their kommuner's sites and area.
 
 "On offer": published sites whose availability is not sold (registry/store/overview.py). Real sites
-only in the figures; demo sites are counted apart, so the page can say how many it left out.
+only in the figures; demo sites are counted apart, so the page can say how many it left out — unless the
+registry holds no real site on offer at all (a demo, a fresh installation): then the figures are the demo
+sites', and `demo_only` says so, so the page can mark every figure DEMO instead of showing zeros.
 """
 
 from __future__ import annotations
@@ -78,18 +80,20 @@ class RegionOverview:
     total: Figure
     demo: Figure
     regionraad: tuple[RegionraadGroup, ...] = field(default_factory=tuple)
+    demo_only: bool = False  # no real site on offer: the figures are the demo sites'
 
 
 def region_overview(session: Session) -> RegionOverview:
     """The home page's figures, read in two grouped queries (bounded by the taxonomies and the kommuner)."""
     real: dict[tuple[str, str], Figure] = {}
-    demo = Figure()
+    demo_cells: dict[tuple[str, str], Figure] = {}
     for r in store.market_cells(session):
         figure = Figure(int(r["sites"]), float(r["area_m2"] or 0.0))
-        if r["is_demo"]:
-            demo = demo + figure
-        else:
-            real[(r["maturity"], r["power_status"])] = figure
+        (demo_cells if r["is_demo"] else real)[(r["maturity"], r["power_status"])] = figure
+    demo = _sum(demo_cells.values())
+    demo_only = not real and demo.sites > 0
+    if demo_only:
+        real = demo_cells
     rows = tuple(
         MaturityRow(m, cells, _sum(cells))
         for m in MATURITY.terms
@@ -103,8 +107,12 @@ def region_overview(session: Session) -> RegionOverview:
                 nr=k["nr"],
                 name=k["name"],
                 is_member=bool(k["is_member"]),
-                real=Figure(int(k["sites"]), float(k["area_m2"])),
-                demo_sites=int(k["demo_sites"]),
+                real=(
+                    Figure(int(k["demo_sites"]), float(k["demo_area_m2"]))
+                    if demo_only
+                    else Figure(int(k["sites"]), float(k["area_m2"]))
+                ),
+                demo_sites=0 if demo_only else int(k["demo_sites"]),
             )
         )
     return RegionOverview(
@@ -114,4 +122,5 @@ def region_overview(session: Session) -> RegionOverview:
         total=_sum(power_totals),
         demo=demo,
         regionraad=tuple(RegionraadGroup(name, tuple(ks)) for name, ks in groups.items()),
+        demo_only=demo_only,
     )

@@ -33,14 +33,15 @@ def market_cells(session: Session) -> Sequence[RowMapping]:
 
 def kommune_figures(session: Session) -> Sequence[RowMapping]:
     """Every kommune in a regionråd, and every other kommune with a site on offer: its real sites and
-    their area (m²), and its demo sites apart."""
+    their area (m²), and its demo sites and their area apart."""
     return (
         session.execute(
             text(
                 f"""SELECT k.nr, k.name, k.regionraad, k.is_member,
                        count(s.id) FILTER (WHERE NOT s.is_demo) AS sites,
                        coalesce(sum(s.area_m2) FILTER (WHERE NOT s.is_demo), 0) AS area_m2,
-                       count(s.id) FILTER (WHERE s.is_demo) AS demo_sites
+                       count(s.id) FILTER (WHERE s.is_demo) AS demo_sites,
+                       coalesce(sum(s.area_m2) FILTER (WHERE s.is_demo), 0) AS demo_area_m2
                 FROM kommune k
                 LEFT JOIN site s ON s.kommune_nr = k.nr AND {ON_OFFER}
                 WHERE k.regionraad IS NOT NULL OR s.id IS NOT NULL
