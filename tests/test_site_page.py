@@ -77,6 +77,13 @@ def sites(ref_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Itera
         conn.execute(text(f"TRUNCATE {', '.join(SITE_TABLES)} RESTART IDENTITY CASCADE"))
 
 
+def shown(value: float, lang: str) -> str:
+    """A number as people read it in the page's language: two decimals at most, no trailing zeros,
+    Norwegian with a decimal comma and a no-break space between thousands (36,61 / 12 500,5)."""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u00a0").replace(".", ",") if lang == "no" else text
+
+
 @pytest.mark.parametrize("lang", ["no", "en"])
 def test_the_page_shows_every_fact_with_its_date(sites: dict[str, Any], lang: str) -> None:
     page = TestClient(sites["app"]).get(f"/sites/{sites['published']}", params={"lang": lang})
@@ -85,10 +92,10 @@ def test_the_page_shows_every_fact_with_its_date(sites: dict[str, Any], lang: st
     assert "Testområde 1" in html
     assert ("Lager ved E18." if lang == "no" else "Warehouse by the E18.") in html
     area = sites["area_m2"]
-    assert f"{round(area / 1000, 2)} daa" in html and f"{round(area / 10_000, 3)} ha" in html
+    assert f"{shown(area / 1000, lang)} daa" in html and f"{shown(area / 10_000, lang)} ha" in html
     assert "2026-09-01" in html  # the verification dates of the file
     assert ("Planmodenhet" if lang == "no" else "Plan maturity") in html and "M3" in html
-    assert "12.0 MW" in html and "2029" in html
+    assert "12 MW" in html and "2029" in html
     assert sites["substation"] in html and sites["capacity_date"].isoformat() in html
     assert sites["caveat"][:40].replace("&", "&amp;") in html
     for node in sites["nodes"]:
