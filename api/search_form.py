@@ -15,6 +15,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 
 from api.errors import InvalidParameterError, ProblemError, UnknownParameterError
+from maps.popups import format_number
 from schemas.problems import FieldProblem
 
 M2_PER_DAA = 1000
@@ -27,12 +28,7 @@ WHOLE_FORM = "_form"
 
 def number(value: float | None, lang: str, decimals: int = 1) -> str:
     """A number as people of the language write it: "1 234,5" (no) or "1,234.5" (en); "—" for None."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{decimals}f}"
-    if lang == "no":
-        return text.replace(",", "\u00a0").replace(".", ",")
-    return text
+    return "—" if value is None else format_number(value, decimals, "no" if lang == "no" else "en")
 
 
 @dataclass(frozen=True)

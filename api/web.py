@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.auth import csrf_token_for, finish_cookies, get_principal
 from api.security import NONCE_KEY
+from maps.popups import format_number
 from registry.attribution import attribution_lines
 from registry.clock import local_text
 from schemas.problems import FieldProblem
@@ -50,10 +51,7 @@ def _number(value: float | int | None, lang: str = "no") -> str:
     writes 12 500,5 (a no-break space groups), English 12,500.5."""
     if value is None:
         return "—"
-    text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
-    if lang == "no":
-        return text.replace(",", "\u00a0").replace(".", ",")
-    return text
+    return format_number(float(value), 2, "no" if lang == "no" else "en").rstrip("0").rstrip(",.")
 
 
 _env.filters["oslo"] = local_text
