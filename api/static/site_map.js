@@ -1,7 +1,7 @@
 /* The site page's interactive map (progressive enhancement): the site's outline, its kommune's boundary
    and straight lines to the nearest nodes, with tooltips, drawn by the vendored Leaflet from the page's
-   JSON data island (#site-map-data). No tiles: nothing is fetched. Without JavaScript (or Leaflet) the
-   server-drawn SVG in #site-map stays. */
+   JSON data island (#site-map-data). No tiles: nothing is fetched. Without JavaScript the server-drawn
+   SVG in #site-map's <noscript> shows; if Leaflet fails, this script puts it there. */
 (function () {
   "use strict";
 
@@ -10,7 +10,10 @@
     var island = document.getElementById("site-map-data");
     if (!box || !island || typeof L === "undefined") return;
     var data = JSON.parse(island.textContent);
-    var fallback = box.innerHTML;
+    // The server-drawn SVG waits in a <noscript> (so a browser running this never fetches it); its markup
+    // is that element's text, put back if drawing fails.
+    var noscript = box.querySelector("noscript");
+    var fallback = noscript ? noscript.textContent : "";
     box.innerHTML = "";
     box.classList.add("site-map-live");
     try {
