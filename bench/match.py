@@ -42,7 +42,7 @@ from schemas.taxonomy import AVAILABILITY, LOGISTICS_KIND, MATURITY, SOSI_USE
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "match{}.json"
 BENCH_DB = "naering_match_bench"
-SITE_TABLES = ("site_logistics", "site_history", "submission_issue", "site", "submission")
+SITE_TABLES = ("site_history", "submission_issue", "site", "submission")
 TODAY = dt.date.fromisoformat(str(make_data.TODAY))  # the day the generated verification dates lead up to
 TARGET_P50_MS = 100.0
 

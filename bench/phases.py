@@ -87,7 +87,6 @@ def instrument() -> None:
     _wrap(load_mod, "overlaps", "load: overlaps (SQL)")
     _wrap(submissions_store, "insert_submission", "load: insert_submission (issues COPY)")
     _wrap(load_mod, "write_sites", "load: write_sites (UPDATE/INSERT/archive)")
-    _wrap(load_mod, "write_logistics", "load: write_logistics")
 
 
 def main() -> None:

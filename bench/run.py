@@ -42,7 +42,7 @@ BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results.json"
 BENCH_DB = "naering_bench"
 SCRATCH_TABLE = "bench_scratch"
-SITE_TABLES = ("site_logistics", "site_history", "submission_issue", "site", "submission")
+SITE_TABLES = ("site_history", "submission_issue", "site", "submission")
 
 RATIO_MAX, RATIO_AIM = 4.0, 2.0  # at 100k
 RSS_MAX_MB = 1536.0  # at 100k

@@ -28,7 +28,7 @@ class Enrichment:
     logistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
     def columns(self) -> dict[str, np.ndarray]:
-        """The staging columns (registry.store.site_load.LOGISTICS_COLUMNS): ids or None, km rounded."""
+        """The enriched columns of the site record (`schemas.site`): ids or None, km rounded."""
 
         def ids(values: np.ndarray) -> np.ndarray:
             out = np.empty(len(values), dtype=object)
@@ -40,9 +40,9 @@ class Enrichment:
             "substation_distance_km": np.round(self.substation_km, 3),
         }
         for kind, (node, km, precision) in self.logistics.items():
-            cols[f"{kind}_node"] = ids(node)
-            cols[f"{kind}_km"] = np.round(km, 3)
-            cols[f"{kind}_precision"] = precision
+            cols[f"{kind}_node_id"] = ids(node)
+            cols[f"{kind}_distance_km"] = np.round(km, 3)
+            cols[f"{kind}_precision_km"] = precision
         return cols
 
 

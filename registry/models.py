@@ -348,6 +348,24 @@ class Site(Base):
     power_verified_by: Mapped[str | None] = mapped_column(Text)
     nearest_substation_id: Mapped[int | None] = mapped_column(ForeignKey("substation.id"))
     substation_distance_km: Mapped[float | None] = mapped_column(Float)
+    # Per logistics kind, the nearest node, the straight-line distance to it and the node's precision
+    # (registry/enrich.py). Columns, not child rows (migration 0010, issue 12); the view `site_logistics`
+    # serves them as one row per kind. The nodes are checked by set-based statement triggers, not row-level
+    # foreign keys (migration 0010 says why).
+    motorway_junction_node_id: Mapped[int | None] = mapped_column(Integer)
+    motorway_junction_distance_km: Mapped[float | None] = mapped_column(Float)
+    motorway_junction_precision_km: Mapped[float | None] = mapped_column(Float)
+    rail_terminal_node_id: Mapped[int | None] = mapped_column(Integer)
+    rail_terminal_distance_km: Mapped[float | None] = mapped_column(Float)
+    rail_terminal_precision_km: Mapped[float | None] = mapped_column(Float)
+    port_node_id: Mapped[int | None] = mapped_column(Integer)
+    port_distance_km: Mapped[float | None] = mapped_column(Float)
+    port_precision_km: Mapped[float | None] = mapped_column(Float)
+    airport_node_id: Mapped[int | None] = mapped_column(Integer)
+    airport_distance_km: Mapped[float | None] = mapped_column(Float)
+    airport_precision_km: Mapped[float | None] = mapped_column(Float)
+    logistics_method: Mapped[str | None] = mapped_column(Text)
+    logistics_computed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     availability: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'not_on_market'"))
     availability_verified_at: Mapped[dt.date | None] = mapped_column(Date)
@@ -372,9 +390,6 @@ class Site(Base):
 
     kommune: Mapped[Kommune] = relationship()
     nearest_substation: Mapped[Substation | None] = relationship()
-    logistics: Mapped[list[SiteLogistics]] = relationship(
-        back_populates="site", cascade="all, delete-orphan", order_by="SiteLogistics.kind"
-    )
 
     __table_args__ = (
         CheckConstraint(MATURITY.sql_check("maturity"), name="maturity_valid"),
@@ -397,6 +412,15 @@ class Site(Base):
             "power_future_year IS NULL OR power_future_year BETWEEN 2000 AND 2100", name="power_year_range"
         ),
         CheckConstraint("price_nok_per_m2 IS NULL OR price_nok_per_m2 >= 0", name="price_nonneg"),
+        # the three logistics columns of a kind are set together (migration 0010)
+        *(
+            CheckConstraint(
+                f"num_nulls({k}_node_id, {k}_distance_km, {k}_precision_km) IN (0, 3) "
+                f"AND ({k}_distance_km IS NULL OR {k}_distance_km >= 0)",
+                name=f"{k}_complete",
+            )
+            for k in LOGISTICS_KIND.codes
+        ),
         Index(
             "uq_site_kommune_reference_live",
             "kommune_nr",
@@ -437,25 +461,6 @@ class DataChange(Base):
     txid: Mapped[int] = mapped_column(
         BigInteger, primary_key=True, server_default=text("(pg_current_xact_id()::text::bigint)")
     )
-
-
-class SiteLogistics(Base):
-    """Distance from a site to the nearest logistics node of one kind, with method and precision."""
-
-    __tablename__ = "site_logistics"
-
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(Text, primary_key=True)
-    node_id: Mapped[int] = mapped_column(ForeignKey("logistics_node.id"), nullable=False)
-    distance_km: Mapped[float] = mapped_column(Float, nullable=False)
-    precision_km: Mapped[float] = mapped_column(Float, nullable=False)
-    method: Mapped[str] = mapped_column(Text, nullable=False)
-    computed_at: Mapped[dt.datetime] = _now()
-
-    site: Mapped[Site] = relationship(back_populates="logistics")
-    node: Mapped[LogisticsNode] = relationship()
-
-    __table_args__ = (CheckConstraint(LOGISTICS_KIND.sql_check("kind"), name="kind_valid"),)
 
 
 class SiteHistory(Base):

@@ -21,6 +21,7 @@ from schemas.taxonomy import (
     AVAILABILITY,
     EVIDENCE,
     LAND_CONTROL,
+    LOGISTICS_KIND,
     MATURITY,
     MAX_AGE_DAYS,
     POWER,
@@ -149,6 +150,35 @@ def _axis_columns(axis: Axis, *, shown: Shown = "summary", default: Any = None) 
     )
 
 
+def _logistics_columns() -> tuple[SiteField, ...]:
+    """Per logistics kind: the nearest node, the straight-line distance to it and the precision of the node's
+    position, computed by the registry (`registry.enrich`). They are columns of the site, not child rows: a
+    100k-site file wrote 400 000 rows with two foreign keys each (issue 12). Served through the view
+    `site_logistics`, one row per kind (migration 0010), and never in the history (derived values)."""
+    out: list[SiteField] = []
+    for t in LOGISTICS_KIND.terms:
+        out += [
+            SiteField(f"{t.code}_node_id", t.label_no, t.label_en, int, "enriched", "internal"),
+            SiteField(
+                f"{t.code}_distance_km",
+                f"Avstand {t.label_no.lower()} (km)",
+                f"Distance {t.label_en.lower()} (km)",
+                float,
+                "enriched",
+                "internal",
+            ),
+            SiteField(
+                f"{t.code}_precision_km",
+                f"Presisjon {t.label_no.lower()} (km)",
+                f"Precision {t.label_en.lower()} (km)",
+                float,
+                "enriched",
+                "internal",
+            ),
+        ]
+    return tuple(out)
+
+
 SITE_FIELDS: tuple[SiteField, ...] = (
     SiteField("id", "ID", "ID", int, "system"),
     _submitted("kommune_nr"),
@@ -212,6 +242,11 @@ SITE_FIELDS: tuple[SiteField, ...] = (
         "enriched",
         group="power",
     ),
+    *_logistics_columns(),
+    SiteField("logistics_method", "Avstandsmetode", "Distance method", str, "system", "internal"),
+    SiteField(
+        "logistics_computed_at", "Avstander beregnet", "Distances computed", dt.datetime, "system", "internal"
+    ),
     SiteField("status", "Status", "Status", str, "system", taxonomy=SITE_STATUS),
     SiteField("is_demo", "Demodata", "Demo data", bool, "system"),
     SiteField("submission_id", "Innsending", "Submission", int, "system", "detail", group="provenance"),
@@ -227,6 +262,12 @@ LOADED_COLUMNS: tuple[str, ...] = tuple(f.name for f in SITE_FIELDS if f.origin 
 # The loader's defaults for values a file leaves empty (the database has the same server defaults).
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in SITE_FIELDS if f.default is not None}
 ARRAY_COLUMNS: tuple[str, ...] = tuple(f.name for f in SITE_FIELDS if f.type == list[str])
+# The enriched logistics columns (derived from the outline and the reference nodes; kept out of the history).
+LOGISTICS_COLUMNS: tuple[str, ...] = (
+    *(f.name for f in SITE_FIELDS if f.name.startswith(LOGISTICS_KIND.codes) and f.origin == "enriched"),
+    "logistics_method",
+    "logistics_computed_at",
+)
 # The columns the region map's popups need, beside the staleness columns.
 MAP_COLUMNS: tuple[str, ...] = (
     "id",

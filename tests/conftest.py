@@ -109,7 +109,7 @@ def ref_engine(engine: Engine) -> Engine:
 
 
 SITE_TABLES = (
-    "site_logistics",
+    "site_match",
     "site_history",
     "site",
     "submission_issue",

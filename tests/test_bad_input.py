@@ -24,7 +24,7 @@ def _invoke(engine: Engine, *args: str) -> tuple[int, str]:
 
 def _site_counts(engine: Engine) -> dict[str, int]:
     counts = table_counts(engine)
-    return {t: counts[t] for t in ("site", "site_history", "site_logistics")}
+    return {t: counts[t] for t in ("site", "site_history", "site_match")}
 
 
 def test_not_geodata(clean_engine: Engine, tmp_path: Path) -> None:

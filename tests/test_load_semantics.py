@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from registry.services.submissions import EXIT_CLEAN, SubmitOptions, run_submission
 from registry.store import site_load as load_module
+from registry.store import submissions as submissions_store
 from tests.conftest import table_counts
 from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat, write_geojson
 
@@ -196,7 +197,7 @@ def test_failure_mid_load_writes_nothing(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated crash after the sites were written")
 
-    monkeypatch.setattr(load_module, "write_logistics", boom)
+    monkeypatch.setattr(submissions_store, "finish_submission", boom)
     with pytest.raises(RuntimeError):
         run_submission(clean_engine, path, SubmitOptions(kommune_nr="3201"))
     assert table_counts(clean_engine) == before
@@ -264,7 +265,7 @@ def _site_rows(engine: Engine) -> list[tuple[object, ...]]:
 def _child_state(conn: Connection, app_name: str, kommune_nr: str) -> dict[str, Any] | None:
     """The child's backend (the one in a transaction, should it have several): whether it is in one,
     holds the kommune's advisory lock, which tables it has written to, and whether it waits for a lock
-    on site_logistics; None while it has no backend."""
+    on site_match; None while it has no backend."""
     row = conn.execute(
         text("""
         SELECT a.pid, a.xact_start IS NOT NULL AS in_transaction, a.wait_event_type,
@@ -275,7 +276,7 @@ def _child_state(conn: Connection, app_name: str, kommune_nr: str) -> dict[str, 
                      AND l.locktype = 'relation' AND l.granted AND l.mode = 'RowExclusiveLock'
                      ORDER BY 1) AS written,
                EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted
-                       AND l.relation = 'site_logistics'::regclass) AS waits_for_logistics
+                       AND l.relation = 'site_match'::regclass) AS waits_for_match
         FROM pg_stat_activity a
         WHERE a.datname = current_database() AND a.application_name = :app
         ORDER BY a.xact_start NULLS LAST LIMIT 1
@@ -289,10 +290,11 @@ def test_killed_process_leaves_no_partial_submission(clean_engine: Engine, tmp_p
     """SIGKILL a `naering submit` while its load transaction has written the submission, its sites and
     their history but not committed: afterwards nothing of it is left.
 
-    The test holds a SHARE lock on site_logistics, so the child's load stops, transaction open, at its
-    first write there (after the submission, site and history rows). The kill comes only once the
+    The test holds a SHARE lock on site_match, so the child's load stops, transaction open, at its
+    first write there (the matching trigger, after the submission, site and history rows). The kill
+    comes only once the
     database shows that: the child's backend in a transaction, holding the kommune's advisory lock,
-    with rows written to submission, site and site_history, waiting for site_logistics.
+    with rows written to submission, site and site_history, waiting for site_match.
     """
     kommune = "3201"
     # Earlier sites of the kommune that the killed file would update (same references, new maturity).
@@ -313,7 +315,7 @@ def test_killed_process_leaves_no_partial_submission(clean_engine: Engine, tmp_p
     }
     blocker = clean_engine.connect()
     blocker.begin()
-    blocker.execute(text("LOCK TABLE site_logistics IN SHARE MODE"))
+    blocker.execute(text("LOCK TABLE site_match IN SHARE MODE"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "submit", str(path), "--kommune", kommune],
         env=env,
@@ -326,13 +328,11 @@ def test_killed_process_leaves_no_partial_submission(clean_engine: Engine, tmp_p
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and proc.poll() is None:
                 state = _child_state(watch, app_name, kommune)
-                if state is not None and state["waits_for_logistics"]:
+                if state is not None and state["waits_for_match"]:
                     break
                 time.sleep(0.05)  # waiting on an external process, bounded by the deadline
             assert proc.poll() is None, f"the child ended (exit {proc.returncode}) before it could be caught"
-            assert state is not None and state["waits_for_logistics"], (
-                f"child never reached the load: {state}"
-            )
+            assert state is not None and state["waits_for_match"], f"child never reached the load: {state}"
             # Mid-load, provably: an open transaction holding the kommune's lock, with rows written.
             assert state["in_transaction"] and state["holds_kommune_lock"], state
             assert state["wait_event_type"] == "Lock", state

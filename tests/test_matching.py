@@ -89,16 +89,20 @@ def _vary(engine: Engine, seed: int) -> None:
             for kind in LOGISTICS_KIND.codes:
                 if rng.random() < 0.15:
                     conn.execute(
-                        text("DELETE FROM site_logistics WHERE site_id = :id AND kind = :kind"),
-                        {"id": site_id, "kind": kind},
+                        text(
+                            f"UPDATE site SET {kind}_node_id = NULL, {kind}_distance_km = NULL, "
+                            f"{kind}_precision_km = NULL WHERE id = :id"
+                        ),
+                        {"id": site_id},
                     )
                 else:
                     conn.execute(
-                        text("""UPDATE site_logistics SET distance_km = :km, precision_km = :p
-                                WHERE site_id = :id AND kind = :kind"""),
+                        text(
+                            f"UPDATE site SET {kind}_distance_km = :km, {kind}_precision_km = :p "
+                            "WHERE id = :id"
+                        ),
                         {
                             "id": site_id,
-                            "kind": kind,
                             "km": rng.choice((0.0, 5.0, 9.5, 10.0, 10.4, 10.5, 11.0, 30.0, 80.0)),
                             "p": rng.choice((0.0, 0.5, 1.0)),
                         },

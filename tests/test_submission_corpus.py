@@ -29,7 +29,7 @@ from tests.conftest import table_counts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "submissions"
 TODAY = dt.date(2026, 11, 27)  # verification dates in the corpus are 2026-07 … 2026-09; 2027 is the future
-SITE_TABLES = ("site", "site_history", "site_logistics")
+SITE_TABLES = ("site", "site_history", "site_match")
 
 Pair = tuple[str, int | None]
 

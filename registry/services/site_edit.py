@@ -68,7 +68,7 @@ from registry.store import site_edit as store
 from registry.store import site_load
 from schemas.fields import FIELDS
 from schemas.site import AXES, AXES_BY_NAME, DEFAULTS, FIELDS_BY_COLUMN, axis_state, site_verification
-from schemas.taxonomy import LOGISTICS_KIND, SITE_STATUS
+from schemas.taxonomy import SITE_STATUS
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -594,15 +594,11 @@ def create_site(
         _check_reference(session, kommune_nr, parsed.get("reference"), None)
         enriched = enrich(session.connection(), geoms)
         columns = {_column(name): _stored(name, value) for name, value in parsed.items()}
-        columns["nearest_substation_id"] = _plain(enriched.columns()["nearest_substation_id"][0])
-        columns["substation_distance_km"] = _plain(enriched.columns()["substation_distance_km"][0])
-        site_id = store.insert_site(session, columns, geom, status="draft", created_at=clock.now())
-        logistics = []
-        for kind in LOGISTICS_KIND.codes:
-            node, km, precision = (_plain(a[0]) for a in enriched.logistics[kind])
-            if node is not None and node >= 0:
-                logistics.append((kind, int(node), round(float(km), 3), precision))
-        store.insert_logistics(session, site_id, logistics, method=METHOD)
+        # the nearest substation and the four logistics distances, as the file intake writes them
+        columns.update({name: _plain(value[0]) for name, value in enriched.columns().items()})
+        site_id = store.insert_site(
+            session, columns, geom, status="draft", created_at=clock.now(), logistics_method=METHOD
+        )
         return CreateResult(site_id, issues)
 
 

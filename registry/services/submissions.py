@@ -329,9 +329,9 @@ def _write(
         status="draft" if options.draft else "published",
         is_demo=options.is_demo,
         replace=options.replace,
+        method=METHOD,
         kept=kept,
     )
-    site_load.write_logistics(conn, method=METHOD)
     store.finish_submission(conn, submission_id, loaded=rows_to_load, archived=written.archived)
     result.rows_loaded = rows_to_load
     result.rows_inserted, result.rows_updated, result.rows_archived = (

@@ -134,11 +134,24 @@ def insert_site(
     *,
     status: str,
     created_at: Any,
+    logistics_method: str | None = None,
 ) -> int:
-    """Insert one site of the loaded columns in `values` (others take their defaults); return its id."""
+    """Insert one site of the loaded columns in `values` (others take their defaults); return its id.
+    `logistics_method` names how the logistics distances among `values` were computed."""
     cols = [_column(c) for c in values if c in LOADED_COLUMNS]
-    names = ", ".join([*cols, "geom_25833", "status", "created_at", "updated_at"])
-    params = ", ".join([*(f":v_{c}" for c in cols), "ST_GeomFromWKB(:geom, 25833)", ":status", ":at", ":at"])
+    system = ["geom_25833", "status", "created_at", "updated_at", "logistics_method", "logistics_computed_at"]
+    names = ", ".join([*cols, *system])
+    params = ", ".join(
+        [
+            *(f":v_{c}" for c in cols),
+            "ST_GeomFromWKB(:geom, 25833)",
+            ":status",
+            ":at",
+            ":at",
+            ":method",
+            ":computed",
+        ]
+    )
     return int(
         session.execute(
             text(f"INSERT INTO site ({names}) VALUES ({params}) RETURNING id"),
@@ -147,30 +160,11 @@ def insert_site(
                 "geom": shapely.to_wkb(geom),
                 "status": status,
                 "at": created_at,
+                "method": logistics_method,
+                "computed": created_at if logistics_method else None,
             },
         ).scalar_one()
     )
-
-
-def insert_logistics(
-    session: Session, site_id: int, rows: Sequence[tuple[str, int, float, float | None]], *, method: str
-) -> None:
-    """The site's distance to the nearest logistics node of each kind: (kind, node id, km, precision km)."""
-    for kind, node_id, km, precision in rows:
-        session.execute(
-            text(
-                "INSERT INTO site_logistics (site_id, kind, node_id, distance_km, precision_km, method) "
-                "VALUES (:site, :kind, :node, :km, :precision, :method)"
-            ),
-            {
-                "site": site_id,
-                "kind": kind,
-                "node": node_id,
-                "km": km,
-                "precision": precision,
-                "method": method,
-            },
-        )
 
 
 def overlaps(

@@ -19,13 +19,11 @@ import shapely
 from sqlalchemy import Connection, text
 
 from schemas.site import ARRAY_COLUMNS, DEFAULTS, LOADED_COLUMNS
-from schemas.taxonomy import LOGISTICS_KIND
 
 LOCK_NAMESPACE = 8121  # first key of pg_advisory_xact_lock(int, int): "submissions"
 
-# Per logistics kind: nearest node id, distance and the node's precision, computed before staging.
-LOGISTICS_COLUMNS = tuple(f"{k}_{part}" for k in LOGISTICS_KIND.codes for part in ("node", "km", "precision"))
-STAGING_COLUMNS = (*LOADED_COLUMNS, "source_row", *LOGISTICS_COLUMNS, "geom_25833")
+# The loaded columns include the enriched ones (nearest substation, the four logistics distances).
+STAGING_COLUMNS = (*LOADED_COLUMNS, "source_row", "geom_25833")
 _WRITTEN = (*LOADED_COLUMNS, "geom_25833")
 
 
@@ -97,14 +95,6 @@ def stage(conn: Connection, staged: pd.DataFrame, geoms: np.ndarray) -> None:
             "CREATE TEMP TABLE staging ON COMMIT DROP AS SELECT "
             + ", ".join(LOADED_COLUMNS)
             + ", 0::int AS source_row, geom_25833 FROM site WITH NO DATA"
-        )
-    )
-    conn.execute(
-        text(
-            "ALTER TABLE staging "
-            + ", ".join(
-                f"ADD COLUMN {c} {'int' if c.endswith('_node') else 'float8'}" for c in LOGISTICS_COLUMNS
-            )
         )
     )
     # Arrow's C++ CSV writer: nulls unquoted (NULL to COPY), strings quoted (an empty string stays one).
@@ -202,17 +192,21 @@ def write_sites(
     status: str,
     is_demo: bool,
     replace: bool,
+    method: str,
     kept: Sequence[str] = (),
 ) -> Written:
     """Update matched sites that changed, insert the new ones, and (replace) archive the kommune's
-    live sites the file no longer has — never those whose reference is in `kept` (refused rows)."""
-    params = {"status": status, "sub": submission_id, "hash": file_hash, "demo": is_demo}
+    live sites the file no longer has — never those whose reference is in `kept` (refused rows).
+    The logistics distances are columns of the site, written with it (`method` names how they were
+    computed)."""
+    params = {"status": status, "sub": submission_id, "hash": file_hash, "demo": is_demo, "method": method}
     _match_existing(conn)
     sets = ", ".join(f"{c} = s.{c}" for c in _WRITTEN)
     updated = conn.execute(
         text(f"""
         UPDATE site t SET {sets}, status = :status, submission_id = :sub, source_row = s.source_row,
-               file_hash = :hash, is_demo = :demo, updated_at = now()
+               file_hash = :hash, is_demo = :demo, logistics_method = :method, logistics_computed_at = now(),
+               updated_at = now()
         FROM staging s JOIN site_ids i ON i.source_row = s.source_row
         WHERE t.id = i.site_id AND ({_CHANGED})
     """),
@@ -222,8 +216,10 @@ def write_sites(
     inserted = conn.execute(
         text(f"""
         WITH ins AS (
-          INSERT INTO site ({cols}, status, submission_id, source_row, file_hash, is_demo)
-          SELECT {", ".join(f"s.{c}" for c in _WRITTEN)}, :status, :sub, s.source_row, :hash, :demo
+          INSERT INTO site ({cols}, status, submission_id, source_row, file_hash, is_demo, logistics_method,
+                            logistics_computed_at)
+          SELECT {", ".join(f"s.{c}" for c in _WRITTEN)}, :status, :sub, s.source_row, :hash, :demo, :method,
+                 now()
           FROM staging s
           WHERE NOT EXISTS (SELECT 1 FROM site_ids i WHERE i.source_row = s.source_row)
           RETURNING id, source_row
@@ -246,21 +242,3 @@ def write_sites(
             {"k": kommune_nr, "kept": list(kept)},
         ).rowcount
     return Written(inserted=inserted, updated=updated, archived=archived)
-
-
-def write_logistics(conn: Connection, *, method: str) -> None:
-    """Replace the logistics distances of the sites just written, from the staging table, in SQL."""
-    conn.execute(
-        text("DELETE FROM site_logistics WHERE site_id IN (SELECT site_id FROM site_ids WHERE NOT is_new)")
-    )
-    values = ", ".join(f"('{k}', s.{k}_node, s.{k}_km, s.{k}_precision)" for k in LOGISTICS_KIND.codes)
-    conn.execute(
-        text(f"""
-        INSERT INTO site_logistics (site_id, kind, node_id, distance_km, precision_km, method)
-        SELECT i.site_id, v.kind, v.node, v.km, v.precision, :method
-        FROM staging s JOIN site_ids i ON i.source_row = s.source_row
-        CROSS JOIN LATERAL (VALUES {values}) AS v(kind, node, km, precision)
-        WHERE v.node IS NOT NULL
-    """),
-        {"method": method},
-    )

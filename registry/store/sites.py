@@ -200,13 +200,13 @@ def _where(f: SiteFilter, params: dict[str, Any]) -> tuple[list[str], bool]:
         params[f"km_{kind}"] = km
     if f.road:
         clauses.append(
-            "EXISTS (SELECT 1 FROM site_logistics l JOIN logistics_node n ON n.id = l.node_id "
-            "WHERE l.site_id = s.id AND l.kind = :road_kind AND n.road ~* :road)"
+            "EXISTS (SELECT 1 FROM logistics_node n "
+            f"WHERE n.id = s.{ROAD_ACCESS}_node_id AND n.road ~* :road)"
         )
         # The node's road text names one road or several ("E16 / E18", "Rv4 (E16 per NAF)"): the road asked
         # for is one of its words. `road` is checked as letters and digits only (api/search_params.py).
         road = re.sub(r"[^A-Za-z0-9]", "", f.road)
-        params.update(road_kind=ROAD_ACCESS, road=f"(^|[^[:alnum:]]){road}([^[:alnum:]]|$)")
+        params.update(road=f"(^|[^[:alnum:]]){road}([^[:alnum:]]|$)")
     if f.q:
         clauses.append(f"{FULLTEXT} @@ websearch_to_tsquery('norwegian', :q)")
         params["q"] = f.q
