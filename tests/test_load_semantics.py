@@ -56,7 +56,7 @@ def test_replace_archives_missing_sites_and_keeps_history(clean_engine: Engine, 
         history = conn.execute(
             text(
                 "SELECT s.reference, h.action, h.changed_by, h.before->>'maturity', h.after->>'maturity', "
-                "h.after->>'status' FROM site_history h JOIN site s ON s.id = h.site_id ORDER BY h.id"
+                "h.after->>'status' FROM site_history_rows h JOIN site s ON s.id = h.site_id ORDER BY h.id"
             )
         ).all()
     assert [(r[0], r[1], r[2]) for r in history] == [
@@ -69,6 +69,18 @@ def test_replace_archives_missing_sites_and_keeps_history(clean_engine: Engine, 
     ]
     assert history[3][3:5] == ("M3", "M4")
     assert history[5][5] == "archived"
+    # An insert is read with the values it wrote, though its sites have changed since (migration 0011):
+    # T-001 and T-002 were inserted as M3 and are M4 now; T-003 was inserted published, archived now.
+    assert [r[4] for r in history[:3]] == ["M3", "M3", "M3"]
+    assert [r[5] for r in history[:3]] == ["published", "published", "published"]
+    with clean_engine.connect() as conn:
+        stored = conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE after IS NULL AND geom_after IS NULL), count(*) "
+                "FROM site_history WHERE action = 'insert'"
+            )
+        ).one()
+    assert tuple(stored) == (3, 3), "an insert's row keeps who and when only; its values follow it"
 
 
 def test_replace_keeps_the_site_of_a_refused_row(clean_engine: Engine, tmp_path: Path) -> None:

@@ -165,7 +165,8 @@ def test_distances_are_not_history_but_reach_matching(loaded: Engine) -> None:
             == 42.5
         )
         keys = conn.execute(
-            text("SELECT after FROM site_history WHERE site_id = :id AND action = 'insert'"), {"id": site_id}
+            text("SELECT after FROM site_history_rows WHERE site_id = :id AND action = 'insert'"),
+            {"id": site_id},
         ).scalar_one()
     assert keys and "maturity" in keys
     assert not any(k.startswith(KINDS) or k.startswith("logistics_") for k in keys)

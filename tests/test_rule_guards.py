@@ -263,7 +263,7 @@ def test_history_update_keeps_old_and_new_geometry(clean_engine: Engine, tmp_pat
                    ST_Intersects(h.geom_before, h.geom_after)
             FROM site_history h
             JOIN site s ON s.id = h.site_id
-            JOIN site_history ins ON ins.site_id = h.site_id AND ins.action = 'insert'
+            JOIN site_history_rows ins ON ins.site_id = h.site_id AND ins.action = 'insert'
             WHERE h.action <> 'insert'
         """),
             {"ox": old.centroid.x, "oy": old.centroid.y, "nx": new.centroid.x, "ny": new.centroid.y},

@@ -215,7 +215,7 @@ def history(session: Session, site_id: int, *, limit: int, offset: int) -> Seque
             text(
                 "SELECT id, action, changed_at, changed_by, before, after, "
                 "(action = 'insert' OR geom_before IS NOT NULL) AS geom_changed "
-                "FROM site_history WHERE site_id = :id ORDER BY id LIMIT :limit OFFSET :offset"
+                "FROM site_history_rows WHERE site_id = :id ORDER BY id LIMIT :limit OFFSET :offset"
             ),
             {"id": site_id, "limit": limit, "offset": offset},
         )
