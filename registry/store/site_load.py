@@ -13,12 +13,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 import shapely
 from sqlalchemy import Connection, text
 
-from schemas.site import ARRAY_COLUMNS, DEFAULTS, LOADED_COLUMNS
+from schemas.site import DEFAULTS, LOADED_COLUMNS
 
 LOCK_NAMESPACE = 8121  # first key of pg_advisory_xact_lock(int, int): "submissions"
 
@@ -53,43 +51,35 @@ def lock_kommune(conn: Connection, kommune_nr: str) -> None:
     )
 
 
-def _array_literal(value: Any) -> str | None:
-    """A PostgreSQL text[] literal for COPY ... CSV ('{"1340","1350"}'); None for no value."""
-    if value is None:
-        return None
-    items = ('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value)
-    return "{" + ",".join(items) + "}"
+# How a staged value is sent in binary COPY, by the staging column's type (psycopg's C dumpers do the rest).
+_PYTHON: dict[str, Any] = {
+    "integer": int,
+    "bigint": int,
+    "double precision": float,
+    "boolean": bool,
+    "text": str,
+    "character varying": str,
+}
 
 
-def _array_literals(values: pd.Series) -> pd.Series:
-    """Vectorised `_array_literal` for a column of string lists (per row only where quoting is needed)."""
-    joined = values.str.join('","')
-    out = ('{"' + joined + '"}').where(values.str.len() > 0, "{}")
-    special = joined.str.contains(r'["\\]', regex=True).fillna(False).to_numpy(bool)
-    if special.any():
-        out[special] = [_array_literal(v) for v in values[special]]
-    return out
-
-
-def staging_frame(staged: pd.DataFrame, geoms: np.ndarray) -> pd.DataFrame:
-    """The rows to COPY, in STAGING_COLUMNS order, with defaults, array literals and hex EWKB."""
-    out = pd.DataFrame(index=staged.index)
-    for col in STAGING_COLUMNS[:-1]:
-        values = staged[col] if col in staged else pd.Series(None, index=staged.index, dtype=object)
-        if col in DEFAULTS:
-            values = values.where(values.notna(), None)
-            values = values.map(lambda v, d=DEFAULTS[col]: d if v is None else v)
-        if col in ARRAY_COLUMNS:
-            values = _array_literals(values)
-        out[col] = values
-    out["geom_25833"] = (
-        shapely.to_wkb(shapely.set_srid(geoms, 25833), hex=True, include_srid=True) if len(geoms) else []
-    )
+def _copy_values(values: pd.Series, pg_type: str, default: Any) -> list[Any]:
+    """One staged column as Python values for binary COPY: None for a missing value (or the loader's
+    default), numbers as int or float by the column's type."""
+    out = values.to_numpy(dtype=object, na_value=None).tolist()
+    convert = _PYTHON.get(pg_type)
+    if default is not None:
+        out = [default if v is None else v for v in out]
+    if convert is not None:
+        out = [None if v is None else convert(v) for v in out]
     return out
 
 
 def stage(conn: Connection, staged: pd.DataFrame, geoms: np.ndarray) -> None:
-    """COPY the rows into a temporary staging table (CSV, one round trip) and index it."""
+    """COPY the rows into a temporary staging table (binary, one round trip) and index it.
+
+    Binary COPY spares the server parsing text: measured on 100k sites, CSV in 2.8 s, binary 1.1 s, and
+    building the text (pandas and Arrow) cost 2.9 s more. The outline goes as EWKB; the price is staged as
+    a float (numeric's binary form wants Decimal) and cast to numeric(12,2) on insert, as its text was."""
     conn.execute(
         text(
             "CREATE TEMP TABLE staging ON COMMIT DROP AS SELECT "
@@ -97,17 +87,30 @@ def stage(conn: Connection, staged: pd.DataFrame, geoms: np.ndarray) -> None:
             + ", 0::int AS source_row, geom_25833 FROM site WITH NO DATA"
         )
     )
-    # Arrow's C++ CSV writer: nulls unquoted (NULL to COPY), strings quoted (an empty string stays one).
-    table = pa.Table.from_pandas(staging_frame(staged, geoms), preserve_index=False)
-    buffer = pa.BufferOutputStream()
-    pa_csv.write_csv(table, buffer, write_options=pa_csv.WriteOptions(include_header=False))
+    conn.execute(text("ALTER TABLE staging ALTER COLUMN price_nok_per_m2 TYPE double precision"))
+    types = dict(
+        conn.execute(
+            text(
+                "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+                "WHERE attrelid = 'pg_temp.staging'::regclass AND attnum > 0 AND NOT attisdropped"
+            )
+        ).all()
+    )
+    columns = []
+    for col in STAGING_COLUMNS[:-1]:
+        values = staged[col] if col in staged else pd.Series(None, index=staged.index, dtype=object)
+        columns.append(_copy_values(values, types[col], DEFAULTS.get(col)))
+    columns.append(shapely.to_wkb(shapely.set_srid(geoms, 25833), include_srid=True).tolist())
+    copy_types = [types[c] if c != "geom_25833" else "bytea" for c in STAGING_COLUMNS]
     raw = conn.connection.driver_connection
     assert raw is not None
     with (
         raw.cursor() as cur,
-        cur.copy(f"COPY staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as copy,
+        cur.copy(f"COPY staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN WITH (FORMAT binary)") as copy,
     ):
-        copy.write(buffer.getvalue().to_pybytes())
+        copy.set_types(copy_types)
+        for row in zip(*columns, strict=True):
+            copy.write_row(row)
     conn.execute(text("CREATE INDEX ON staging USING gist (geom_25833)"))
     conn.execute(text("CREATE INDEX ON staging (reference)"))
     conn.execute(text("ANALYZE staging (reference, kommune_nr)"))
