@@ -302,7 +302,10 @@ class Site(Base):
     __tablename__ = "site"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kommune_nr: Mapped[str] = mapped_column(ForeignKey("kommune.nr"), nullable=False)
+    # kommune_nr, nearest_substation_id, submission_id and the logistics node ids name rows of kommune,
+    # substation, submission and logistics_node. They are checked once per statement by triggers, not per
+    # row by foreign keys (migration 0012 says why); they guarantee the same.
+    kommune_nr: Mapped[str] = mapped_column(String(4), nullable=False)
     name: Mapped[str] = mapped_column(Text, nullable=False)
     reference: Mapped[str | None] = mapped_column(Text)
     geom_25833: Mapped[Any] = mapped_column(
@@ -346,7 +349,7 @@ class Site(Base):
     )
     power_verified_at: Mapped[dt.date | None] = mapped_column(Date)
     power_verified_by: Mapped[str | None] = mapped_column(Text)
-    nearest_substation_id: Mapped[int | None] = mapped_column(ForeignKey("substation.id"))
+    nearest_substation_id: Mapped[int | None] = mapped_column(Integer)
     substation_distance_km: Mapped[float | None] = mapped_column(Float)
     # Per logistics kind, the nearest node, the straight-line distance to it and the node's precision
     # (registry/enrich.py). Columns, not child rows (migration 0010, issue 12); the view `site_logistics`
@@ -382,14 +385,11 @@ class Site(Base):
 
     status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'draft'"))
     is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
-    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    submission_id: Mapped[int | None] = mapped_column(Integer)
     source_row: Mapped[int | None] = mapped_column(Integer)
     file_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = _now()
     updated_at: Mapped[dt.datetime] = _now()
-
-    kommune: Mapped[Kommune] = relationship()
-    nearest_substation: Mapped[Substation | None] = relationship()
 
     __table_args__ = (
         CheckConstraint(MATURITY.sql_check("maturity"), name="maturity_valid"),
@@ -909,7 +909,8 @@ class SiteMatch(Base):
 
     __tablename__ = "site_match"
 
-    id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    # One row per site, inserted, updated and deleted with it by the site's triggers (0005, 0012).
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kommune_nr: Mapped[str] = mapped_column(String(4), nullable=False)
     status: Mapped[str] = mapped_column(Text, nullable=False)
     name: Mapped[str] = mapped_column(Text, nullable=False)

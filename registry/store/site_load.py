@@ -88,7 +88,7 @@ def stage(conn: Connection, staged: pd.DataFrame, geoms: np.ndarray) -> None:
         )
     )
     conn.execute(text("ALTER TABLE staging ALTER COLUMN price_nok_per_m2 TYPE double precision"))
-    types = dict(
+    types: dict[str, str] = dict(
         conn.execute(
             text(
                 "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "

@@ -1,5 +1,7 @@
-"""The logistics distances as columns of the site (migration 0010): the view, the checks that replace the
-row-level foreign keys, and what the history and matching make of them."""
+"""What a site names, checked per statement (migrations 0010, 0012): the logistics distances as columns and
+their view, the checks that replace the row-level foreign keys (kommune, substation, submission, logistics
+node: refused when missing, locked while named, kept while named), and what the history and matching
+make of the distances."""
 
 from __future__ import annotations
 
@@ -81,9 +83,9 @@ def test_the_view_gives_one_row_per_kind_from_the_columns(loaded: Engine) -> Non
 
 def test_a_missing_node_is_refused_on_update_and_insert(loaded: Engine) -> None:
     site_id = _site_id(loaded)
-    with pytest.raises(IntegrityError, match="logistics node 987654"), loaded.begin() as conn:
+    with pytest.raises(IntegrityError, match="logistics_node 987654"), loaded.begin() as conn:
         conn.execute(text("UPDATE site SET port_node_id = 987654 WHERE id = :id"), {"id": site_id})
-    with pytest.raises(IntegrityError, match="logistics node 987655"), loaded.begin() as conn:
+    with pytest.raises(IntegrityError, match="logistics_node 987655"), loaded.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO site (kommune_nr, name, geom_25833, maturity, airport_node_id, "
@@ -125,9 +127,12 @@ def test_a_node_a_site_names_cannot_go(loaded: Engine) -> None:
         "DELETE FROM logistics_node WHERE id = :n",
         "UPDATE logistics_node SET id = id + 1000000 WHERE id = :n",
     ):
-        with pytest.raises(IntegrityError, match="still named by site"), loaded.begin() as conn:
+        with (
+            pytest.raises(IntegrityError, match="logistics_node still named by site"),
+            loaded.begin() as conn,
+        ):
             conn.execute(text(statement), {"n": used})
-    with pytest.raises(IntegrityError, match="still named by site"), loaded.begin() as conn:
+    with pytest.raises(IntegrityError, match="logistics_node still named by site"), loaded.begin() as conn:
         conn.execute(text("TRUNCATE logistics_node CASCADE"))
     # A node no site names can go (rolled back, so the reference data stays).
     unused = _unused_node(loaded, "port")
@@ -170,3 +175,38 @@ def test_distances_are_not_history_but_reach_matching(loaded: Engine) -> None:
         ).scalar_one()
     assert keys and "maturity" in keys
     assert not any(k.startswith(KINDS) or k.startswith("logistics_") for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("kommune_nr", "'9999'", "kommune 9999"),
+        ("nearest_substation_id", "987654", "substation 987654"),
+        ("submission_id", "987654", "submission 987654"),
+    ],
+)
+def test_every_reference_of_a_site_is_checked(loaded: Engine, column: str, value: str, message: str) -> None:
+    """The site's other references are checked per statement too (migration 0012), under the old names."""
+    site_id = _site_id(loaded)
+    with pytest.raises(IntegrityError, match=message) as caught, loaded.begin() as conn:
+        conn.execute(text(f"UPDATE site SET {column} = {value} WHERE id = :id"), {"id": site_id})
+    assert caught.value.orig is not None and caught.value.orig.diag.constraint_name == f"site_{column}_fkey"
+
+
+def test_a_submission_a_site_came_from_cannot_go_and_a_deleted_site_leaves_matching(loaded: Engine) -> None:
+    site_id = _site_id(loaded)
+    with loaded.connect() as conn:
+        submission = conn.execute(
+            text("SELECT submission_id FROM site WHERE id = :id"), {"id": site_id}
+        ).scalar()
+    with pytest.raises(IntegrityError, match="submission still named by site"), loaded.begin() as conn:
+        conn.execute(text("DELETE FROM submission_issue WHERE submission_id = :s"), {"s": submission})
+        conn.execute(text("DELETE FROM submission WHERE id = :s"), {"s": submission})
+    with loaded.connect() as conn, conn.begin() as trans:
+        conn.execute(text("DELETE FROM site WHERE id = :id"), {"id": site_id})
+        assert (
+            conn.execute(text("SELECT count(*) FROM site_match WHERE id = :id"), {"id": site_id}).scalar()
+            == 0
+        )
+        assert conn.execute(text("SELECT count(*) FROM site_match")).scalar() == 1
+        trans.rollback()
