@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from etl import pipeline, report, template
+from etl import pipeline, report
 from etl.columns import load_mapping
 from etl.issues import Issue, SubmissionRejected, make_issue
 from etl.lookup import KommuneIndex
@@ -87,6 +87,8 @@ def write_report(result: SubmissionResult, path: Path) -> None:
 
 def template_bytes(kind: str, *, lang: str = "no") -> bytes:
     """The submission template kommuner fill in: 'xlsx' (Excel with dropdowns and a guide) or 'gpkg'."""
+    from etl import template  # imported here: openpyxl is start-up cost for every submit, which needs none
+
     return template.template_bytes(kind, lang=lang)
 
 
