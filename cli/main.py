@@ -6,6 +6,7 @@ values, and this module adds the hints a terminal user needs.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -185,9 +186,16 @@ def _submit(
     report: Path | None,
     lang: str,
 ) -> None:
-    from cli.output import print_summary
-    from registry.services.submissions import SubmitOptions, run_submission, write_report
-
+    # These imports make most of the process's objects (pandas, SQLAlchemy …), none of them garbage: the
+    # collector, which would walk them again and again while they are made, waits until they are all made.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from cli.output import print_summary
+        from registry.services.submissions import SubmitOptions, run_submission, write_report
+    finally:
+        if collecting:
+            gc.enable()
     if not file.exists():
         console.print(f"[red]{file}: no such file / finnes ikke[/red]")
         raise typer.Exit(4)
@@ -502,6 +510,8 @@ def main() -> None:  # pragma: no cover
     try:
         app(standalone_mode=True)
     except SystemExit:
+        # The process ends now: spare the interpreter's last collections a walk over every object it holds.
+        gc.freeze()
         raise
     except Exception as exc:
         logging.getLogger("naering").debug("unexpected error", exc_info=True)
