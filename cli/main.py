@@ -16,8 +16,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from registry.settings import DatabaseSettings, ServerSettings
-
 app = typer.Typer(
     help="Næringsarealregisteret — the Oslo region's business-land registry.",
     no_args_is_help=True,
@@ -52,6 +50,7 @@ def _url(*, start: bool = True) -> str:
     """The database URL in use; starts the private local cluster when no URL is configured."""
     from registry import localdb
     from registry.db import database_url
+    from registry.settings import DatabaseSettings  # imported here, like all else: `--help` needs none
 
     settings = DatabaseSettings()
     if settings.database_url is None and start:
@@ -154,6 +153,7 @@ def demo_load() -> None:
         raise typer.Exit(1)
     from registry.clock import SystemClock
     from registry.services.demo import ensure_demo_accounts
+    from registry.settings import ServerSettings
 
     settings = ServerSettings()
     where = f"http://{settings.host}:{settings.port}/auth/sign-in"
@@ -493,6 +493,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from registry.settings import ServerSettings
 
     settings = ServerSettings()
     url = _url()
