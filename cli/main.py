@@ -6,6 +6,7 @@ values, and this module adds the hints a terminal user needs.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -14,8 +15,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-
-from registry.settings import DatabaseSettings, ServerSettings
 
 app = typer.Typer(
     help="Næringsarealregisteret — the Oslo region's business-land registry.",
@@ -51,6 +50,7 @@ def _url(*, start: bool = True) -> str:
     """The database URL in use; starts the private local cluster when no URL is configured."""
     from registry import localdb
     from registry.db import database_url
+    from registry.settings import DatabaseSettings  # imported here, like all else: `--help` needs none
 
     settings = DatabaseSettings()
     if settings.database_url is None and start:
@@ -153,6 +153,7 @@ def demo_load() -> None:
         raise typer.Exit(1)
     from registry.clock import SystemClock
     from registry.services.demo import ensure_demo_accounts
+    from registry.settings import ServerSettings
 
     settings = ServerSettings()
     where = f"http://{settings.host}:{settings.port}/auth/sign-in"
@@ -185,9 +186,16 @@ def _submit(
     report: Path | None,
     lang: str,
 ) -> None:
-    from cli.output import print_summary
-    from registry.services.submissions import SubmitOptions, run_submission, write_report
-
+    # These imports make most of the process's objects (pandas, SQLAlchemy …), none of them garbage: the
+    # collector, which would walk them again and again while they are made, waits until they are all made.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from cli.output import print_summary
+        from registry.services.submissions import SubmitOptions, run_submission, write_report
+    finally:
+        if collecting:
+            gc.enable()
     if not file.exists():
         console.print(f"[red]{file}: no such file / finnes ikke[/red]")
         raise typer.Exit(4)
@@ -485,6 +493,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from registry.settings import ServerSettings
 
     settings = ServerSettings()
     url = _url()
@@ -502,6 +511,8 @@ def main() -> None:  # pragma: no cover
     try:
         app(standalone_mode=True)
     except SystemExit:
+        # The process ends now: spare the interpreter's last collections a walk over every object it holds.
+        gc.freeze()
         raise
     except Exception as exc:
         logging.getLogger("naering").debug("unexpected error", exc_info=True)

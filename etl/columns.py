@@ -6,7 +6,6 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from etl.issues import Issue, SubmissionRejected, make_issue
 from etl.values import VALUE_RECOGNISED, recognise_field
@@ -19,6 +18,8 @@ GEOMETRY_TARGETS = {"geometry", "wkt", "lat", "lon", "east", "north", "x", "y"}
 
 def load_mapping(path: Path) -> dict[str, str]:
     """Read a mapping file (YAML: `columns: {their name: canonical name}`, or a flat mapping)."""
+    import yaml  # imported here: only a submit with --mapping reads YAML
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from etl.issues import title
 from etl.result import SubmissionResult
@@ -186,6 +185,9 @@ def site_table(result: SubmissionResult) -> list[dict[str, Any]]:
 
 def render_html(result: SubmissionResult) -> str:
     """The report as one stand-alone page: what happened, the sites, a map, then every issue by row."""
+    # Imported here: only an HTML report needs Jinja2, and a plain `naering submit` writes none.
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     env = Environment(loader=PackageLoader("etl", "templates"), autoescape=select_autoescape(["html"]))
     by_row: dict[int | None, list[Any]] = {}
     for issue in sorted_issues(result):

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
 
 from registry import localdb
 from registry.settings import DatabaseSettings
@@ -19,6 +18,7 @@ ACTOR_SETTING = "naering.actor"
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -49,6 +49,8 @@ def get_engine(url: str | None = None) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker  # imported here: `naering submit` works on a Connection, no ORM
+
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,6 +40,9 @@ class DatabaseSettings(BaseSettings):
             raise ValueError(
                 "NAERING_DATABASE_URL must be set in production (the local cluster is for development)"
             )
+        # Imported here: SQLAlchemy is start-up cost for commands that never touch the database (--help).
+        from sqlalchemy.engine import make_url
+
         password = make_url(self.database_url).password
         if password is None or str(password) in _PLACEHOLDER_SECRETS:
             raise ValueError("NAERING_DATABASE_URL must carry a real password in production")

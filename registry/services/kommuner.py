@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
 
 from etl.lookup import KommuneIndex
 from registry.services.access import Principal
 from registry.store import kommuner as store
 from registry.store import reference as reference_store
 from schemas.profile import first_contact, is_complete, response_promise
+
+# Session only in annotations: the ORM is start-up cost for `naering submit`, which needs none of it.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def get_kommune(session: Session, nr: str) -> dict[str, Any] | None:
 
 def kommune_index(conn: Connection | Session) -> KommuneIndex:
     """2024 kommune numbers with names, and each 2020–2023 number's primary successor."""
-    connection = conn.connection() if isinstance(conn, Session) else conn
+    connection = conn if isinstance(conn, Connection) else conn.connection()
     return KommuneIndex(
         names=reference_store.kommune_names(connection),
         old_to_new=reference_store.primary_successors(connection),

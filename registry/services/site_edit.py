@@ -44,7 +44,6 @@ from pyproj import CRS
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from etl import template
 from etl.geometry import process_geometries
 from etl.issues import ERROR, Issue, make_issue
 from etl.validate import (
@@ -629,4 +628,6 @@ def our_sites_workbook(session: Session, principal: Principal, kommune_nr: str, 
     """
     require_editor_of(principal, kommune_nr)
     rows = [_template_row(r) for r in store.live_sites_with_outline(session, kommune_nr)]
+    from etl import template  # imported here: openpyxl is needed by this download only
+
     return template.filled_xlsx_bytes(rows, lang=lang)

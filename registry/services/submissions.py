@@ -15,12 +15,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.orm import Session
 
-from etl import pipeline, report, template
+from etl import pipeline, report
 from etl.columns import load_mapping
 from etl.issues import Issue, SubmissionRejected, make_issue
 from etl.lookup import KommuneIndex
@@ -39,6 +38,10 @@ from registry.services.kommuner import kommune_index
 from registry.store import reference as reference_store
 from registry.store import site_load
 from registry.store import submissions as store
+
+# Session only in annotations: the ORM is start-up cost for `naering submit`, which needs none of it.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "EXIT_CLEAN",
@@ -87,6 +90,8 @@ def write_report(result: SubmissionResult, path: Path) -> None:
 
 def template_bytes(kind: str, *, lang: str = "no") -> bytes:
     """The submission template kommuner fill in: 'xlsx' (Excel with dropdowns and a guide) or 'gpkg'."""
+    from etl import template  # imported here: openpyxl is start-up cost for every submit, which needs none
+
     return template.template_bytes(kind, lang=lang)
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Connection, text
-from sqlalchemy.orm import Session
+
+# Session only in annotations: the ORM is start-up cost for `naering submit`, which needs none of it.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def postgis_version(conn: Connection | Session) -> str | None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import RowMapping, text
-from sqlalchemy.orm import Session
 
 from registry.store.profiles import CONTACTS_BY_KOMMUNE
+
+# Session only in annotations: the ORM is start-up cost for `naering submit`, which needs none of it.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _SELECT = f"""
 SELECT k.nr, k.name, k.fylke_nr, f.name AS fylke_name, k.regionraad, k.is_member, k.membership_note,

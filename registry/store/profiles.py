@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, RowMapping, text
-from sqlalchemy.orm import Session
 
-Conn = Connection | Session
+# Session only in annotations: the ORM is start-up cost for `naering submit`, which needs none of it.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    Conn = Connection | Session
 
 PROFILE_FIELDS = (
     "response_hours",

@@ -12,23 +12,21 @@ from typing import Any
 
 import numpy as np
 import shapely
-from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Table, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from registry.models import SRID, Cluster, Fylke, Kommune, KommuneNumberHistory, LogisticsNode, Substation
-
 Row = dict[str, Any]
 
-TABLES: dict[str, Any] = {
-    "fylke": Fylke,
-    "kommune": Kommune,
-    "kommune_number_history": KommuneNumberHistory,
-    "substation": Substation,
-    "logistics_node": LogisticsNode,
-    "cluster": Cluster,
-}
+# The reference tables, in the order they are loaded (a table's references come before it).
+TABLES: tuple[str, ...] = (
+    "fylke",
+    "kommune",
+    "kommune_number_history",
+    "substation",
+    "logistics_node",
+    "cluster",
+)
 # Natural keys of each table, and how a key is spelt as one string for the stale-row deletes.
 KEYS: dict[str, tuple[str, ...]] = {
     "fylke": ("nr",),
@@ -52,7 +50,13 @@ _KEY_JOIN = {"kommune_number_history": ">", "logistics_node": "|"}
 
 
 def _table(name: str) -> Table:
-    table: Table = TABLES[name].__table__
+    # Imported here: only the reference load needs the ORM's tables, and importing registry.models (with
+    # geoalchemy2) is a large part of the start-up of every `naering submit`, which only reads these tables.
+    from registry import models
+
+    if name not in TABLES:
+        raise KeyError(name)
+    table: Table = models.Base.metadata.tables[name]
     return table
 
 
@@ -63,6 +67,11 @@ def upsert(conn: Connection, name: str, rows: Sequence[Row]) -> tuple[int, int]:
     """
     if not rows:
         return 0, 0
+    # Imported here, like registry.models in _table: geoalchemy2 is needed by the reference load only.
+    from geoalchemy2.shape import from_shape
+
+    from registry.models import SRID
+
     table, key = _table(name), KEYS[name]
     params = [{k: (from_shape(v, srid=SRID) if k == "geom_25833" else v) for k, v in r.items()} for r in rows]
     insert = pg_insert(table)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, Row, RowMapping, text
-from sqlalchemy.orm import Session
+
+# Session only in annotations: the ORM is start-up cost for `naering submit`, which needs none of it.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class IssueLike(Protocol):
