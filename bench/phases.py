@@ -87,6 +87,8 @@ def instrument() -> None:
     _wrap(load_mod, "overlaps", "load: overlaps (SQL)")
     _wrap(submissions_store, "insert_submission", "load: insert_submission (issues COPY)")
     _wrap(load_mod, "write_sites", "load: write_sites (UPDATE/INSERT/archive)")
+    _wrap(pipeline, "row_geometries", "after: row_geometries (report)")
+    _wrap(pipeline, "site_rows", "after: site_rows (report)")
 
 
 def main() -> None:

@@ -210,3 +210,10 @@ def test_a_submission_a_site_came_from_cannot_go_and_a_deleted_site_leaves_match
         )
         assert conn.execute(text("SELECT count(*) FROM site_match")).scalar() == 1
         trans.rollback()
+
+
+def test_truncating_sites_empties_matching(loaded: Engine) -> None:
+    with loaded.connect() as conn, conn.begin() as trans:
+        conn.execute(text("TRUNCATE site, site_history CASCADE"))
+        assert conn.execute(text("SELECT count(*) FROM site_match")).scalar() == 0
+        trans.rollback()

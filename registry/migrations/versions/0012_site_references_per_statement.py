@@ -17,7 +17,8 @@ path (file, form, API), with the statement's transition tables:
   names raises the same error (what `NO ACTION` did); the truncate check runs after the statement, so
   truncating `site` in the same statement is allowed, as with a foreign key;
 - `site_match` (kept by the site's triggers, 0005) loses its foreign key to `site`; a deleted site's
-  matching row goes with it by the site's delete trigger, as the cascade did.
+  matching row goes with it by the site's delete trigger, and truncating `site` empties it, as the
+  cascade did.
 
 `site_logistics_nodes_exist` and `logistics_node_unused` (0010) become the general `site_references_exist`
 and `site_reference_unused`.
@@ -138,6 +139,14 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER site_match_del AFTER DELETE ON site
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION site_match_on_site_delete();
+CREATE FUNCTION site_match_on_site_truncate() RETURNS trigger AS $$
+BEGIN
+  DELETE FROM site_match;  -- not TRUNCATE: site_match may be in the same TRUNCATE statement
+  RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER site_match_trunc AFTER TRUNCATE ON site
+  FOR EACH STATEMENT EXECUTE FUNCTION site_match_on_site_truncate();
 """ + "".join(
     f"""
 CREATE TRIGGER site_reference_unused_del AFTER DELETE ON {table}
@@ -163,6 +172,8 @@ DROP TRIGGER IF EXISTS site_reference_unused_trunc ON {table};"""
     + """
 DROP TRIGGER IF EXISTS site_match_del ON site;
 DROP FUNCTION IF EXISTS site_match_on_site_delete();
+DROP TRIGGER IF EXISTS site_match_trunc ON site;
+DROP FUNCTION IF EXISTS site_match_on_site_truncate();
 DROP TRIGGER IF EXISTS site_references_ins ON site;
 DROP TRIGGER IF EXISTS site_references_upd ON site;
 DROP FUNCTION IF EXISTS site_references_exist();
