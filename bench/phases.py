@@ -82,7 +82,7 @@ def instrument() -> None:
     _wrap(pipeline, "check_kommune", "validate: check_kommune")
     _wrap(pipeline, "check_area", "validate: check_area")
     _wrap(pipeline, "check_within_kommune", "validate: check_within_kommune")
-    _wrap(service, "enrich", "enrich: enrich")
+    _wrap(service, "nearest_to", "enrich: nearest_to (on a thread, beside validate)")
     _wrap(load_mod, "stage", "load: stage (COPY + indexes)")
     _wrap(load_mod, "overlaps", "load: overlaps (SQL)")
     _wrap(submissions_store, "insert_submission", "load: insert_submission (issues COPY)")

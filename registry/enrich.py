@@ -59,13 +59,28 @@ def _nearest(geoms: np.ndarray, ids: np.ndarray, points: np.ndarray) -> tuple[np
     return out_id, out_km
 
 
-def enrich(conn: Connection, geoms: np.ndarray) -> Enrichment:
-    """Compute nearest substation and logistics distances for every (non-None) site geometry."""
-    sub_ids, sub_geoms = store.substation_points(conn)
-    sid, skm = _nearest(geoms, sub_ids, sub_geoms)
+@dataclass(frozen=True)
+class ReferencePoints:
+    """The substations and the logistics nodes of each kind: ids, points (and the nodes' precision)."""
+
+    substations: tuple[np.ndarray, np.ndarray]
+    logistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def reference_points(conn: Connection) -> ReferencePoints:
+    """Read the points every site is measured against (hundreds of rows)."""
+    return ReferencePoints(
+        substations=store.substation_points(conn),
+        logistics={kind: store.logistics_points(conn, kind) for kind in LOGISTICS_KIND.codes},
+    )
+
+
+def nearest_to(points: ReferencePoints, geoms: np.ndarray) -> Enrichment:
+    """Nearest substation and logistics distances for every (non-None) geometry, with no database: the
+    submission runs it beside its validation (shapely's nearest-neighbour query releases the GIL)."""
+    sid, skm = _nearest(geoms, *points.substations)
     logistics = {}
-    for kind in LOGISTICS_KIND.codes:
-        ids, pts, precision = store.logistics_points(conn, kind)
+    for kind, (ids, pts, precision) in points.logistics.items():
         nid, nkm = _nearest(geoms, ids, pts)
         # precision of the matched node, by position of its id (ids are few; -1 means none matched)
         prec = np.full(len(nid), np.nan)
@@ -76,3 +91,8 @@ def enrich(conn: Connection, geoms: np.ndarray) -> Enrichment:
             prec[matched] = precision[order][pos[matched]]
         logistics[kind] = (nid, nkm, prec)
     return Enrichment(substation_id=sid, substation_km=skm, logistics=logistics)
+
+
+def enrich(conn: Connection, geoms: np.ndarray) -> Enrichment:
+    """Compute nearest substation and logistics distances for every (non-None) site geometry."""
+    return nearest_to(reference_points(conn), geoms)

@@ -1,7 +1,8 @@
 """Use case: a kommune's file of sites — check it, submit it (optionally replacing), read its report.
 
     resolve kommune → read → (same file again? stop) → normalise → parse → geometry → validate   [etl]
-    → enrich → lock → stage → overlaps → record the submission → write sites → logistics       [here]
+                                                                      ∥ enrich (second thread)  [here]
+    → lock → stage (binary COPY) → overlaps → record the submission → write sites and distances
 
 The pure phases run first with no transaction open; everything that writes happens in one transaction
 that a failure or a kill rolls back whole. `check` runs the same path and rolls back at the end, so it
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +29,7 @@ from etl.readers import ReadLimits
 from etl.result import EXIT_CLEAN, EXIT_REJECTED, EXIT_WARNINGS, SubmissionResult
 from etl.validate import check_duplicate_sites
 from registry.db import set_actor
-from registry.enrich import METHOD, enrich
+from registry.enrich import METHOD, nearest_to, reference_points
 from registry.services.access import (
     NotVisibleError,
     Principal,
@@ -191,17 +193,28 @@ def _submit(
             result.noop, result.submission_id, result.public_id = True, previous, public_id
             result.issues.append(make_issue("resubmission-noop", detail=str(previous), file=result.filename))
             return
-    pipeline.run(batch, phases=pipeline.PHASES[2:], progress=say)
+    pipeline.run(batch, phases=pipeline.PHASES[2:4], progress=say)  # parse, geometry
+    # The enrichment needs only the outlines: it runs on a second thread while the rows are validated
+    # (shapely's nearest-neighbour query releases the GIL), for every row with an outline; the rows
+    # validation refuses are dropped from it after.
+    with engine.connect() as conn:
+        points = reference_points(conn)
+    assert batch.geometry is not None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        enriching = pool.submit(nearest_to, points, batch.geometry.geoms)
+        pipeline.run(batch, phases=pipeline.PHASES[4:], progress=say)  # validate
+        say("enrich")
+        enriched = enriching.result().columns()
     result.rows_read = len(batch.frame)
     result.columns_used = batch.columns_used
     issues = result.issues + batch.issues
     staged, geoms = pipeline.accepted(batch)
     kept = pipeline.refused_references(batch, staged)
+    at = batch.values.index.get_indexer(staged.index)
+    staged = staged.assign(**{name: values[at] for name, values in enriched.items()})
 
-    say("enrich")
     with engine.begin() as conn:
         set_actor(conn, options.actor)
-        staged = staged.assign(**enrich(conn, geoms).columns())
         say("load")
         site_load.lock_kommune(conn, options.kommune_nr)
         previous = None if options.dry_run else _already_done(conn, options, batch)

@@ -43,7 +43,8 @@ REFERENCES = (
 
 def _named(columns: tuple[str, ...]) -> str:
     """The distinct values the statement's new rows name in `columns`, as text."""
-    return " UNION ".join(f"SELECT {c}::text FROM new_rows WHERE {c} IS NOT NULL" for c in columns)
+    named = " UNION ALL ".join(f"SELECT {c} FROM new_rows WHERE {c} IS NOT NULL" for c in columns)
+    return f"SELECT v::text FROM (SELECT DISTINCT v FROM ({named}) AS u(v)) AS d(v)"
 
 
 _CHECKS = "\n".join(
