@@ -10,7 +10,9 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from api import errors
 from api import openapi as api_openapi
+from api.metrics import AppMetrics, MetricsMiddleware
 from api.params import reject_unknown_query_params
+from api.request_id import RequestId
 from api.routes import (
     about,
     compare_pages,
@@ -23,6 +25,7 @@ from api.routes import (
     kommune_pages,
     kommuner,
     maps,
+    metrics,
     my_kommune,
     my_profile,
     ogc,
@@ -41,7 +44,7 @@ from api.routes import inquiries as inquiry_api
 from api.security import SecurityHeaders, install_log_redaction
 from registry.clock import Clock, SystemClock
 from registry.db import get_engine, session_factory
-from registry.settings import AuthSettings, InquirySettings, MailSettings, ServerSettings
+from registry.settings import AuthSettings, DatabaseSettings, InquirySettings, MailSettings, ServerSettings
 
 ASSETS_DIR = Path(__file__).resolve().parent / "static"
 
@@ -78,11 +81,16 @@ def create_app(
     app.state.mail_settings = mail or MailSettings()
     app.state.inquiry_settings = inquiries or InquirySettings()
     app.state.clock = clock or SystemClock()
+    database = DatabaseSettings()
+    app.state.read_engine = get_engine(database.read_database_url) if database.read_database_url else None
+    app.state.replica_max_lag_s = database.replica_max_lag_s
+    app.state.metrics = AppMetrics(engine, app.state.clock)
     errors.install(app)
     api_openapi.install(app)
     install_log_redaction()
     for module in (
         health,
+        metrics,
         auth_routes,
         users,
         my_kommune,
@@ -116,4 +124,6 @@ def create_app(
     app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.ASSETS_DIR), name="docs-assets")
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestId)  # outermost: every log line of the request carries its id
     return app

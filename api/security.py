@@ -80,7 +80,7 @@ def html_with_nonce(request: Request, html: str) -> HTMLResponse:
 _PRIVATE_LINK = re.compile(r"/i/(all/)?[A-Za-z0-9_-]{20,}")
 
 
-def _redact(text: str) -> str:
+def redact_private_links(text: str) -> str:
     return _PRIVATE_LINK.sub(lambda m: "/i/" + (m.group(1) or "") + "[private]", text)
 
 
@@ -90,7 +90,7 @@ class RedactPrivateLinks(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(redact_private_links(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

@@ -493,15 +493,18 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.logs import configure_logging
     from registry.settings import ServerSettings
 
     settings = ServerSettings()
+    configure_logging(settings.log_format)  # JSON lines by default; NAERING_LOG_FORMAT=text to read them
     url = _url()
     application = create_app(settings, database_url=url)
     h, p = host or settings.host, port or settings.port
     console.print(f"Næringsarealregisteret on http://{h}:{p}/  (map: /maps/region, API docs: /docs)")
     # No `server: uvicorn` header: it names the product for anyone fingerprinting versions.
-    uvicorn.run(application, host=h, port=p, log_level="info", server_header=False)
+    # log_config=None: uvicorn keeps the handler configured above (its own would print plain text).
+    uvicorn.run(application, host=h, port=p, log_level="info", log_config=None, server_header=False)
 
 
 def main() -> None:  # pragma: no cover

@@ -30,6 +30,10 @@ class DatabaseSettings(BaseSettings):
     # the concurrency opens and closes a session per request beyond it.
     pool_size: int = Field(default=20, ge=1, le=200)
     pool_max_overflow: int = Field(default=10, ge=0, le=200)
+    # A streaming replica for anonymous reads (NAERING_READ_DATABASE_URL); unset: everything reads the
+    # primary. /readyz fails when the replica lags more than `replica_max_lag_s` seconds behind.
+    read_database_url: str | None = None
+    replica_max_lag_s: float = Field(default=30, ge=0)
 
     @model_validator(mode="after")
     def _enforce_real_database_in_production(self) -> DatabaseSettings:
@@ -70,6 +74,10 @@ class ServerSettings(BaseSettings):
     # A tile of zoom 10 or more holding more published sites than this is sent as cell points like the low
     # zooms (the polygons of so many sites are a smear of pixels and weigh up to a megabyte).
     tile_detail_max_sites: int = Field(default=2_000, ge=1)
+    # /metrics: Prometheus sends `Authorization: Bearer <metrics_token>`; a signed-in admin may look too.
+    metrics_token: str | None = None
+    # Log lines of `naering serve`: one JSON object per line, or plain text for reading in a terminal.
+    log_format: str = Field(default="json", pattern="^(json|text)$")
 
     @model_validator(mode="after")
     def _basemap_is_credited(self) -> ServerSettings:

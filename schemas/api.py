@@ -22,10 +22,22 @@ PowerCode = code_enum("PowerCode", POWER)
 
 
 class Health(BaseModel):
-    status: Literal["ok", "degraded"]
-    database: bool
-    postgis: str | None = None
-    schema_revision: str | None = None
+    """Liveness: the process answers (no database call)."""
+
+    status: Literal["ok"]
+
+
+class ReadinessCheck(BaseModel):
+    ok: bool
+    detail: dict[str, str | float | bool | None]
+
+
+class Readiness(BaseModel):
+    """Readiness: database reachable, migrations at head, replica lag under its limit (when configured)."""
+
+    status: Literal["ready", "not-ready"]
+    failed: list[str] = Field(description="The checks that failed: database, migrations, replica")
+    checks: dict[str, ReadinessCheck]
 
 
 class Term(BaseModel):

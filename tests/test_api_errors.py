@@ -14,8 +14,9 @@ def test_database_failure_leaks_no_sql(engine: Engine) -> None:
     client = TestClient(
         create_app(ServerSettings(environment="test"), database_url=broken), raise_server_exceptions=False
     )
-    health = client.get("/healthz")
-    assert health.status_code == 503 and health.json()["database"] is False
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["failed"] == ["database", "migrations"]
+    assert "naering_no_such_database" not in ready.text
     res = client.get("/api/v1/sites")
     assert res.status_code == 500
     assert res.headers["content-type"].startswith("application/problem+json")

@@ -98,7 +98,7 @@ def test_submit_gpkg_25833(clean_engine: Engine, tmp_path: Path) -> None:
 def test_api_filters_paging_and_errors(clean_engine: Engine, client: TestClient, tmp_path: Path) -> None:
     path, _ = _asker_file(clean_engine, tmp_path, n=3)
     run_submission(clean_engine, path, SubmitOptions(kommune_nr="3203"))
-    assert client.get("/healthz").json()["database"] is True
+    assert client.get("/readyz").json()["checks"]["database"]["ok"] is True
 
     page = client.get("/api/v1/sites", params={"limit": 2}).json()
     assert page["total"] == 3 and len(page["features"]) == 2 and page["next"]

@@ -263,7 +263,7 @@ def _deliver_one(engine: Engine, settings: MailSettings, clock: Clock, message_i
             _send(settings, _message(row, settings, clock.now()))
         except (smtplib.SMTPException, OSError, ValueError) as exc:
             error = _error_text(exc, settings)
-            log.warning("mail %s to %s failed: %s", message_id, row["to_addr"], error)
+            log.warning("mail %s failed: %s", message_id, error)  # no address: logs hold no personal data
             store.mark_failed(session, message_id, error=error)
             return "failed"
         store.mark_sent(session, message_id, sent_at=clock.now())
