@@ -87,7 +87,9 @@ def test_not_ready_when_migrations_are_behind(old_schema: str) -> None:
     assert detail["revision"] == "0001" and detail["head"] == head_revision() != "0001"
 
 
-def test_replica_is_checked_only_when_a_read_url_is_set(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_replica_is_checked_only_when_a_read_url_is_set(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A primary behind the read URL: not in recovery, so nothing to lag behind.
     monkeypatch.setenv("NAERING_READ_DATABASE_URL", _url(engine))
     res = _client(_url(engine)).get("/readyz")
