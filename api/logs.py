@@ -11,6 +11,7 @@ import re
 import sys
 from typing import IO, Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from api.request_id import request_id
@@ -20,7 +21,7 @@ from api.security import redact_private_links
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 EMAIL_REDACTED = "[e-mail]"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
+JSON_FIELDS = "%(levelname)s %(name)s %(request_id)s %(message)s"
 # uvicorn's own loggers go through the root handler (one format, one set of filters).
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
@@ -72,8 +73,13 @@ class JsonLogFormatter(JsonFormatter):
     """python-json-logger's formatter; the exception text comes from the (redacted) record."""
 
     def __init__(self) -> None:
+        # "time": ISO 8601 in UTC, to the microsecond.
+        # uvicorn's `color_message` is its message again with terminal colours: left out.
         super().__init__(
-            JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}
+            JSON_FIELDS,
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
         )
 
 
@@ -96,3 +102,4 @@ def configure_logging(log_format: str = "json", level: int = logging.INFO) -> No
         logger.handlers.clear()
         logger.propagate = True
         logger.setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # /readyz reads the migration scripts once
