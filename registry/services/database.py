@@ -1,36 +1,16 @@
-"""Use cases on the database itself: liveness and readiness for /readyz, migrations for the command line."""
+"""Use cases on the database itself: readiness (/readyz, the commands) and migrations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry import db
 from registry.store import health as store
-
-# Session only in annotations: the ORM is start-up cost for `naering submit`, which needs none of it.
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-
-@dataclass(frozen=True)
-class Health:
-    ok: bool
-    postgis: str | None = None
-    schema_revision: str | None = None
-
-
-def health(session: Session) -> Health:
-    """Whether the database answers with PostGIS installed; never raises."""
-    try:
-        return Health(True, store.postgis_version(session), store.schema_revision(session))
-    except SQLAlchemyError:
-        return Health(False)
 
 
 class Readiness(Enum):
