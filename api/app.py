@@ -15,6 +15,7 @@ from api.params import reject_unknown_query_params
 from api.request_id import RequestId
 from api.routes import (
     about,
+    admin_database,
     compare_pages,
     docs,
     exports,
@@ -83,6 +84,10 @@ def create_app(
     app.state.clock = clock or SystemClock()
     database = DatabaseSettings()
     app.state.read_engine = get_engine(database.read_database_url) if database.read_database_url else None
+    # anonymous reads (search, tiles, OGC, public pages) go to the replica when one is configured
+    app.state.read_session_factory = (
+        session_factory(app.state.read_engine) if app.state.read_engine else app.state.session_factory
+    )
     app.state.replica_max_lag_s = database.replica_max_lag_s
     app.state.metrics = AppMetrics(engine, app.state.clock)
     errors.install(app)
@@ -90,6 +95,7 @@ def create_app(
     install_log_redaction()
     for module in (
         health,
+        admin_database,
         metrics,
         auth_routes,
         users,

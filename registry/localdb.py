@@ -192,3 +192,67 @@ def stop() -> None:
     ddir = data_dir()
     if (ddir / "postmaster.pid").exists():
         _run([str(pg_bin() / "pg_ctl"), "-D", str(ddir), "-m", "fast", "-w", "stop"])
+
+
+def replica_dir(port: int) -> Path:
+    """Where a streaming replica of the private cluster on `port` keeps its data (beside the primary's)."""
+    return data_dir().parent / f"{data_dir().name}-replica-{port}"
+
+
+def start_replica(*, primary_port: int, port: int) -> str:
+    """A streaming replica of the private cluster, on `port`: `pg_basebackup -R` (a standby that follows
+    the primary's WAL over a replication connection), started with its own port. Returns the URL of the
+    primary's database name there (read-only). A replica already running on `port` is reused."""
+    directory = replica_dir(port)
+    if is_running(port):
+        return url(port=port, database="postgres")
+    if directory.exists():
+        shutil.rmtree(directory)
+    _prepare_dir(directory)
+    res = _run(
+        [
+            str(pg_bin() / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary_port),
+            "-U",
+            SUPERUSER,
+            "-D",
+            str(directory),
+            "-R",  # write standby.signal and primary_conninfo: the copy starts as a standby
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+        ]
+    )
+    if res.returncode != 0:
+        raise LocalDbError(f"pg_basebackup from port {primary_port} failed: {res.stderr.strip()}")
+    directory.chmod(0o700)  # PostgreSQL refuses a data directory others may read
+    res = _run(
+        [
+            str(pg_bin() / "pg_ctl"),
+            "-D",
+            str(directory),
+            "-l",
+            str(directory / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port}",
+            "start",
+        ]
+    )
+    if res.returncode != 0:
+        raise LocalDbError(f"The replica did not start on port {port}: {res.stderr.strip()}")
+    return url(port=port, database="postgres")
+
+
+def stop_replica(port: int) -> None:
+    """Stop the replica on `port` and remove its data."""
+    directory = replica_dir(port)
+    if (directory / "postmaster.pid").exists():
+        _run([str(pg_bin() / "pg_ctl"), "-D", str(directory), "-m", "fast", "-w", "stop"])
+    shutil.rmtree(directory, ignore_errors=True)

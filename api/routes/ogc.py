@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from api.deps import SessionDep
+from api.deps import ReadSessionDep
 from api.errors import PROBLEM, NotFoundError
 from api.openapi30 import openapi30
 from api.params import MAX_LIMIT, MAX_OFFSET, parse_bbox
@@ -58,7 +58,7 @@ def _root(request: Request) -> str:
     return str(request.url_for("ogc_landing")).rstrip("/")
 
 
-def _items(request: Request, session: SessionDep, collection_id: str, page: ogc.Page) -> GeoJSONResponse:
+def _items(request: Request, session: ReadSessionDep, collection_id: str, page: ogc.Page) -> GeoJSONResponse:
     try:
         body = ogc.items(
             session,
@@ -100,7 +100,7 @@ def conformance() -> OgcJSONResponse:
 
 
 @router.get("/collections", response_class=OgcJSONResponse, summary="The collections")
-def collections(request: Request, session: SessionDep) -> OgcJSONResponse:
+def collections(request: Request, session: ReadSessionDep) -> OgcJSONResponse:
     return OgcJSONResponse(ogc.collections(session, _root(request)))
 
 
@@ -110,7 +110,7 @@ def collections(request: Request, session: SessionDep) -> OgcJSONResponse:
     summary="One collection",
     responses=_MISSING,
 )
-def collection(request: Request, session: SessionDep, collectionId: CollectionId) -> OgcJSONResponse:
+def collection(request: Request, session: ReadSessionDep, collectionId: CollectionId) -> OgcJSONResponse:
     try:
         return OgcJSONResponse(ogc.collection(session, collectionId, _root(request)))
     except ogc.UnknownCollectionError as exc:
@@ -125,7 +125,7 @@ def collection(request: Request, session: SessionDep, collectionId: CollectionId
 )
 def site_items(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     query: SearchQueryDep,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -148,7 +148,7 @@ def site_items(
 )
 def items(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     collectionId: CollectionId,
     bbox: Bbox = None,
     limit: Limit = 100,
@@ -165,7 +165,7 @@ def items(
 )
 def feature(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     collectionId: CollectionId,
     featureId: Annotated[str, Path(max_length=64)],
 ) -> GeoJSONResponse:

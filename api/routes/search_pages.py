@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from api.auth import ClockDep
-from api.deps import SessionDep
+from api.deps import ReadSessionDep
 from api.errors import BadRequestError
 from api.params import MAX_LIMIT, MAX_OFFSET
 from api.search_form import (
@@ -73,7 +73,7 @@ router = APIRouter(include_in_schema=False, dependencies=[LangDep], route_class=
 @router.get("/sites", response_class=HTMLResponse)
 def sites_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     clock: ClockDep,
     query: SearchQueryDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_PAGE_SIZE,

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.auth import ClockDep, PrincipalDep
-from api.deps import SessionDep
+from api.deps import ReadSessionDep, SessionDep
 from api.errors import NotFoundError
 from api.params import MAX_ID, MAX_LIMIT, MAX_OFFSET
 from api.preconditions import etag
@@ -38,7 +38,7 @@ router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 )
 def search_sites(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     clock: ClockDep,
     query: SearchQueryDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,

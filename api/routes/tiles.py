@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import ReadSessionDep, SettingsDep
 from api.errors import NotFoundError
 from registry.services.tiles import MEDIA_TYPE, TileNotFoundError, site_tile
 
@@ -20,7 +20,7 @@ def sites_tile(
     z: int,
     x: int,
     y: int,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:

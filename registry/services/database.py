@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry import db
+from registry.services.access import Principal, require_admin
 from registry.store import health as store
 
 
@@ -113,3 +115,25 @@ def readiness_checks(
     if read_engine is not None:
         checks["replica"] = check_replica(read_engine, max_lag_s=max_lag_s)
     return checks
+
+
+def database_roles(principal: Principal, engine: Engine, read_engine: Engine | None) -> dict[str, Any]:
+    """Which server answers what (secretariat only): the primary, and the server behind the read URL
+    that anonymous searches, tiles and OGC read — whether each replays a primary's WAL
+    (`pg_is_in_recovery()`) and, for the read server, how far it lags."""
+    require_admin(principal)
+    with engine.connect() as conn:
+        primary = store.replica_state(conn)
+    out: dict[str, Any] = {
+        "primary": {"in_recovery": bool(primary["in_recovery"])},
+        "read": {"configured": read_engine is not None, "in_recovery": bool(primary["in_recovery"])},
+    }
+    if read_engine is not None:
+        with read_engine.connect() as conn:
+            state = store.replica_state(conn)
+        out["read"] = {
+            "configured": True,
+            "in_recovery": bool(state["in_recovery"]),
+            "lag_s": replica_lag_s(state["in_recovery"], state["replay_age_s"], state["caught_up"]),
+        }
+    return out
