@@ -30,7 +30,7 @@ demo: db
 
 ## Run the whole test suite against a real PostGIS and headless Chromium.
 test: install
-	scripts/system-deps.sh browser gdal
+	scripts/system-deps.sh browser gdal pgbouncer
 	$(BIN)/pytest -q
 
 lint: install

@@ -38,14 +38,29 @@ def set_actor(conn: Connection | Session, actor: str | None) -> None:
 
 
 @lru_cache(maxsize=8)
-def _engine_for(url: str, pool_size: int, max_overflow: int) -> Engine:
-    return create_engine(url, pool_pre_ping=True, future=True, pool_size=pool_size, max_overflow=max_overflow)
+def _engine_for(url: str, pool_size: int, max_overflow: int, pooled: bool = False) -> Engine:
+    # Behind a transaction-mode pooler, no server-side prepared statements (psycopg prepares a query it
+    # has run 5 times on a connection, which the pooler may hand to another client's transaction).
+    connect_args = {"prepare_threshold": None} if pooled else {}
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        future=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        connect_args=connect_args,
+    )
 
 
 def get_engine(url: str | None = None) -> Engine:
     """Return the (cached) engine for `url`, or for the configured database."""
     settings = DatabaseSettings()
-    return _engine_for(url or database_url(settings), settings.pool_size, settings.pool_max_overflow)
+    return _engine_for(
+        url or database_url(settings),
+        settings.pool_size,
+        settings.pool_max_overflow,
+        settings.database_pooled,
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -34,6 +34,10 @@ class DatabaseSettings(BaseSettings):
     # primary. /readyz fails when the replica lags more than `replica_max_lag_s` seconds behind.
     read_database_url: str | None = None
     replica_max_lag_s: float = Field(default=30, ge=0)
+    # The URLs lead to a pooler in transaction mode (pgbouncer; NAERING_DATABASE_POOLED=true): psycopg must
+    # not prepare statements there, since the next transaction may run on another server connection that
+    # lacks them (pgbouncer 1.18, Debian 12's, cannot carry prepared statements across).
+    database_pooled: bool = False
 
     @model_validator(mode="after")
     def _enforce_real_database_in_production(self) -> DatabaseSettings:

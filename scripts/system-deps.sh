@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs when they are missing.
-# Usage: scripts/system-deps.sh [postgis] [browser] [gdal] [pdf] [wrk]
+# Usage: scripts/system-deps.sh [postgis] [browser] [gdal] [pdf] [wrk] [pgbouncer]
 # As root it runs apt-get; as a user with password-less sudo it uses sudo; otherwise it prints
 # one sentence naming what to install and exits 1.
 set -euo pipefail
@@ -32,6 +32,9 @@ for what in "$@"; do
       ;;
     wrk)
       command -v wrk >/dev/null 2>&1 || need+=(wrk)
+      ;;
+    pgbouncer)
+      [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
       ;;
     *) echo "system-deps.sh: unknown group '$what'" >&2; exit 2 ;;
   esac
