@@ -262,12 +262,6 @@ LOADED_COLUMNS: tuple[str, ...] = tuple(f.name for f in SITE_FIELDS if f.origin 
 # The loader's defaults for values a file leaves empty (the database has the same server defaults).
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in SITE_FIELDS if f.default is not None}
 ARRAY_COLUMNS: tuple[str, ...] = tuple(f.name for f in SITE_FIELDS if f.type == list[str])
-# The enriched logistics columns (derived from the outline and the reference nodes; kept out of the history).
-LOGISTICS_COLUMNS: tuple[str, ...] = (
-    *(f.name for f in SITE_FIELDS if f.name.startswith(LOGISTICS_KIND.codes) and f.origin == "enriched"),
-    "logistics_method",
-    "logistics_computed_at",
-)
 # The columns the region map's popups need, beside the staleness columns.
 MAP_COLUMNS: tuple[str, ...] = (
     "id",

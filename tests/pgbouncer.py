@@ -18,13 +18,9 @@ from pathlib import Path
 
 from sqlalchemy import URL
 
+from tests.smtp import free_port
+
 BINARY = Path("/usr/sbin/pgbouncer")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _accepts(port: int) -> bool:
@@ -37,7 +33,7 @@ def _accepts(port: int) -> bool:
 def pgbouncer(database: URL, *, pool_size: int = 1) -> Iterator[URL]:
     """Start pgbouncer for `database` (host, port, name, user of the test server); yield the URL through
     it (same database name and user); stop it after."""
-    port = _free_port()
+    port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="naering-pgbouncer-"))
     name, user = database.database or "postgres", database.username or "postgres"
     (folder / "pgbouncer.ini").write_text(

@@ -3,7 +3,6 @@ answers, whether its migrations are at this code's head and, with a read URL, ho
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 
@@ -15,6 +14,7 @@ from api.app import create_app
 from registry import db
 from registry.services.database import head_revision, replica_lag_s
 from registry.settings import ServerSettings
+from tests.smtp import free_port
 
 
 def _client(url: str) -> TestClient:
@@ -27,10 +27,7 @@ def _url(engine: Engine) -> str:
 
 def _closed_port_url(engine: Engine) -> str:
     """The test server's URL with a port nothing listens on (bound, then closed)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return engine.url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+    return engine.url.set(host="127.0.0.1", port=free_port()).render_as_string(hide_password=False)
 
 
 def test_liveness_needs_no_database(engine: Engine) -> None:

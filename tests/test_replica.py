@@ -5,7 +5,6 @@ a bounded time. `GET /api/v1/admin/database` says which server is which (secreta
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,16 +18,11 @@ from registry import db, localdb
 from registry.settings import DatabaseSettings
 from tests.accounts import make_app, make_user, reset_accounts, token_for
 from tests.sites_factory import anchor_25833, site_props, square_25833, to_lonlat
+from tests.smtp import free_port
 
 KOMMUNE = "3201"
 EDITOR, ADMIN = "redaktor@replica.example.org", "sekretariat@replica.example.org"
 VISIBLE_WITHIN_S = 30.0  # the bound a published site must reach the replica in (loopback: well under 1 s)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ def replica(clean_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[t
     primary_port = clean_engine.url.port
     if settings.database_url or primary_port is None or not localdb.is_running(primary_port):
         pytest.skip("needs the private cluster (NAERING_DATABASE_URL points elsewhere)")
-    port = _free_port()
+    port = free_port()
     server = localdb.start_replica(primary_port=primary_port, port=port)
     read_url = make_url(server).set(database=clean_engine.url.database).render_as_string(hide_password=False)
     monkeypatch.setenv("NAERING_READ_DATABASE_URL", read_url)
