@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: demo test install db lint bench bench-api bench-tiles bench-passport bench-map mutants mutants-sample stop clean-db
 
 $(STAMP): pyproject.toml
-	scripts/system-deps.sh postgis pdf
+	scripts/system-deps.sh postgis pdf pgbackrest
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
@@ -30,7 +30,7 @@ demo: db
 
 ## Run the whole test suite against a real PostGIS and headless Chromium.
 test: install
-	scripts/system-deps.sh browser gdal pgbouncer
+	scripts/system-deps.sh browser gdal pgbouncer pgbackrest
 	$(BIN)/pytest -q
 
 lint: install

@@ -42,6 +42,11 @@ jobs_app = typer.Typer(
 app.add_typer(jobs_app, name="jobs")
 inquiries_app = typer.Typer(help="Investors' inquiries: personal data.", no_args_is_help=True)
 app.add_typer(inquiries_app, name="inquiries")
+backup_app = typer.Typer(
+    help="Backups with pgBackRest: continuous WAL archiving, base backups, checks (docs/operations.md).",
+    no_args_is_help=True,
+)
+app.add_typer(backup_app, name="backup")
 
 console = Console(stderr=True)
 
@@ -431,8 +436,9 @@ def jobs_run(
     import time
 
     from registry.clock import SystemClock
+    from registry.services.backups import BackupError
     from registry.services.jobs import run_jobs
-    from registry.settings import AuthSettings, InquirySettings, MailSettings
+    from registry.settings import AuthSettings, BackupSettings, InquirySettings, MailSettings
 
     engine = _engine()
     while True:
@@ -444,10 +450,17 @@ def jobs_run(
                 mail=MailSettings(),
                 clock=SystemClock(),
                 only=tuple(only or ()),
+                backup=BackupSettings(),
             )
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
+        except BackupError as exc:  # the dump failed; the next run tries again
+            console.print(f"[red]Nattlig kopi feilet / The nightly dump failed: {exc}[/red]")
+            if not every:
+                raise typer.Exit(1) from exc
+            time.sleep(every)
+            continue
         if report.busy:
             console.print("Another run is busy; nothing done. / En annen kjøring pågår; ingenting gjort.")
         else:
@@ -482,6 +495,154 @@ def inquiries_reapply() -> None:
 
     count = reapply_erasures(_engine(), clock=SystemClock())
     console.print(f"Erased again: {count} inquiries. / Slettet på nytt: {count} henvendelser.")
+
+
+def _backup_cluster():  # type: ignore[no-untyped-def]
+    from registry.services.backups import BackupError, configured_cluster
+    from registry.settings import BackupSettings, DatabaseSettings
+
+    try:
+        return configured_cluster(BackupSettings(), DatabaseSettings())
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+@backup_app.command("now")
+def backup_now(
+    kind: Annotated[
+        str, typer.Option("--type", help="full, diff or incr (incr: full when there is none yet)")
+    ] = "incr",
+) -> None:
+    """Take a base backup now (the database stays open); turns WAL archiving on the first time."""
+    from registry.services.backups import BackupError
+    from registry.services.backups import backup_now as take
+
+    engine = _engine(require_reference=False)
+    cluster = _backup_cluster()
+    try:
+        report = take(engine, cluster, kind=kind)
+    except BackupError as exc:
+        console.print(f"[red]Sikkerhetskopien feilet / The backup failed: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    if report.archiving_turned_on:
+        console.print("WAL archiving is on (the private cluster was restarted once).")
+    b = report.backup
+    console.print(
+        f"Backup {b.label} ({b.kind}) done: {_size(b.database_bytes)} of database, "
+        f"{_size(b.repository_bytes)} written, {b.stopped_at:%Y-%m-%d %H:%M:%S} UTC. "
+        f"Erasure log saved beside it: {report.erasures_saved} entries."
+    )
+
+
+def _backups_table(info) -> Table:  # type: ignore[no-untyped-def]
+    table = Table("label", "type", "started (UTC)", "finished (UTC)", "database", "written", "WAL")
+    for b in info.backups:
+        table.add_row(
+            b.label,
+            b.kind,
+            f"{b.started_at:%Y-%m-%d %H:%M:%S}",
+            f"{b.stopped_at:%Y-%m-%d %H:%M:%S}",
+            _size(b.database_bytes),
+            _size(b.repository_bytes),
+            f"{b.wal_start}…{b.wal_stop}",
+        )
+    return table
+
+
+@backup_app.command("list")
+def backup_list() -> None:
+    """The backups in the repository (oldest first), the archived WAL, and the nightly dumps."""
+    from registry.services.backups import BackupError, dumps, list_backups
+    from registry.settings import BackupSettings
+
+    cluster = _backup_cluster()
+    try:
+        info = list_backups(cluster)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    Console().print(_backups_table(info))
+    console.print(f"repository: {info.status}; archived WAL {info.wal_min or '-'} … {info.wal_max or '-'}")
+    for path in dumps(BackupSettings().dump_path):
+        console.print(f"dump: {path} ({_size(path.stat().st_size)})")
+
+
+@backup_app.command("verify")
+def backup_verify() -> None:
+    """Check that WAL reaches the repository now, and read every backup and segment back (checksums)."""
+    from registry.services.backups import BackupError, verify_backups
+
+    cluster = _backup_cluster()
+    try:
+        info = verify_backups(cluster)
+    except BackupError as exc:
+        console.print(f"[red]Kontrollen feilet / Verification failed: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    Console().print(_backups_table(info))
+    console.print(f"OK: {len(info.backups)} backups and the archive ({info.wal_min} … {info.wal_max}) read.")
+
+
+@app.command()
+def restore(
+    to_time: Annotated[
+        str,
+        typer.Option("--to-time", help="The moment to restore to, with its zone: 2026-12-03T10:15:00+01:00"),
+    ],
+    into: Annotated[
+        Path | None, typer.Option("--into", help="Restore into this new folder instead of in place")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port for the cluster restored --into")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Restore in place without asking")] = False,
+) -> None:
+    """Point-in-time recovery from the pgBackRest repository, then the erasures logged after that time are
+    applied again. In place (the private cluster; its old folder is kept aside) or --into a new folder."""
+    import datetime as dt
+
+    from registry.clock import SystemClock
+    from registry.services.backups import BackupError, restore_to_time
+    from registry.settings import DatabaseSettings
+
+    try:
+        moment = dt.datetime.fromisoformat(to_time)
+    except ValueError as exc:
+        console.print(f"[red]--to-time {to_time!r}: not a time; write it as 2026-12-03T10:15:00+01:00.[/red]")
+        raise typer.Exit(2) from exc
+    if (into is None) != (port is None):
+        console.print("[red]--into and --port go together.[/red]")
+        raise typer.Exit(2)
+    if into is None and not yes:
+        typer.confirm(
+            f"Restore the database in place to {moment.isoformat()}? It stops while restoring; its present "
+            "folder is kept aside.",
+            abort=True,
+        )
+    settings = DatabaseSettings()
+    cluster = _backup_cluster()
+    try:
+        report = restore_to_time(
+            cluster,
+            to_time=moment,
+            database=settings.pg_database,
+            live_url=_url(start=False),
+            clock=SystemClock(),
+            into=into,
+            port=port,
+        )
+    except BackupError as exc:
+        console.print(f"[red]Gjenopprettingen feilet / The restore failed: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"Restored to {report.to_time.isoformat()} from backup {report.backup.label}: {report.into} "
+        f"on port {report.port}. Erasure log from the {report.erasures_from}: {report.erasure_entries_added} "
+        f"entries written back, {report.inquiries_erased} inquiries erased again."
+    )
+    if report.kept_aside is not None:
+        console.print(f"The folder before the restore is kept in {report.kept_aside}; delete it when done.")
 
 
 @app.command()

@@ -55,6 +55,17 @@ def pg_bin() -> Path:
     )
 
 
+def pg_tool(name: str) -> str:
+    """A PostgreSQL client program (pg_dump, pg_restore): the newest installed, else the one on PATH."""
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parent.parent.name))
+    if found:
+        return str(found[-1])
+    on_path = shutil.which(name)
+    if on_path is None:
+        raise LocalDbError(f"{name} was not found: install Debian's postgresql-client.")
+    return on_path
+
+
 def _run_as() -> list[str]:
     if os.geteuid() != 0:
         return []
@@ -101,65 +112,105 @@ def is_running(port: int) -> bool:
 
 def ensure(*, port: int, database: str) -> str:
     """Initialise (once) and start the private cluster, create the database and PostGIS; return its URL."""
-    bindir = pg_bin()
     ddir = data_dir()
     if not (ddir / "PG_VERSION").exists():
-        _prepare_dir(ddir)
-        res = _run(
-            [
-                str(bindir / "initdb"),
-                "-D",
-                str(ddir),
-                "-U",
-                SUPERUSER,
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C.UTF-8",
-            ]
-        )
-        if res.returncode != 0:
-            raise LocalDbError(f"initdb failed in {ddir}: {res.stderr.strip()}")
-        with open(ddir / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write(
-                "\n# naering local cluster\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
-                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-                "shared_buffers = 256MB\nwork_mem = 32MB\nmaintenance_work_mem = 256MB\n"
-                "max_connections = 100\n"
-            )
+        init_cluster(ddir)
     if is_running(port) and not _owns_port(port):
         raise LocalDbError(
             f"Port {port} is taken by another PostgreSQL server (not this checkout's .pgdata/). "
             "Stop it, or choose another port with NAERING_PG_PORT, or set NAERING_DATABASE_URL."
         )
     if not is_running(port):
-        res = _run(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(ddir),
-                "-l",
-                str(ddir / "server.log"),
-                "-w",
-                "-t",
-                "60",
-                "-o",
-                f"-p {port}",
-                "start",
-            ]
+        start_cluster(ddir, port)
+    create_database(port=port, database=database)
+    return url(port=port, database=database)
+
+
+def init_cluster(directory: Path) -> None:
+    """`initdb` a new cluster in `directory`, set up as every private cluster is (see the module)."""
+    _prepare_dir(directory)
+    res = _run(
+        [
+            str(pg_bin() / "initdb"),
+            "-D",
+            str(directory),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ]
+    )
+    if res.returncode != 0:
+        raise LocalDbError(f"initdb failed in {directory}: {res.stderr.strip()}")
+    with open(directory / "postgresql.conf", "a", encoding="utf-8") as conf:
+        conf.write(
+            "\n# naering local cluster\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
+            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+            "shared_buffers = 256MB\nwork_mem = 32MB\nmaintenance_work_mem = 256MB\n"
+            "max_connections = 100\n"
         )
-        if res.returncode != 0:
-            log = (
-                (ddir / "server.log").read_text(errors="replace")[-800:]
-                if (ddir / "server.log").exists()
-                else ""
-            )
-            raise LocalDbError(f"PostgreSQL did not start on port {port}: {res.stderr.strip()} {log}")
+
+
+def socket_dir(directory: Path) -> Path:
+    """The Unix socket folder of the cluster in `directory` (beside it: a socket inside the data folder would
+    be seen by every copy of it). pgBackRest reaches the server only through this socket."""
+    return directory.parent / f"{directory.name}-socket"
+
+
+def start_cluster(directory: Path, port: int) -> None:
+    """Start the cluster in `directory` on 127.0.0.1:`port` and its socket folder; wait until it answers."""
+    sockets = socket_dir(directory)
+    if len(str(sockets)) + len(f"/.s.PGSQL.{port}.lock") > 107:
+        raise LocalDbError(
+            f"The folder {sockets} is too deep for a Unix socket; clone the checkout higher up."
+        )
+    _prepare_dir(sockets)
+    res = _run(
+        [
+            str(pg_bin() / "pg_ctl"),
+            "-D",
+            str(directory),
+            "-l",
+            str(directory / "server.log"),
+            "-w",
+            "-t",
+            "120",
+            "-o",
+            f"-p {port} -k {sockets}",
+            "start",
+        ]
+    )
+    if res.returncode != 0:
+        log_file = directory / "server.log"
+        log = log_file.read_text(errors="replace")[-800:] if log_file.exists() else ""
+        raise LocalDbError(f"PostgreSQL did not start on port {port}: {res.stderr.strip()} {log}")
     for _ in range(50):
         if is_running(port):
             break
         time.sleep(0.2)
-    create_database(port=port, database=database)
-    return url(port=port, database=database)
+
+
+def stop_cluster(directory: Path) -> None:
+    """Stop the cluster in `directory` if it runs (a fast shutdown: open sessions are ended)."""
+    if (directory / "postmaster.pid").exists():
+        _run([str(pg_bin() / "pg_ctl"), "-D", str(directory), "-m", "fast", "-w", "-t", "120", "stop"])
+
+
+def restart_cluster(directory: Path, port: int) -> None:
+    """Stop and start again: settings such as `archive_mode` take effect only at a start."""
+    stop_cluster(directory)
+    start_cluster(directory, port)
+
+
+def run_as_server_user(cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run `cmd` as the user the private cluster runs as (`postgres` as root): its files are theirs."""
+    return _run(cmd)
+
+
+def prepare_dir(path: Path) -> None:
+    """Create `path` for the server's user (as root: owned by `postgres`, who must be able to write it)."""
+    _prepare_dir(path)
 
 
 def create_database(*, port: int, database: str) -> None:
@@ -189,9 +240,7 @@ def drop_database(*, port: int, database: str) -> None:
 
 def stop() -> None:
     """Stop the private cluster if it runs."""
-    ddir = data_dir()
-    if (ddir / "postmaster.pid").exists():
-        _run([str(pg_bin() / "pg_ctl"), "-D", str(ddir), "-m", "fast", "-w", "stop"])
+    stop_cluster(data_dir())
 
 
 def replica_dir(port: int) -> Path:
@@ -230,29 +279,13 @@ def start_replica(*, primary_port: int, port: int) -> str:
     if res.returncode != 0:
         raise LocalDbError(f"pg_basebackup from port {primary_port} failed: {res.stderr.strip()}")
     directory.chmod(0o700)  # PostgreSQL refuses a data directory others may read
-    res = _run(
-        [
-            str(pg_bin() / "pg_ctl"),
-            "-D",
-            str(directory),
-            "-l",
-            str(directory / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "-o",
-            f"-p {port}",
-            "start",
-        ]
-    )
-    if res.returncode != 0:
-        raise LocalDbError(f"The replica did not start on port {port}: {res.stderr.strip()}")
+    start_cluster(directory, port)
     return url(port=port, database="postgres")
 
 
 def stop_replica(port: int) -> None:
     """Stop the replica on `port` and remove its data."""
     directory = replica_dir(port)
-    if (directory / "postmaster.pid").exists():
-        _run([str(pg_bin() / "pg_ctl"), "-D", str(directory), "-m", "fast", "-w", "stop"])
+    stop_cluster(directory)
     shutil.rmtree(directory, ignore_errors=True)
+    shutil.rmtree(socket_dir(directory), ignore_errors=True)

@@ -197,3 +197,24 @@ class InquirySettings(BaseSettings):
     stale_reminder_days: int = Field(default=30, ge=1)
     # An intermediary's private list of its inquiries stays valid this long.
     requester_link_days: int = Field(default=30, ge=1)
+
+
+class BackupSettings(BaseSettings):
+    """Backups (docs/operations.md): continuous WAL archiving with pgBackRest for point-in-time recovery,
+    and a nightly logical dump (`pg_dump -Fc`) for portability, written by `naering jobs run`."""
+
+    model_config = SettingsConfigDict(env_prefix="NAERING_BACKUP_", extra="ignore")
+
+    # A pgBackRest configuration written by operations (on the database host), used as it is. Unset: the
+    # private local cluster's own, written by `naering backup now` beside its data (`path` below).
+    pgbackrest_config: Path | None = None
+    stanza: str = Field(default="naering", pattern=r"^[A-Za-z0-9_-]+$")
+    # The private cluster's pgBackRest repository; unset: `.pgdata-backup/` beside its data folder.
+    path: Path | None = None
+    # Full backups kept (with the WAL needed to restore from each); older ones expire at the next backup.
+    retention_full: int = Field(default=2, ge=1, le=100)
+    # Nightly dumps: the folder (unset: no nightly dump), how many are kept, and the local hour (in the
+    # inquiry settings' `work_timezone`) from which the day's dump is due.
+    dump_path: Path | None = None
+    dump_keep: int = Field(default=14, ge=1, le=1000)
+    dump_hour: int = Field(default=2, ge=0, le=23)

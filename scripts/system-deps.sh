@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs when they are missing.
-# Usage: scripts/system-deps.sh [postgis] [browser] [gdal] [pdf] [wrk] [pgbouncer]
+# Usage: scripts/system-deps.sh [postgis] [browser] [gdal] [pdf] [wrk] [pgbouncer] [pgbackrest]
 # As root it runs apt-get; as a user with password-less sudo it uses sudo; otherwise it prints
 # one sentence naming what to install and exits 1.
 set -euo pipefail
@@ -35,6 +35,10 @@ for what in "$@"; do
       ;;
     pgbouncer)
       [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+      ;;
+    pgbackrest)
+      # Backups: continuous WAL archiving and point-in-time restore (naering backup, naering restore).
+      command -v pgbackrest >/dev/null 2>&1 || need+=(pgbackrest)
       ;;
     *) echo "system-deps.sh: unknown group '$what'" >&2; exit 2 ;;
   esac

@@ -7,10 +7,11 @@
     address_hashes   the client-address hashes of the rate limit are dropped after `address_hash_hours`
     stale_reminders  every `stale_reminder_days`, each kommune's contacts get its stale and unverified sites
     mail             the outbox is delivered
+    dump             the nightly `pg_dump -Fc` into NAERING_BACKUP_DUMP_PATH (registry.services.backups)
 
 A PostgreSQL advisory lock keeps two runs apart (the second returns at once, doing nothing); each job
 marks what it did in the same transaction that queues its e-mail, so a run that dies half-way is finished
-by the next one and nothing is sent twice. The operations issue adds its nightly work here.
+by the next one and nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import registry.services.mail as mail_service
 from registry.clock import Clock
 from registry.db import transaction
 from registry.services.access import CLI
+from registry.services.backups import nightly_dump
 from registry.services.inquiries import (
     desk_link,
     kommune_recipients,
@@ -38,12 +40,21 @@ from registry.services.inquiries import (
 from registry.services.mail import Mail
 from registry.services.privacy import apply_retention
 from registry.services.site_edit import kommune_sites
-from registry.settings import AuthSettings, InquirySettings, MailSettings
+from registry.settings import AuthSettings, BackupSettings, InquirySettings, MailSettings
 from registry.store import inquiries as store
 from registry.store import jobs as jobs_store
 
 ACTOR = "jobs"
-JOBS = ("reminders", "escalations", "auto_close", "retention", "address_hashes", "stale_reminders", "mail")
+JOBS = (
+    "reminders",
+    "escalations",
+    "auto_close",
+    "retention",
+    "address_hashes",
+    "stale_reminders",
+    "mail",
+    "dump",
+)
 
 
 @dataclass
@@ -61,6 +72,7 @@ class JobContext:
     auth: AuthSettings
     mail: MailSettings
     clock: Clock
+    backup: BackupSettings
 
 
 def _follow_up(
@@ -179,6 +191,10 @@ def _stale_reminders(ctx: JobContext) -> int:
     return sent
 
 
+def _dump(ctx: JobContext) -> int:
+    return nightly_dump(ctx.engine, ctx.backup, ctx.settings, clock=ctx.clock)
+
+
 def _mail(ctx: JobContext) -> int:
     report = mail_service.deliver(ctx.engine, ctx.mail, ctx.clock)
     return len(report.sent) + len(report.kept)
@@ -192,6 +208,7 @@ _RUNNERS: dict[str, Callable[[JobContext], int]] = {
     "address_hashes": _address_hashes,
     "stale_reminders": _stale_reminders,
     "mail": _mail,
+    "dump": _dump,
 }
 
 
@@ -203,12 +220,13 @@ def run_jobs(
     mail: MailSettings,
     clock: Clock,
     only: tuple[str, ...] = (),
+    backup: BackupSettings | None = None,
 ) -> JobReport:
     """Run every job (or `only` these) once, in order, under the jobs lock."""
     unknown = [j for j in only if j not in _RUNNERS]
     if unknown:
         raise ValueError(f"unknown job {', '.join(unknown)}; use {', '.join(JOBS)}")
-    ctx = JobContext(engine, settings, auth, mail, clock)
+    ctx = JobContext(engine, settings, auth, mail, clock, backup or BackupSettings())
     with engine.connect() as lock_conn:
         if not jobs_store.try_lock(lock_conn):
             return JobReport(busy=True)

@@ -454,6 +454,15 @@ def request_erasures(conn: Conn) -> Sequence[RowMapping]:
     )
 
 
+def erasure_log(conn: Conn) -> Sequence[RowMapping]:
+    """The whole erasure log, oldest first (hashes, reasons, times, counts: no personal data)."""
+    return (
+        conn.execute(text("SELECT at, email_hash, reason, inquiries FROM inquiry_erasure ORDER BY at, id"))
+        .mappings()
+        .all()
+    )
+
+
 def erasures(conn: Conn, *, limit: int = 100) -> Sequence[RowMapping]:
     return (
         conn.execute(text("SELECT * FROM inquiry_erasure ORDER BY at DESC, id DESC LIMIT :l"), {"l": limit})
