@@ -1,4 +1,7 @@
 FROM python:3.11-slim
+# pg_dump for the nightly logical dump (a job of `naering jobs run`); a newer client dumps an older server.
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY api api
