@@ -262,3 +262,24 @@ def test_a_restore_before_the_first_backup_or_into_the_future_is_refused(drill: 
         backups.restore_to_time(
             drill.cluster, to_time=dt.datetime(2026, 1, 1), database=DATABASE, live_url=None, clock=clock
         )
+
+
+def test_a_failed_restore_in_place_puts_the_cluster_back_as_it_was(drill: Drill) -> None:
+    """pgBackRest failing half-way (here: a configuration naming a repository that does not exist) leaves
+    the private cluster's own folder in its place, started, with every row."""
+    before, _ = _state(drill.engine)
+    aside = f"{drill.directory.name}-before-restore-*"
+    kept_before = set(drill.directory.parent.glob(aside))
+    config = drill.directory.parent / f"{drill.directory.name}-backup" / "broken.conf"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text(
+        f"[global]\nrepo1-path={config.parent / 'no-repository'}\n[naering]\npg1-path={drill.directory}\n",
+        encoding="utf-8",
+    )
+    stanza = pgbackrest.Stanza(config, "naering")
+    broken = backups.Cluster(stanza=stanza, data_dir=drill.directory, port=drill.port, ledger_dir=None)
+    with pytest.raises(backups.BackupError, match="restore failed"):
+        backups._restore_in_place(broken, to_time=backups.server_time(drill.engine), clock=FixedClock())
+    assert localdb.is_running(drill.port)
+    assert _state(drill.engine)[0] == before
+    assert set(drill.directory.parent.glob(aside)) == kept_before

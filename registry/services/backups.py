@@ -366,22 +366,26 @@ def restore_to_time(
     )
 
 
-def _restore_in_place(cluster: Cluster, *, to_time: dt.datetime, clock: Clock) -> Path:
+def _restore_in_place(cluster: Cluster, *, to_time: dt.datetime, clock: Clock) -> Path | None:
     """Stop the private cluster, move its folder aside (kept), and restore into its place: the restored
-    server's `restore_command` names the folder it runs in. A failed restore puts the old folder back."""
+    server's `restore_command` names the folder it runs in. A failed restore puts the old folder back.
+    When the folder is gone (a lost disk), the restore simply makes it again; nothing is kept aside."""
     assert cluster.data_dir is not None and cluster.port is not None
     live = cluster.data_dir
-    aside = live.parent / f"{live.name}-before-restore-{clock.now():%Y%m%dT%H%M%S}"
-    localdb.stop_cluster(live)
-    live.rename(aside)
+    aside: Path | None = None
+    if live.exists():
+        aside = live.parent / f"{live.name}-before-restore-{clock.now():%Y%m%dT%H%M%S}"
+        localdb.stop_cluster(live)
+        live.rename(aside)
     try:
         localdb.prepare_dir(live)
         live.chmod(0o700)
         pgbackrest.restore(cluster.stanza, into=live, to_time=to_time, keep_archiving=True)
     except BackupError:
         shutil.rmtree(live, ignore_errors=True)  # what the failed attempt wrote: never the data of record
-        aside.rename(live)
-        localdb.start_cluster(live, cluster.port)  # the data before is untouched: serve it again
+        if aside is not None:
+            aside.rename(live)
+            localdb.start_cluster(live, cluster.port)  # the data before is untouched: serve it again
         raise
     return aside
 
