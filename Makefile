@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test install db lint bench bench-api bench-tiles bench-passport bench-map mutants mutants-sample stop clean-db
+.PHONY: demo test install db lint bench bench-api bench-tiles bench-passport bench-map bench-load mutants mutants-sample stop clean-db
 
 $(STAMP): pyproject.toml
 	scripts/system-deps.sh postgis pdf pgbackrest
@@ -62,6 +62,13 @@ bench-map: install
 bench-passport: db
 	scripts/system-deps.sh pdf
 	$(BIN)/python bench/passport_bench.py $(PASSPORT_BENCH_ARGS)
+
+## Load test (issue 13 §4): 64 clients for 5 min on loopback against `naering serve` over 100k sites and the demo
+## (searches, pages, tiles, uploads, profile edits), then the same with the server killed (-9) and restarted
+## mid-run; p99 per route, server RSS, the restart time, half-done-write checks (bench/README.md, "Load test").
+bench-load: db
+	$(BIN)/python bench/load_test.py $(LOAD_BENCH_ARGS)
+	$(BIN)/python bench/load_test.py --kill $(LOAD_BENCH_ARGS)
 
 ## Mutation testing of the rule modules (slow; not in CI): prints the score per module and the survivors.
 ## Modules and tests: [tool.mutmut] in pyproject.toml; re-test some mutants: scripts/mutants.sh 'NAME*'.

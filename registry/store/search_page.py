@@ -31,7 +31,10 @@ def road_access(session: Session, site_ids: Sequence[int]) -> Sequence[RowMappin
 
 def kommune_choices(session: Session) -> Sequence[RowMapping]:
     """The kommuner of the regionråd and every other kommune with a published site: number, name,
-    regionråd, membership, and a point inside it (lon, lat in CRS84, 5 decimals: about a metre)."""
+    regionråd, membership, and a point inside it (lon, lat in CRS84, 5 decimals: about a metre).
+
+    `IN`, not a correlated `EXISTS`: one pass over `ix_site_kommune_status` (≈ 40 ms at 100k sites), where
+    the planner ran the `EXISTS` as a sequential scan of `site` per kommune without a site (22 s at 100k)."""
     return (
         session.execute(
             text(
@@ -41,7 +44,7 @@ def kommune_choices(session: Session) -> Sequence[RowMapping]:
                              ST_Transform(ST_PointOnSurface(k.geom_25833), 4326) AS p
                       FROM kommune k
                       WHERE k.regionraad IS NOT NULL
-                         OR EXISTS (SELECT 1 FROM site s WHERE s.kommune_nr = k.nr AND s.status = 'published')
+                         OR k.nr IN (SELECT s.kommune_nr FROM site s WHERE s.status = 'published')
                      ) q
                 ORDER BY name"""
             )
