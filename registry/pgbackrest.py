@@ -71,7 +71,8 @@ def write_config(
     retention_full: int,
 ) -> Stanza:
     """Write the configuration of a private cluster's repository (logs, locks and spool inside it)."""
-    localdb.prepare_dir(repository)
+    for folder in (repository, repository / "log", repository / "lock", repository / "spool"):
+        localdb.prepare_dir(folder)  # pgBackRest makes none of them (it would go on without its log)
     text = "\n".join(
         [
             "# Written by `naering backup` for the private local cluster; edits are overwritten.",
@@ -173,14 +174,18 @@ def info(stanza: Stanza) -> RepositoryInfo:
     )
 
 
-def restore(stanza: Stanza, *, into: Path, to_time: dt.datetime, keep_archiving: bool) -> None:
-    """Restore into the empty folder `into` so that, once started, the server replays the archive up to
-    `to_time` (inclusive) and is promoted to a new timeline. `keep_archiving=False` turns archiving off
-    in the copy (a drill or an inspection must not push WAL into the repository)."""
+def restore(
+    stanza: Stanza, *, into: Path, to_time: dt.datetime, backup_label: str, keep_archiving: bool
+) -> None:
+    """Restore the backup `backup_label` into the empty folder `into` so that, once started, the server
+    replays the archive up to `to_time` (inclusive) and is promoted to a new timeline. The set is named
+    rather than left to pgBackRest, which compares whole seconds. `keep_archiving=False` turns archiving
+    off in the copy (a drill or an inspection must not push WAL into the repository)."""
     if to_time.tzinfo is None:
         raise BackupError("the restore target needs a time zone")
     options = [
         f"--pg1-path={into}",
+        f"--set={backup_label}",
         "--type=time",
         f"--target={to_time.astimezone(dt.UTC).isoformat(sep=' ')}",
         "--target-action=promote",

@@ -279,7 +279,12 @@ def test_a_failed_restore_in_place_puts_the_cluster_back_as_it_was(drill: Drill)
     stanza = pgbackrest.Stanza(config, "naering")
     broken = backups.Cluster(stanza=stanza, data_dir=drill.directory, port=drill.port, ledger_dir=None)
     with pytest.raises(backups.BackupError, match="restore failed"):
-        backups._restore_in_place(broken, to_time=backups.server_time(drill.engine), clock=FixedClock())
+        backups._restore_in_place(
+            broken,
+            to_time=backups.server_time(drill.engine),
+            backup_label="20261203-000000F",
+            clock=FixedClock(),
+        )
     assert localdb.is_running(drill.port)
     assert _state(drill.engine)[0] == before
     assert set(drill.directory.parent.glob(aside)) == kept_before

@@ -338,7 +338,9 @@ def restore_to_time(
         target_dir, target_port = into, port
         localdb.prepare_dir(target_dir)
         target_dir.chmod(0o700)
-        pgbackrest.restore(cluster.stanza, into=target_dir, to_time=to_time, keep_archiving=False)
+        pgbackrest.restore(
+            cluster.stanza, into=target_dir, to_time=to_time, backup_label=chosen.label, keep_archiving=False
+        )
     else:
         if cluster.data_dir is None or cluster.port is None:
             raise BackupError(
@@ -346,7 +348,7 @@ def restore_to_time(
                 "folder (--into, --port) and switch to it (docs/operations.md)."
             )
         target_dir, target_port = cluster.data_dir, cluster.port
-        kept_aside = _restore_in_place(cluster, to_time=to_time, clock=clock)
+        kept_aside = _restore_in_place(cluster, to_time=to_time, backup_label=chosen.label, clock=clock)
     localdb.start_cluster(target_dir, target_port)
     _await_promotion(target_dir, target_port, database)
     engine = create_engine(localdb.url(port=target_port, database=database))
@@ -366,7 +368,9 @@ def restore_to_time(
     )
 
 
-def _restore_in_place(cluster: Cluster, *, to_time: dt.datetime, clock: Clock) -> Path | None:
+def _restore_in_place(
+    cluster: Cluster, *, to_time: dt.datetime, backup_label: str, clock: Clock
+) -> Path | None:
     """Stop the private cluster, move its folder aside (kept), and restore into its place: the restored
     server's `restore_command` names the folder it runs in. A failed restore puts the old folder back.
     When the folder is gone (a lost disk), the restore simply makes it again; nothing is kept aside."""
@@ -380,7 +384,9 @@ def _restore_in_place(cluster: Cluster, *, to_time: dt.datetime, clock: Clock) -
     try:
         localdb.prepare_dir(live)
         live.chmod(0o700)
-        pgbackrest.restore(cluster.stanza, into=live, to_time=to_time, keep_archiving=True)
+        pgbackrest.restore(
+            cluster.stanza, into=live, to_time=to_time, backup_label=backup_label, keep_archiving=True
+        )
     except BackupError:
         shutil.rmtree(live, ignore_errors=True)  # what the failed attempt wrote: never the data of record
         if aside is not None:
