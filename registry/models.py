@@ -30,7 +30,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from schemas.taxonomy import (
@@ -322,6 +322,15 @@ class Site(Base):
         Computed(f"ST_Transform(ST_PointOnSurface(geom_25833), {WEB_MERCATOR})", persisted=True),
     )
     area_m2: Mapped[float] = mapped_column(Float, Computed("ST_Area(geom_25833)", persisted=True))
+    # The words of the name and descriptions, parsed once when written (migration 0013): the search by `q`.
+    search_tsv: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('norwegian', coalesce(name, '') || ' ' || coalesce(description_no, '') || ' ' "
+            "|| coalesce(description_en, ''))",
+            persisted=True,
+        ),
+    )
     area_m2_submitted: Mapped[float | None] = mapped_column(Float)
     uses: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'"))
     use_text: Mapped[str | None] = mapped_column(Text)
@@ -437,14 +446,7 @@ class Site(Base):
             "id",
             postgresql_where=text("status = 'published'"),
         ),
-        Index(
-            "ix_site_fulltext",
-            text(
-                "to_tsvector('norwegian', coalesce(name, '') || ' ' || coalesce(description_no, '') || ' ' "
-                "|| coalesce(description_en, ''))"
-            ),
-            postgresql_using="gin",
-        ),
+        Index("ix_site_fulltext", "search_tsv", postgresql_using="gin"),
     )
 
 

@@ -175,6 +175,7 @@ def test_distances_are_not_history_but_reach_matching(loaded: Engine) -> None:
         ).scalar_one()
     assert keys and "maturity" in keys
     assert not any(k.startswith(KINDS) or k.startswith("logistics_") for k in keys)
+    assert "search_tsv" not in keys  # derived from the name and descriptions, which are kept (0013)
 
 
 @pytest.mark.parametrize(

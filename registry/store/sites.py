@@ -135,11 +135,6 @@ def _bbox_clause(bbox: tuple[float, float, float, float], params: dict[str, Any]
 
 # The text the full-text search reads; the same expression as the index ix_site_fulltext (migration 0006),
 # so the index serves the search.
-# The text a word search reads: the expression of the full-text GIN index (migration 0006), on `site t`.
-FULLTEXT = (
-    "to_tsvector('norwegian', coalesce(t.name, '') || ' ' || coalesce(t.description_no, '') || ' ' "
-    "|| coalesce(t.description_en, ''))"
-)
 # The sort orders offered, by name (a leading "-" reverses): the SQL each sorts by, ties broken by id.
 # Missing values sort last either way.
 SORTS: dict[str, str] = {
@@ -209,14 +204,9 @@ def _where(f: SiteFilter, params: dict[str, Any]) -> tuple[list[str], bool]:
         road = re.sub(r"[^A-Za-z0-9]", "", f.road)
         params.update(road=f"(^|[^[:alnum:]]){road}([^[:alnum:]]|$)")
     if f.q:
-        # The matching ids from the GIN index, once, hashed (OFFSET 0 keeps the planner from turning it
-        # into a join): written on `s` itself, the planner may walk the sort order's index and compute
-        # each row's tsvector until the page is full — 2–4 s at 100k sites for a word whose matches sort
-        # late (bench/README.md, "Load test").
-        clauses.append(
-            "s.id IN (SELECT t.id FROM site t"
-            f" WHERE {FULLTEXT} @@ websearch_to_tsquery('norwegian', :q) OFFSET 0)"
-        )
+        # The words parsed when the row was written (migration 0013): a look-up per row, also where the
+        # planner walks the sort order's index rather than the GIN index.
+        clauses.append("s.search_tsv @@ websearch_to_tsquery('norwegian', :q)")
         params["q"] = f.q
     if f.verified_since is not None:
         for axis in AXES:
