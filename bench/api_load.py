@@ -462,7 +462,8 @@ def alone_ms(url: str, times: int = 3) -> float:
 # ----------------------------------------------------------------------------------------------- report
 
 
-def machine(engine: Engine) -> dict[str, Any]:
+def machine_facts(engine: Engine) -> dict[str, Any]:
+    """The machine and the database's versions, for every benchmark's report."""
     with engine.connect() as conn:
         pg = conn.execute(text("SELECT version()")).scalar_one()
         postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
@@ -474,15 +475,21 @@ def machine(engine: Engine) -> dict[str, Any]:
         ),
         platform.processor(),
     )
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpu": cpu,
-        "load_avg_before": os.getloadavg(),
         "python": platform.python_version(),
         "postgres": pg.split(" on ")[0],
         "postgis": postgis,
+    }
+
+
+def machine(engine: Engine) -> dict[str, Any]:
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    return {
+        **machine_facts(engine),
+        "load_avg_before": os.getloadavg(),
         "wrk": (wrk.stdout + wrk.stderr).splitlines()[0] if (wrk.stdout + wrk.stderr) else "?",
         "tipg": TIPG_VERSION,
     }

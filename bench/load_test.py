@@ -49,7 +49,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import platform
 import random
 import resource
 import signal
@@ -938,26 +937,7 @@ def server_log_errors(paths: list[Path]) -> list[str]:
 
 
 def machine(engine: Engine) -> dict[str, Any]:
-    with engine.connect() as conn:
-        pg = conn.execute(text("SELECT version()")).scalar_one()
-        postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "postgres": pg.split(" on ")[0],
-        "postgis": postgis,
-        "httpx": httpx.__version__,
-    }
+    return {**api_load.machine_facts(engine), "httpx": httpx.__version__}
 
 
 def main() -> None:
