@@ -643,6 +643,7 @@ def restore(
     )
     if report.kept_aside is not None:
         console.print(f"The folder before the restore is kept in {report.kept_aside}; delete it when done.")
+        console.print("Take a new full backup now: `naering backup now --type full` (a new timeline began).")
 
 
 @app.command()
