@@ -540,16 +540,17 @@ def backup_now(
 
 
 def _backups_table(info) -> Table:  # type: ignore[no-untyped-def]
-    table = Table("label", "type", "started (UTC)", "finished (UTC)", "database", "written", "WAL")
+    table = Table("type", "started (UTC)", "finished (UTC)", "database", "written", "WAL")
+    table.add_column("label", no_wrap=True)  # the name `--set` and pgBackRest's own commands take
     for b in info.backups:
         table.add_row(
-            b.label,
             b.kind,
             f"{b.started_at:%Y-%m-%d %H:%M:%S}",
             f"{b.stopped_at:%Y-%m-%d %H:%M:%S}",
             _size(b.database_bytes),
             _size(b.repository_bytes),
             f"{b.wal_start}…{b.wal_stop}",
+            b.label,
         )
     return table
 
