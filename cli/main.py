@@ -555,19 +555,26 @@ def _backups_table(info) -> Table:  # type: ignore[no-untyped-def]
     return table
 
 
+def _repository(read, failure: str):  # type: ignore[no-untyped-def]
+    """What `read` tells of the configured repository, or the failure in one line and exit 1."""
+    from registry.services.backups import BackupError
+
+    try:
+        info = read(_backup_cluster())
+    except BackupError as exc:
+        console.print(f"[red]{failure}: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    Console().print(_backups_table(info))
+    return info
+
+
 @backup_app.command("list")
 def backup_list() -> None:
     """The backups in the repository (oldest first), the archived WAL, and the nightly dumps."""
-    from registry.services.backups import BackupError, dumps, list_backups
+    from registry.services.backups import dumps, list_backups
     from registry.settings import BackupSettings
 
-    cluster = _backup_cluster()
-    try:
-        info = list_backups(cluster)
-    except BackupError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
-    Console().print(_backups_table(info))
+    info = _repository(list_backups, "Kunne ikke lese kopiene / Could not read the backups")
     console.print(f"repository: {info.status}; archived WAL {info.wal_min or '-'} … {info.wal_max or '-'}")
     for path in dumps(BackupSettings().dump_path):
         console.print(f"dump: {path} ({_size(path.stat().st_size)})")
@@ -576,15 +583,9 @@ def backup_list() -> None:
 @backup_app.command("verify")
 def backup_verify() -> None:
     """Check that WAL reaches the repository now, and read every backup and segment back (checksums)."""
-    from registry.services.backups import BackupError, verify_backups
+    from registry.services.backups import verify_backups
 
-    cluster = _backup_cluster()
-    try:
-        info = verify_backups(cluster)
-    except BackupError as exc:
-        console.print(f"[red]Kontrollen feilet / Verification failed: {exc}[/red]")
-        raise typer.Exit(1) from exc
-    Console().print(_backups_table(info))
+    info = _repository(verify_backups, "Kontrollen feilet / Verification failed")
     console.print(f"OK: {len(info.backups)} backups and the archive ({info.wal_min} … {info.wal_max}) read.")
 
 

@@ -82,7 +82,8 @@ def _run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(_run_as() + cmd, check=False, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload,no-any-return]
 
 
-def _prepare_dir(path: Path) -> None:
+def prepare_dir(path: Path) -> None:
+    """Create `path` for the server's user (as root: owned by `postgres`, who must be able to write it)."""
     path.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         shutil.chown(path, "postgres", "postgres")
@@ -128,7 +129,7 @@ def ensure(*, port: int, database: str) -> str:
 
 def init_cluster(directory: Path) -> None:
     """`initdb` a new cluster in `directory`, set up as every private cluster is (see the module)."""
-    _prepare_dir(directory)
+    prepare_dir(directory)
     res = _run(
         [
             str(pg_bin() / "initdb"),
@@ -165,7 +166,7 @@ def start_cluster(directory: Path, port: int) -> None:
         raise LocalDbError(
             f"The folder {sockets} is too deep for a Unix socket; clone the checkout higher up."
         )
-    _prepare_dir(sockets)
+    prepare_dir(sockets)
     res = _run(
         [
             str(pg_bin() / "pg_ctl"),
@@ -206,11 +207,6 @@ def restart_cluster(directory: Path, port: int) -> None:
 def run_as_server_user(cmd: list[str]) -> subprocess.CompletedProcess[str]:
     """Run `cmd` as the user the private cluster runs as (`postgres` as root): its files are theirs."""
     return _run(cmd)
-
-
-def prepare_dir(path: Path) -> None:
-    """Create `path` for the server's user (as root: owned by `postgres`, who must be able to write it)."""
-    _prepare_dir(path)
 
 
 def create_database(*, port: int, database: str) -> None:
@@ -257,7 +253,7 @@ def start_replica(*, primary_port: int, port: int) -> str:
         return url(port=port, database="postgres")
     if directory.exists():
         shutil.rmtree(directory)
-    _prepare_dir(directory)
+    prepare_dir(directory)
     res = _run(
         [
             str(pg_bin() / "pg_basebackup"),

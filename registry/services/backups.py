@@ -166,11 +166,11 @@ def list_backups(cluster: Cluster) -> RepositoryInfo:
 def verify_backups(cluster: Cluster) -> RepositoryInfo:
     """pgBackRest's `check` (the server's settings; a WAL switch archived now) and `verify` (every backup
     and archived segment read back against its checksum). Raises BackupError naming what failed."""
-    pgbackrest.check(cluster.stanza)
-    pgbackrest.verify(cluster.stanza)
     info = pgbackrest.info(cluster.stanza)
     if not info.backups:
         raise BackupError("The repository holds no backup yet: run `naering backup now`.")
+    pgbackrest.check(cluster.stanza)
+    pgbackrest.verify(cluster.stanza)
     return info
 
 

@@ -463,14 +463,6 @@ def erasure_log(conn: Conn) -> Sequence[RowMapping]:
     )
 
 
-def erasures(conn: Conn, *, limit: int = 100) -> Sequence[RowMapping]:
-    return (
-        conn.execute(text("SELECT * FROM inquiry_erasure ORDER BY at DESC, id DESC LIMIT :l"), {"l": limit})
-        .mappings()
-        .all()
-    )
-
-
 # --- requester links -----------------------------------------------------------------------------------
 
 
